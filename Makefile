@@ -1,0 +1,40 @@
+.DEFAULT_GOAL := help
+VENV := .venv/bin
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+install: ## create .venv with the pinned dependencies
+	scripts/bootstrap.sh
+
+run: ## install, start the local stack, migrate, run API + worker + beat
+	scripts/run.sh
+
+test: ## install, start the local stack, ruff + mypy + pytest (stops what it started)
+	scripts/test.sh
+
+lint: install ## ruff and mypy
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
+	$(VENV)/mypy
+
+format: install ## apply ruff fixes and formatting
+	$(VENV)/ruff check --fix .
+	$(VENV)/ruff format .
+
+stack-up: ## start PostgreSQL, Redis and OpenSearch on loopback (data under var/)
+	deploy/stack.sh up
+
+stack-down: ## stop the local stack
+	deploy/stack.sh down
+
+migrate: install stack-up ## apply Alembic migrations
+	$(VENV)/contacts-admin migrate
+
+reindex: install ## rebuild the search index from PostgreSQL behind the alias
+	$(VENV)/contacts-admin reindex
+
+bench: install stack-up ## run the benchmarks in bench/
+	$(VENV)/python -m bench
+
+.PHONY: help install run test lint format stack-up stack-down migrate reindex bench

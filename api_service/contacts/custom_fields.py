@@ -1,0 +1,98 @@
+"""Typed custom field values, checked against the workspace's field definitions."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlparse
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api_service.contacts.validation import normalize_email, normalize_phone
+from api_service.errors import invalid
+from shared.models import ContactField
+
+MAX_TEXT = 1000
+
+
+def field_definitions(session: Session, workspace_id: uuid.UUID) -> dict[str, ContactField]:
+    rows = session.scalars(select(ContactField).where(ContactField.workspace_id == workspace_id))
+    return {f.key: f for f in rows}
+
+
+def coerce_value(definition: ContactField, value: Any, loc: list[str | int], country: str | None) -> Any:
+    """The stored form of a value, or a 422 naming the field when it does not fit the type."""
+    kind = definition.type
+
+    def bad(expected: str) -> Exception:
+        return invalid(loc, f"expected {expected} for {kind} field '{definition.key}', got {value!r}"[:300])
+
+    if kind in ("text", "select", "url", "email", "phone") and not isinstance(value, str):
+        raise bad("a string")
+    if kind == "text":
+        if len(value) > MAX_TEXT:
+            raise invalid(loc, f"at most {MAX_TEXT} characters")
+        return value
+    if kind == "select":
+        if value not in definition.options:
+            raise invalid(loc, f"'{value}' is not one of the options {definition.options}")
+        return value
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise bad("a finite number")
+        return value
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise bad("true or false")
+        return value
+    if kind == "date":
+        if not isinstance(value, str):
+            raise bad("an ISO date (YYYY-MM-DD)")
+        try:
+            return date.fromisoformat(value).isoformat()
+        except ValueError:
+            raise bad("an ISO date (YYYY-MM-DD)") from None
+    if kind == "datetime":
+        if not isinstance(value, str):
+            raise bad("an ISO 8601 date-time")
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise bad("an ISO 8601 date-time") from None
+        if parsed.tzinfo is None:
+            raise invalid(loc, "a date-time needs a UTC offset")
+        return parsed.astimezone(UTC).isoformat()
+    if kind == "email":
+        return normalize_email(value, loc)
+    if kind == "phone":
+        return normalize_phone(value, country, loc)
+    if kind == "url":
+        parsed_url = urlparse(value)
+        if parsed_url.scheme not in ("http", "https") or not parsed_url.netloc or len(value) > 2048:
+            raise bad("an http(s) URL")
+        return value
+    raise bad("a known field type")
+
+
+def apply_custom_fields(
+    current: dict[str, Any],
+    incoming: dict[str, Any],
+    definitions: dict[str, ContactField],
+    country: str | None,
+    loc_prefix: str = "custom_fields",
+) -> dict[str, Any]:
+    """Merge incoming values into current ones; null removes a value."""
+    merged = dict(current)
+    for key, value in incoming.items():
+        loc: list[str | int] = [loc_prefix, key]
+        definition = definitions.get(key)
+        if definition is None:
+            raise invalid(loc, f"unknown custom field '{key}'")
+        if value is None or value == "":
+            merged.pop(key, None)
+        else:
+            merged[key] = coerce_value(definition, value, loc, country)
+    return merged

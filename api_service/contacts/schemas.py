@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+MAX_TAGS = 50
+MAX_CUSTOM_FIELDS = 100
+
+
+class ContactFieldsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    first_name: Name | None = None
+    last_name: Name | None = None
+    email: Annotated[str, StringConstraints(max_length=320)] | None = None
+    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
+    country: Annotated[str, StringConstraints(max_length=2)] | None = None
+    language: Annotated[str, StringConstraints(max_length=35)] | None = None
+    profile_pic_url: Annotated[str, StringConstraints(max_length=2048)] | None = None
+    assignee_id: uuid.UUID | None = None
+    tags: Annotated[list[Tag], Field(max_length=MAX_TAGS)] | None = None
+    custom_fields: Annotated[dict[str, Any], Field(max_length=MAX_CUSTOM_FIELDS)] | None = None
+
+
+class ContactCreate(ContactFieldsIn):
+    pass
+
+
+class ContactUpdate(ContactFieldsIn):
+    pass
+
+
+class ChannelRef(BaseModel):
+    channel_id: uuid.UUID
+    channel_name: str
+    type: str
+    external_id: str
+
+
+class Avatar(BaseModel):
+    url: str | None = None
+    initials: str | None = None
+    color: str | None = None
+
+
+class ContactOut(BaseModel):
+    id: uuid.UUID
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    phone: str | None
+    country: str | None
+    language: str | None
+    profile_pic_url: str | None
+    assignee_id: uuid.UUID | None
+    tags: list[str]
+    custom_fields: dict[str, Any]
+    display_name: str
+    avatar: dict[str, str]
+    channels: list[ChannelRef]
+    source: str
+    conversation_status: str
+    conversation_opened_at: datetime | None
+    last_interaction_at: datetime | None
+    last_incoming_message_at: datetime | None
+    last_interacted_channel_id: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class ContactPage(BaseModel):
+    items: list[ContactOut]
+    next_cursor: str | None

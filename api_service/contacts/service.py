@@ -1,0 +1,175 @@
+"""Contact rules: validation, defaults, events, and the outbox row for every searchable change."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from api_service.contacts import repository
+from api_service.contacts.custom_fields import apply_custom_fields, field_definitions
+from api_service.contacts.schemas import ContactFieldsIn
+from api_service.contacts.validation import (
+    normalize_country,
+    normalize_email,
+    normalize_language,
+    normalize_phone,
+)
+from api_service.errors import invalid
+from shared.models import Contact, Event, User
+from shared.outbox import record_change
+from shared.text import fold
+
+IDENTITY_FIELDS = ("first_name", "email", "phone")
+
+
+def unique_tags(tags: list[str]) -> list[str]:
+    """Tags are unique per contact ignoring case; the first spelling wins."""
+    seen: set[str] = set()
+    result: list[str] = []
+    for tag in tags:
+        key = fold(tag)
+        if key not in seen:
+            seen.add(key)
+            result.append(tag)
+    return result
+
+
+def validate_fields(
+    session: Session, workspace_id: uuid.UUID, incoming: dict[str, Any], current: Contact | None
+) -> dict[str, Any]:
+    """Normalised values for the given subset of standard fields, or a 422 naming the field."""
+    values: dict[str, Any] = {}
+    country = current.country if current is not None else None
+    if "country" in incoming:
+        country = normalize_country(incoming["country"], ["country"])
+        values["country"] = country
+    for key in ("first_name", "last_name", "profile_pic_url"):
+        if key in incoming:
+            values[key] = incoming[key] or None
+    if "language" in incoming:
+        values["language"] = normalize_language(incoming["language"], ["language"])
+    if "email" in incoming:
+        values["email"] = normalize_email(incoming["email"], ["email"])
+    if "phone" in incoming:
+        values["phone"] = normalize_phone(incoming["phone"], country, ["phone"])
+    if "assignee_id" in incoming:
+        assignee = incoming["assignee_id"]
+        if assignee is not None:
+            user = session.get(User, assignee)
+            if user is None or user.workspace_id != workspace_id:
+                raise invalid(["assignee_id"], "not a user of this workspace")
+        values["assignee_id"] = assignee
+    if "tags" in incoming:
+        values["tags"] = unique_tags(list(incoming["tags"] or []))
+    if "custom_fields" in incoming:
+        current_custom = dict(current.custom_fields) if current is not None else {}
+        values["custom_fields"] = apply_custom_fields(
+            current_custom, incoming["custom_fields"] or {}, field_definitions(session, workspace_id), country
+        )
+    return values
+
+
+def _require_identity(values: dict[str, Any]) -> None:
+    if not any(values.get(k) for k in IDENTITY_FIELDS):
+        raise invalid(["first_name"], "at least one of first_name, email or phone is required")
+
+
+def add_event(
+    session: Session,
+    contact: Contact,
+    type_: str,
+    actor_id: uuid.UUID | None,
+    data: dict[str, Any] | None = None,
+    *,
+    triggers_workflows: bool = True,
+) -> None:
+    session.add(
+        Event(
+            workspace_id=contact.workspace_id,
+            contact_id=contact.id,
+            type=type_,
+            actor_id=actor_id,
+            data=data or {},
+            triggers_workflows=triggers_workflows,
+        )
+    )
+
+
+def create_contact(
+    session: Session,
+    workspace_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    body: ContactFieldsIn,
+    *,
+    source: str = "contacts_module",
+) -> Contact:
+    """A contact added from the contacts module. No automation or automatic assignment runs for it."""
+    values = validate_fields(session, workspace_id, body.model_dump(exclude_unset=True), None)
+    _require_identity(values)
+    values.setdefault("tags", [])
+    values.setdefault("custom_fields", {})
+    contact = Contact(workspace_id=workspace_id, source=source, conversation_status="closed", **values)
+    session.add(contact)
+    session.flush()
+    add_event(session, contact, "created", actor_id, {"source": source}, triggers_workflows=False)
+    record_change(session, workspace_id, contact.id, contact.version)
+    return contact
+
+
+def update_contact(
+    session: Session,
+    workspace_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    contact_id: uuid.UUID,
+    body: ContactFieldsIn,
+) -> Contact:
+    contact = repository.get_contact(session, workspace_id, contact_id, for_update=True)
+    values = validate_fields(session, workspace_id, body.model_dump(exclude_unset=True), contact)
+    changed = {k: v for k, v in values.items() if getattr(contact, k) != v}
+    if not changed:
+        return contact
+    after = {k: changed.get(k, getattr(contact, k)) for k in IDENTITY_FIELDS}
+    _require_identity(after)
+    old_tags, old_assignee = list(contact.tags), contact.assignee_id
+    for key, value in changed.items():
+        setattr(contact, key, value)
+    session.flush()
+    add_event(session, contact, "updated", actor_id, {"fields": sorted(changed)})
+    if "tags" in changed:
+        before = {fold(t) for t in old_tags}
+        now = {fold(t) for t in contact.tags}
+        add_event(
+            session,
+            contact,
+            "tagged",
+            actor_id,
+            {
+                "added": [t for t in contact.tags if fold(t) not in before],
+                "removed": [t for t in old_tags if fold(t) not in now],
+            },
+        )
+    if "assignee_id" in changed:
+        add_event(
+            session,
+            contact,
+            "assigned",
+            actor_id,
+            {
+                "from": str(old_assignee) if old_assignee else None,
+                "to": str(contact.assignee_id) if contact.assignee_id else None,
+            },
+        )
+    record_change(session, workspace_id, contact.id, contact.version)
+    return contact
+
+
+def delete_contact(session: Session, workspace_id: uuid.UUID, contact_id: uuid.UUID) -> None:
+    """Irreversible: the contact goes with its channels, messages, events and comments (FK cascade)."""
+    contact = repository.get_contact(session, workspace_id, contact_id, for_update=True)
+    tombstone_version = contact.version + 1
+    session.execute(delete(Contact).where(Contact.id == contact.id))
+    session.expunge(contact)
+    record_change(session, workspace_id, contact_id, tombstone_version)

@@ -1,0 +1,72 @@
+"""Normalisation and validation of contact values: phone (E.164), e-mail, country, language."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from api_service.errors import ProblemError, invalid
+
+_COUNTRIES = frozenset(phonenumbers.SUPPORTED_REGIONS) | frozenset({"AQ", "BV", "GS", "HM", "PN", "TF", "UM"})
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+
+
+def normalize_country(value: str | None, loc: list[str | int]) -> str | None:
+    if value is None or value == "":
+        return None
+    code = value.strip().upper()
+    if code not in _COUNTRIES:
+        raise invalid(loc, f"'{value}' is not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+def normalize_language(value: str | None, loc: list[str | int]) -> str | None:
+    if value is None or value == "":
+        return None
+    if not _LANGUAGE.match(value) or len(value) > 35:
+        raise invalid(loc, f"'{value}' is not a BCP 47 language tag")
+    return value
+
+
+def normalize_email(value: str | None, loc: list[str | int]) -> str | None:
+    if value is None or value.strip() == "":
+        return None
+    try:
+        result = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise invalid(loc, f"invalid e-mail address: {exc}") from None
+    return result.normalized.lower()
+
+
+def normalize_phone(value: str | None, region: str | None, loc: list[str | int]) -> str | None:
+    """Any common national or international format -> E.164, with the country as region hint."""
+    if value is None or value.strip() == "":
+        return None
+    text = value.strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        parsed = phonenumbers.parse(text, region if not text.startswith("+") else None)
+    except phonenumbers.NumberParseException:
+        hint = "" if region or text.startswith("+") else " (give the country, or use +<country code>)"
+        raise invalid(loc, f"'{value}' is not a valid phone number{hint}") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise invalid(loc, f"'{value}' is not a valid phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def ensure(condition: bool, loc: list[str | int], msg: str) -> None:
+    if not condition:
+        raise invalid(loc, msg)
+
+
+__all__ = [
+    "ProblemError",
+    "ensure",
+    "normalize_country",
+    "normalize_email",
+    "normalize_language",
+    "normalize_phone",
+]

@@ -1,0 +1,143 @@
+"""Request-scoped dependencies: one transaction per request, token auth, role and restriction checks."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api_service.errors import Forbidden, ProblemError
+from api_service.state import AppState
+from shared.models import ApiToken, User
+from shared.outbox import OUTBOX_WRITTEN
+from shared.queue import RELAY_OUTBOX
+from shared.settings import Settings
+
+log = logging.getLogger("api.deps")
+MODULE_ROLES = frozenset({"owner", "manager"})
+# A nudge is sent at most this often; the beat sweep guarantees delivery regardless.
+NUDGE_DEBOUNCE_MS = 100
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.contacts
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def nudge_relay(state: AppState) -> None:
+    """Ask the worker to drain the outbox now. Best effort: failure only delays indexing until
+    the next beat sweep, it never loses a change."""
+    try:
+        if state.redis.set("outbox:nudge", b"1", nx=True, px=NUDGE_DEBOUNCE_MS):
+            state.celery.send_task(RELAY_OUTBOX, retry=False)
+    except Exception as exc:  # broker down: the sweeper will pick the rows up
+        log.warning("outbox nudge failed (%s); the periodic sweep will deliver", exc)
+
+
+def get_session(state: StateDep) -> Iterator[Session]:
+    """One transaction per request: commit on success, roll back on error, nudge after commit."""
+    session = state.session_factory()
+    try:
+        yield session
+        session.commit()
+        if session.info.pop(OUTBOX_WRITTEN, False):
+            nudge_relay(state)
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_settings_dep(state: StateDep) -> Settings:
+    return state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the token decides the workspace and the user."""
+
+    user: User
+    token_id: uuid.UUID
+
+    @property
+    def workspace_id(self) -> uuid.UUID:
+        return self.user.workspace_id
+
+    @property
+    def user_id(self) -> uuid.UUID:
+        return self.user.id
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+_UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
+
+
+def authenticate(session: SessionDep, authorization: Annotated[str | None, Header()] = None) -> Principal:
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise ProblemError(401, "missing bearer token", headers=_UNAUTHORIZED)
+    token = authorization[7:].strip()
+    row = session.execute(
+        select(User, ApiToken.id)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None:
+        raise ProblemError(401, "invalid or revoked token", headers=_UNAUTHORIZED)
+    return Principal(user=row[0], token_id=row[1])
+
+
+AnyUser = Annotated[Principal, Depends(authenticate)]
+
+
+def module_user(principal: AnyUser) -> Principal:
+    """The contacts module is for owners and managers only."""
+    if principal.role not in MODULE_ROLES:
+        raise Forbidden("the contacts module is for owners and managers")
+    return principal
+
+
+ModuleUser = Annotated[Principal, Depends(module_user)]
+
+
+def owner_user(principal: AnyUser) -> Principal:
+    if principal.role != "owner":
+        raise Forbidden("only an owner may do this")
+    return principal
+
+
+OwnerUser = Annotated[Principal, Depends(owner_user)]
+
+
+def unrestricted(restriction: str) -> Callable[[Principal], Principal]:
+    """A manager carrying `restriction` is refused; owners are never restricted."""
+
+    def check(principal: ModuleUser) -> Principal:
+        if principal.role != "owner" and restriction in principal.user.restrictions:
+            raise Forbidden(f"your role is restricted from this action ({restriction})")
+        return principal
+
+    return check

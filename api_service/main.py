@@ -1,0 +1,61 @@
+"""The FastAPI application factory. Clients are built by the lifespan, never at import."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from redis import Redis
+
+from api_service.contacts.router import router as contacts_router
+from api_service.errors import install_error_handlers
+from api_service.ops.router import router as ops_router
+from api_service.search.router import router as search_router
+from api_service.state import AppState
+from api_service.workspaces.router import router as workspaces_router
+from shared.db import make_engine, make_session_factory
+from shared.queue import make_celery_client
+from shared.search.index import ensure_index, make_client
+from shared.settings import Settings, get_settings
+
+log = logging.getLogger("api")
+
+
+def build_state(settings: Settings) -> AppState:
+    engine = make_engine(settings.database_url)
+    return AppState(
+        settings=settings,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        search=make_client(settings),
+        redis=Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0),
+        celery=make_celery_client(settings),
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = build_state(settings)
+        try:
+            ensure_index(state.search, settings)
+        except Exception as exc:  # the API still starts; /readyz reports the outage
+            log.warning("could not ensure the search index: %s", exc)
+        app.state.contacts = state
+        yield
+        state.engine.dispose()
+        state.redis.close()
+        state.search.close()
+
+    app = FastAPI(title="Contacts API", version="1", lifespan=lifespan)
+    install_error_handlers(app)
+    app.include_router(ops_router)
+    app.include_router(workspaces_router)
+    # Static /v1/contacts/... paths are registered before /v1/contacts/{id}.
+    app.include_router(search_router)
+    app.include_router(contacts_router)
+    return app

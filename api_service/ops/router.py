@@ -1,0 +1,58 @@
+"""Health, readiness, Prometheus metrics and the sync status of the index."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from api_service.deps import OwnerUser, SessionDep, StateDep
+from api_service.errors import problem
+from api_service.ops import service
+
+router = APIRouter(tags=["ops"])
+log = logging.getLogger("api.ops")
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", response_model=None)
+def readyz(state: StateDep) -> Any:
+    checks: dict[str, str] = {}
+    try:
+        with state.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        checks["postgres"] = "ok"
+    except Exception as exc:
+        checks["postgres"] = f"unreachable: {type(exc).__name__}"
+    try:
+        state.redis.ping()
+        checks["redis"] = "ok"
+    except Exception as exc:
+        checks["redis"] = f"unreachable: {type(exc).__name__}"
+    try:
+        state.search.info()
+        checks["opensearch"] = "ok"
+    except Exception as exc:
+        checks["opensearch"] = f"unreachable: {type(exc).__name__}"
+    if all(v == "ok" for v in checks.values()):
+        return {"status": "ready", "checks": checks}
+    failing = ", ".join(k for k, v in checks.items() if v != "ok")
+    return problem(503, f"not ready: {failing} unreachable", checks=checks)
+
+
+@router.get("/metrics")
+def metrics(state: StateDep, session: SessionDep) -> Response:
+    service.refresh_backlog_gauges(session)
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/v1/ops/sync")
+def sync_status(principal: OwnerUser, session: SessionDep, state: StateDep) -> dict[str, Any]:
+    return service.sync_status(session, state.search, state.settings, principal.workspace_id)

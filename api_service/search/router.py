@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api_service.deps import ModuleUser, SessionDep, StateDep
+from api_service.search import service
+from api_service.search.schemas import SearchRequest, SearchResponse
+
+router = APIRouter(prefix="/v1", tags=["search"])
+
+
+@router.post("/contacts/search", response_model=SearchResponse)
+def search(
+    body: SearchRequest, principal: ModuleUser, session: SessionDep, state: StateDep
+) -> SearchResponse:
+    return service.search_contacts(session, state.search, state.settings, principal, body)

@@ -1,0 +1,1 @@
+"""Celery worker: outbox relay into OpenSearch, reindex, and background jobs."""

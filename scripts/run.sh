@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install, start the local stack, migrate, then run the worker (with beat) and the API.
+# Ctrl-C stops the API and the worker, and the parts of the stack this script started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh
+deploy/stack.sh up
+started=$(cat var/stack.started 2>/dev/null || true)
+.venv/bin/contacts-admin migrate
+mkdir -p var/log
+.venv/bin/celery -A indexer_worker.celery_app worker --beat --loglevel=INFO --concurrency=2 \
+  --schedule var/celerybeat-schedule >var/log/worker.log 2>&1 &
+worker=$!
+cleanup() { kill "$worker" 2>/dev/null || true; wait "$worker" 2>/dev/null || true; [ -z "$started" ] || deploy/stack.sh down $started; }
+trap cleanup EXIT
+host=${CONTACTS_API_HOST:-127.0.0.1}; port=${CONTACTS_API_PORT:-8000}
+admin_key=$(.venv/bin/python -c 'from shared.settings import get_settings; print(get_settings().admin_key)')
+cat <<MSG
+
+  Contacts API:  http://$host:$port   (OpenAPI docs: http://$host:$port/docs)
+  Worker + beat: logging to var/log/worker.log
+  Admin key:     $admin_key
+
+  Create a workspace and get its owner's token:
+    curl -s -X POST http://$host:$port/v1/workspaces -H 'X-Admin-Key: $admin_key' \\
+      -H 'Content-Type: application/json' -d '{"name": "Acme", "owner": {"email": "owner@acme.test", "name": "Olive"}}'
+
+MSG
+.venv/bin/uvicorn --factory api_service.main:create_app --host "$host" --port "$port"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole check, from a fresh machine: install, start the local stack, lint, type-check, test.
+# Stops whatever part of the stack it started itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh
+deploy/stack.sh up
+started=$(cat var/stack.started 2>/dev/null || true)
+cleanup() { [ -z "$started" ] || deploy/stack.sh down $started; }
+trap cleanup EXIT
+echo "[test] ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo "[test] mypy"
+.venv/bin/mypy
+echo "[test] pytest"
+.venv/bin/pytest "$@"

@@ -1,0 +1,29 @@
+"""The outbox: every change search can see writes a row here in the business transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from shared.models import OutboxEntry
+
+# session.info flag telling the request scope that a relay nudge is due after commit.
+OUTBOX_WRITTEN = "outbox_written"
+
+
+def record_changes(
+    session: Session, workspace_id: uuid.UUID, changes: Iterable[tuple[uuid.UUID, int]]
+) -> int:
+    """Add one outbox row per (contact_id, version) to the session's transaction."""
+    rows = [{"workspace_id": workspace_id, "contact_id": cid, "version": version} for cid, version in changes]
+    if rows:
+        session.execute(insert(OutboxEntry), rows)
+        session.info[OUTBOX_WRITTEN] = True
+    return len(rows)
+
+
+def record_change(session: Session, workspace_id: uuid.UUID, contact_id: uuid.UUID, version: int) -> None:
+    record_changes(session, workspace_id, [(contact_id, version)])

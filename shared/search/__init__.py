@@ -1,0 +1,1 @@
+"""Search: the index mapping and document builder (mapping.py), the query compiler (query.py)."""

@@ -1,0 +1,73 @@
+"""Loads the current state of contacts from PostgreSQL as ContactSource values for the index."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared.models import Channel, Contact, ContactChannel, ContactField
+from shared.search.mapping import ChannelIdentity, ContactSource
+
+
+def _opt(value: uuid.UUID | None) -> str | None:
+    return str(value) if value is not None else None
+
+
+def load_sources(session: Session, contact_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, ContactSource]:
+    """Current searchable state of these contacts. Deleted or merged-away contacts are absent."""
+    if not contact_ids:
+        return {}
+    contacts = session.scalars(
+        select(Contact).where(Contact.id.in_(contact_ids), Contact.merged_into_id.is_(None))
+    ).all()
+    if not contacts:
+        return {}
+    found = [c.id for c in contacts]
+    channels: dict[uuid.UUID, list[ChannelIdentity]] = defaultdict(list)
+    rows = session.execute(
+        select(ContactChannel.contact_id, Channel.id, Channel.name, Channel.type, ContactChannel.external_id)
+        .join(Channel, Channel.id == ContactChannel.channel_id)
+        .where(ContactChannel.contact_id.in_(found))
+        .order_by(ContactChannel.created_at, ContactChannel.id)
+    ).all()
+    for contact_id, channel_id, name, ctype, external_id in rows:
+        channels[contact_id].append(ChannelIdentity(str(channel_id), name, ctype, external_id))
+    workspaces = {c.workspace_id for c in contacts}
+    field_types: dict[uuid.UUID, dict[str, str]] = defaultdict(dict)
+    for ws, key, ftype in session.execute(
+        select(ContactField.workspace_id, ContactField.key, ContactField.type).where(
+            ContactField.workspace_id.in_(workspaces)
+        )
+    ).all():
+        field_types[ws][key] = ftype
+    return {
+        c.id: ContactSource(
+            id=str(c.id),
+            workspace_id=str(c.workspace_id),
+            version=c.version,
+            first_name=c.first_name,
+            last_name=c.last_name,
+            email=c.email,
+            phone=c.phone,
+            country=c.country,
+            language=c.language,
+            assignee_id=_opt(c.assignee_id),
+            tags=list(c.tags),
+            custom_fields=dict(c.custom_fields),
+            source=c.source,
+            conversation_status=c.conversation_status,
+            conversation_opened_at=c.conversation_opened_at,
+            last_interaction_at=c.last_interaction_at,
+            last_incoming_message_at=c.last_incoming_message_at,
+            last_interacted_channel_id=_opt(c.last_interacted_channel_id),
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+            channels=channels.get(c.id, []),
+            field_types=field_types.get(c.workspace_id, {}),
+        )
+        for c in contacts
+    }

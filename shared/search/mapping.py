@@ -1,0 +1,226 @@
+"""The one place that owns the index: settings, analysis, mapping and the document builder.
+
+Every contact of every workspace lives in one shared index behind an alias, routed by workspace.
+Text compared by filters is folded (case and accents) in Python by `shared.text.fold` both here and
+in the query compiler, so filters and the reference semantics agree exactly; free-text search uses
+OpenSearch analyzers (edge n-grams for names, e-mail prefixes and domains, digit n-grams for phones).
+Custom fields are one nested array of typed slots, so a workspace's keys never add mapping fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import phonenumbers
+
+from shared.text import digits, fold
+
+MAPPING_VERSION = 1
+
+TEXT_FIELDS = ("first_name", "last_name", "email", "phone", "language")
+DATE_FIELDS = (
+    "created_at",
+    "updated_at",
+    "last_interaction_at",
+    "conversation_opened_at",
+    "last_incoming_message_at",
+)
+
+
+def index_settings(shards: int, replicas: int) -> dict[str, Any]:
+    return {
+        "number_of_shards": shards,
+        "number_of_replicas": replicas,
+        "max_ngram_diff": 16,
+        "refresh_interval": "1s",
+        "analysis": {
+            "filter": {
+                "edge_1_20": {"type": "edge_ngram", "min_gram": 1, "max_gram": 20},
+                "edge_1_64": {"type": "edge_ngram", "min_gram": 1, "max_gram": 64},
+            },
+            "tokenizer": {
+                "digit_runs": {"type": "ngram", "min_gram": 4, "max_gram": 20, "token_chars": ["digit"]},
+            },
+            "analyzer": {
+                "words_prefix": {
+                    "tokenizer": "standard",
+                    "filter": ["lowercase", "asciifolding", "edge_1_20"],
+                },
+                "words": {"tokenizer": "standard", "filter": ["lowercase", "asciifolding"]},
+                "whole_prefix": {
+                    "tokenizer": "keyword",
+                    "filter": ["lowercase", "asciifolding", "edge_1_64"],
+                },
+                "whole": {"tokenizer": "keyword", "filter": ["lowercase", "asciifolding"]},
+                "digit_runs": {"tokenizer": "digit_runs"},
+            },
+        },
+    }
+
+
+def _prefix_text(analyzer: str) -> dict[str, Any]:
+    search = "words" if analyzer == "words_prefix" else "whole"
+    return {"type": "text", "analyzer": analyzer, "search_analyzer": search}
+
+
+def index_mappings() -> dict[str, Any]:
+    keyword = {"type": "keyword"}
+    date_type = {"type": "date"}
+    props: dict[str, Any] = {
+        "id": keyword,
+        "workspace_id": keyword,
+        "version": {"type": "long"},
+        "display_name": keyword,
+        "name_text": _prefix_text("words_prefix"),
+        "email_prefix": _prefix_text("whole_prefix"),
+        "email_domain": _prefix_text("whole_prefix"),
+        "phone_digits": {"type": "text", "analyzer": "digit_runs", "search_analyzer": "keyword"},
+        "country": keyword,
+        "assignee_id": keyword,
+        "tags": keyword,
+        "channel_ids": keyword,
+        "channel_text": _prefix_text("words_prefix"),
+        "last_interacted_channel_id": keyword,
+        "conversation_status": keyword,
+        "source": keyword,
+        "custom_text": _prefix_text("words_prefix"),
+        "custom": {
+            "type": "nested",
+            "properties": {
+                "key": keyword,
+                "text": keyword,
+                "num": {"type": "double"},
+                "date": date_type,
+                "bool": {"type": "boolean"},
+            },
+        },
+    }
+    for name in TEXT_FIELDS:
+        props[name] = keyword
+    for name in DATE_FIELDS:
+        props[name] = date_type
+    return {"dynamic": "strict", "properties": props}
+
+
+@dataclass(frozen=True)
+class ChannelIdentity:
+    channel_id: str
+    channel_name: str
+    channel_type: str
+    external_id: str
+
+
+@dataclass
+class ContactSource:
+    """What the document is built from: the current contact row plus what it joins to."""
+
+    id: str
+    workspace_id: str
+    version: int
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    phone: str | None
+    country: str | None
+    language: str | None
+    assignee_id: str | None
+    tags: list[str]
+    custom_fields: dict[str, Any]
+    source: str
+    conversation_status: str
+    conversation_opened_at: datetime | None
+    last_interaction_at: datetime | None
+    last_incoming_message_at: datetime | None
+    last_interacted_channel_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    channels: list[ChannelIdentity] = field(default_factory=list)
+    # key -> field type for the workspace's custom field definitions
+    field_types: dict[str, str] = field(default_factory=dict)
+
+
+def display_name(first_name: str | None, last_name: str | None, phone: str | None, email: str | None) -> str:
+    """First and last name; else the phone number; else the e-mail address."""
+    name = " ".join(part for part in (first_name, last_name) if part)
+    return name or phone or email or ""
+
+
+def phone_digit_forms(phone: str | None) -> list[str]:
+    """The digits of the number in international (E.164) and national form."""
+    if not phone:
+        return []
+    forms = [digits(phone)]
+    try:
+        parsed = phonenumbers.parse(phone, None)
+        national = digits(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL))
+        if national and national not in forms:
+            forms.append(national)
+    except phonenumbers.NumberParseException:
+        pass
+    return forms
+
+
+def _custom_slot(key: str, field_type: str, value: Any) -> dict[str, Any] | None:
+    if value is None or value == "":
+        return None
+    slot: dict[str, Any] = {"key": key}
+    if field_type == "number":
+        slot["num"] = float(value)
+    elif field_type in ("date", "datetime"):
+        slot["date"] = value.isoformat() if isinstance(value, date) else str(value)
+    elif field_type == "boolean":
+        slot["bool"] = bool(value)
+    else:
+        slot["text"] = fold(str(value))
+    return slot
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def build_document(src: ContactSource) -> dict[str, Any]:
+    custom: list[dict[str, Any]] = []
+    custom_text: list[str] = []
+    for key, value in sorted(src.custom_fields.items()):
+        field_type = src.field_types.get(key)
+        if field_type is None:
+            continue  # a value whose definition was deleted is not searchable
+        slot = _custom_slot(key, field_type, value)
+        if slot is not None:
+            custom.append(slot)
+            if field_type not in ("number", "date", "datetime", "boolean"):
+                custom_text.append(str(value))
+    name = display_name(src.first_name, src.last_name, src.phone, src.email)
+    email = src.email or None
+    doc: dict[str, Any] = {
+        "id": src.id,
+        "workspace_id": src.workspace_id,
+        "version": src.version,
+        "display_name": fold(name) if name else None,
+        "name_text": " ".join(p for p in (src.first_name, src.last_name) if p) or None,
+        "email_prefix": email,
+        "email_domain": email.split("@", 1)[1] if email and "@" in email else None,
+        "phone_digits": phone_digit_forms(src.phone) or None,
+        "country": src.country,
+        "assignee_id": src.assignee_id,
+        "tags": sorted({fold(t) for t in src.tags}) or None,
+        "channel_ids": sorted({c.channel_id for c in src.channels}) or None,
+        "channel_text": [f"{c.channel_name} {c.channel_type} {c.external_id}" for c in src.channels] or None,
+        "last_interacted_channel_id": src.last_interacted_channel_id,
+        "conversation_status": src.conversation_status,
+        "source": src.source,
+        "custom_text": custom_text or None,
+        "custom": custom,
+        "created_at": _iso(src.created_at),
+        "updated_at": _iso(src.updated_at),
+        "last_interaction_at": _iso(src.last_interaction_at),
+        "conversation_opened_at": _iso(src.conversation_opened_at),
+        "last_incoming_message_at": _iso(src.last_incoming_message_at),
+    }
+    for name_field in TEXT_FIELDS:
+        value = getattr(src, name_field)
+        doc[name_field] = fold(value) if value else None
+    return doc

@@ -1,0 +1,123 @@
+"""The query compiler: request -> one OpenSearch bool query. The workspace clause is added here,
+always, and never by a caller."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.text import digits, fold
+
+MAX_QUERY_CHARS = 256
+MAX_QUERY_TERMS = 8
+# A query made only of digits and phone punctuation is also tried as one phone number: "+60 12".
+_PHONE_LIKE = re.compile(r"[\d\s+()\-./]+")
+
+
+def _term_clause(term: str) -> dict[str, Any]:
+    folded = fold(term)
+    should: list[dict[str, Any]] = [
+        {"match": {"name_text": {"query": term, "operator": "and"}}},
+        {"match": {"channel_text": {"query": term, "operator": "and"}}},
+        {"match": {"custom_text": {"query": term, "operator": "and"}}},
+        {"match": {"email_prefix": {"query": term}}},
+        {"match": {"email_domain": {"query": term}}},
+        {"term": {"email": folded}},
+        {"prefix": {"tags": folded}},
+    ]
+    term_digits = digits(term)
+    if len(term_digits) >= 4:
+        should.append({"term": {"phone_digits": term_digits}})
+    return {"bool": {"should": should, "minimum_should_match": 1}}
+
+
+def compile_text(query: str | None) -> dict[str, Any] | None:
+    """Plain-text search: every term must match some searchable field (prefix matches allowed).
+    Never a query language: user input only ever reaches match/term/prefix queries."""
+    text = (query or "").strip()
+    if not text:
+        return None
+    terms = text.split()[:MAX_QUERY_TERMS]
+    all_terms: dict[str, Any] = {"bool": {"must": [_term_clause(t) for t in terms]}}
+    whole_digits = digits(text)
+    if len(terms) > 1 and len(whole_digits) >= 4 and _PHONE_LIKE.fullmatch(text):
+        return {
+            "bool": {
+                "should": [all_terms, {"term": {"phone_digits": whole_digits[:20]}}],
+                "minimum_should_match": 1,
+            }
+        }
+    return all_terms
+
+
+@dataclass
+class CompiledSearch:
+    query: dict[str, Any]
+    sort: list[dict[str, Any]] = field(default_factory=list)
+
+
+def workspace_scope(workspace_id: str, *clauses: dict[str, Any] | None) -> dict[str, Any]:
+    """AND the clauses together under the mandatory workspace filter."""
+    must = [c for c in clauses if c is not None]
+    return {"bool": {"filter": [{"term": {"workspace_id": workspace_id}}], "must": must}}
+
+
+STANDARD_SORT_FIELDS = frozenset(
+    {
+        "display_name",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "country",
+        "created_at",
+        "updated_at",
+        "last_interaction_at",
+        "last_incoming_message_at",
+        "conversation_opened_at",
+    }
+)
+SORTABLE_CUSTOM_TYPES = {
+    "number": "num",
+    "date": "date",
+    "datetime": "date",
+    "text": "text",
+    "select": "text",
+}
+DEFAULT_SORT: tuple[tuple[str, str], ...] = (("last_interaction_at", "desc"),)
+
+
+class SortError(ValueError):
+    """A sort field that does not exist or cannot be sorted on; message names it."""
+
+
+def compile_sort(sort: Sequence[tuple[str, str]], field_types: dict[str, str]) -> list[dict[str, Any]]:
+    """Empty values last in both orders; id breaks ties so pages never repeat or skip a contact."""
+    clauses: list[dict[str, Any]] = []
+    for name, order in sort or DEFAULT_SORT:
+        if order not in ("asc", "desc"):
+            raise SortError(f"sort order of '{name}' must be asc or desc")
+        if name in STANDARD_SORT_FIELDS:
+            clauses.append({name: {"order": order, "missing": "_last"}})
+        elif name.startswith("custom."):
+            key = name.removeprefix("custom.")
+            slot = SORTABLE_CUSTOM_TYPES.get(field_types.get(key, ""))
+            if key not in field_types:
+                raise SortError(f"unknown sort field '{name}'")
+            if slot is None:
+                raise SortError(f"cannot sort on '{name}' (a {field_types[key]} field)")
+            clauses.append(
+                {
+                    f"custom.{slot}": {
+                        "order": order,
+                        "missing": "_last",
+                        "nested": {"path": "custom", "filter": {"term": {"custom.key": key}}},
+                    }
+                }
+            )
+        else:
+            raise SortError(f"unknown sort field '{name}'")
+    clauses.append({"id": {"order": "asc"}})
+    return clauses

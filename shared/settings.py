@@ -1,0 +1,56 @@
+"""Settings from the environment (prefix CONTACTS_). Built on demand by get_settings(), never at import."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_ADMIN_KEY = "dev-admin-key-change-me"
+DEV_SECRET_KEY = "dev-secret-key-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CONTACTS_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "postgresql+psycopg://contacts:contacts@127.0.0.1:55432/contacts"
+    redis_url: str = "redis://127.0.0.1:56379/0"
+    opensearch_url: str = "http://127.0.0.1:59200"
+    # The alias every reader and writer uses; concrete indices are "<alias>_v<N>".
+    index_alias: str = "contacts"
+    index_shards: int = Field(default=1, ge=1, le=64)
+    index_replicas: int = Field(default=0, ge=0, le=5)
+    admin_key: str = DEV_ADMIN_KEY
+    # Signs pagination cursors so clients cannot forge them.
+    secret_key: str = DEV_SECRET_KEY
+    # Outbox relay: rows claimed per batch, sweep period, back-off cap and parking threshold.
+    outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
+    outbox_sweep_seconds: float = Field(default=2.0, gt=0)
+    outbox_max_backoff_seconds: float = Field(default=300.0, gt=0)
+    outbox_max_attempts: int = Field(default=12, ge=1)
+    min_version_wait_seconds: float = Field(default=5.0, ge=0, le=30)
+    export_dir: Path = Path("var/exports")
+    export_ttl_hours: int = Field(default=24, ge=1)
+    max_concurrent_exports: int = Field(default=2, ge=1)
+    import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_dev_secrets_in_production(self) -> Settings:
+        if self.environment == "production":
+            if self.admin_key == DEV_ADMIN_KEY or len(self.admin_key) < 16:
+                raise ValueError("CONTACTS_ADMIN_KEY must be set to a strong value in production")
+            if self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
+                raise ValueError("CONTACTS_SECRET_KEY must be set to a strong value in production")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

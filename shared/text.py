@@ -1,0 +1,37 @@
+"""Text normalisation shared by the document builder, the query compiler and tests."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Letters that NFKD does not decompose into a base letter plus a mark.
+_SPECIAL = str.maketrans(
+    {
+        "ø": "o",
+        "Ø": "o",
+        "æ": "ae",
+        "Æ": "ae",
+        "œ": "oe",
+        "Œ": "oe",
+        "ł": "l",
+        "Ł": "l",
+        "đ": "d",
+        "Đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ı": "i",
+    }
+)
+_NON_DIGIT = re.compile(r"\D+")
+
+
+def fold(value: str) -> str:
+    """Case- and accent-insensitive form: 'Zoë ÅSTRÖM' -> 'zoe astrom'."""
+    decomposed = unicodedata.normalize("NFKD", value.translate(_SPECIAL))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.casefold()
+
+
+def digits(value: str) -> str:
+    return _NON_DIGIT.sub("", value)
