@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from api_service.errors import Forbidden, ProblemError
 from api_service.state import AppState
+from shared.jobs import JOBS_TO_QUEUE
 from shared.models import ApiToken, User
 from shared.outbox import OUTBOX_WRITTEN
-from shared.queue import RELAY_OUTBOX
+from shared.queue import RELAY_OUTBOX, RUN_JOB
 from shared.settings import Settings
 
 log = logging.getLogger("api.deps")
@@ -44,6 +45,15 @@ def nudge_relay(state: AppState) -> None:
         log.warning("outbox nudge failed (%s); the periodic sweep will deliver", exc)
 
 
+def queue_jobs(state: AppState, job_ids: list[uuid.UUID]) -> None:
+    """Hand committed jobs to the worker. Best effort: the beat sweep re-queues jobs left queued."""
+    for job_id in job_ids:
+        try:
+            state.celery.send_task(RUN_JOB, args=[str(job_id)], retry=False)
+        except Exception as exc:
+            log.warning("could not queue job %s (%s); the sweep will", job_id, exc)
+
+
 def get_session(state: StateDep) -> Iterator[Session]:
     """One transaction per request: commit on success, roll back on error, nudge after commit."""
     session = state.session_factory()
@@ -52,6 +62,7 @@ def get_session(state: StateDep) -> Iterator[Session]:
         session.commit()
         if session.info.pop(OUTBOX_WRITTEN, False):
             nudge_relay(state)
+        queue_jobs(state, session.info.pop(JOBS_TO_QUEUE, []))
     except BaseException:
         session.rollback()
         raise

@@ -11,6 +11,7 @@ from redis import Redis
 
 from api_service.contacts.router import router as contacts_router
 from api_service.errors import install_error_handlers
+from api_service.jobs.router import router as jobs_router
 from api_service.ops.router import router as ops_router
 from api_service.search.router import router as search_router
 from api_service.state import AppState
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(ops_router)
     app.include_router(workspaces_router)
+    app.include_router(jobs_router)
     # Static /v1/contacts/... paths are registered before /v1/contacts/{id}.
     app.include_router(search_router)
     app.include_router(contacts_router)

@@ -3,11 +3,11 @@
 # resolved from Maven Central and run on the machine's JDK. Loopback only; data under var/.
 #   deploy/stack.sh up | down | status
 # Ports: CONTACTS_PG_PORT (55432), CONTACTS_REDIS_PORT (56379), CONTACTS_OS_PORT (59200).
-# `up` is idempotent: a service already answering is left alone. It prints the names of the
+# Data dir: CONTACTS_STACK_DIR (var/). `up` is idempotent: a service already answering is left alone. It prints the names of the
 # services it started to var/stack.started so a caller can stop only those.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-VAR="$ROOT/var"
+VAR="${CONTACTS_STACK_DIR:-$ROOT/var}"
 LOG="$VAR/log"
 PG_PORT=${CONTACTS_PG_PORT:-55432}
 REDIS_PORT=${CONTACTS_REDIS_PORT:-56379}

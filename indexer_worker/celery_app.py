@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from celery import Celery
 
-from shared.queue import RELAY_OUTBOX
+from shared.queue import RELAY_OUTBOX, REQUEUE_JOBS
 from shared.settings import Settings, get_settings
 
 
@@ -31,6 +31,7 @@ def make_celery(settings: Settings) -> Celery:
                 "schedule": settings.outbox_sweep_seconds,
                 "options": {"expires": max(5.0, settings.outbox_sweep_seconds * 5)},
             },
+            "jobs-requeue": {"task": REQUEUE_JOBS, "schedule": 30.0, "options": {"expires": 60.0}},
         },
     )
     return app

@@ -5,13 +5,18 @@ from __future__ import annotations
 import functools
 import logging
 import time
+import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
+
+from sqlalchemy import func, select
 
 from indexer_worker import relay
 from indexer_worker.celery_app import app
 from indexer_worker.runtime import search_client, session_factory
-from shared.queue import RELAY_OUTBOX
+from shared.models import Job
+from shared.queue import RELAY_OUTBOX, REQUEUE_JOBS, RUN_JOB
 from shared.settings import get_settings
 
 log = logging.getLogger("indexer.tasks")
@@ -46,3 +51,24 @@ def relay_outbox() -> dict[str, Any]:
         log.warning("index unavailable, outbox rows stay pending: %s", exc)
         return {"relayed": 0, "unavailable": True}
     return {"relayed": relayed}
+
+
+@app.task(name=RUN_JOB)
+@observed
+def run_job(job_id: str) -> str:
+    from indexer_worker import jobs
+
+    return jobs.run_job(uuid.UUID(job_id), session_factory(), search_client(), get_settings())
+
+
+@app.task(name=REQUEUE_JOBS)
+@observed
+def requeue_stale_jobs() -> int:
+    """Jobs still `queued` a while after creation never reached a worker (broker down at commit)."""
+    with session_factory()() as session:
+        stale = session.scalars(
+            select(Job.id).where(Job.status == "queued", Job.created_at < func.now() - timedelta(seconds=30))
+        ).all()
+    for job_id in stale:
+        run_job.delay(str(job_id))
+    return len(stale)

@@ -8,6 +8,7 @@ from shared.settings import Settings
 
 RELAY_OUTBOX = "indexer.relay_outbox"
 RUN_JOB = "jobs.run"
+REQUEUE_JOBS = "jobs.requeue_stale"
 
 
 def make_celery_client(settings: Settings) -> Celery:

@@ -14,13 +14,15 @@ from typing import Any
 import pytest
 
 os.environ.setdefault("CONTACTS_ENVIRONMENT", "test")
-os.environ.setdefault("CONTACTS_DATABASE_URL", "postgresql+psycopg://contacts:contacts@127.0.0.1:55432/contacts_test")
+os.environ.setdefault(
+    "CONTACTS_DATABASE_URL", "postgresql+psycopg://contacts:contacts@127.0.0.1:55432/contacts_test"
+)
 os.environ.setdefault("CONTACTS_REDIS_URL", "redis://127.0.0.1:56379/1")
 os.environ.setdefault("CONTACTS_INDEX_ALIAS", "contacts_test")
 os.environ.setdefault("CONTACTS_ADMIN_KEY", "test-admin-key")
 os.environ.setdefault("CONTACTS_EXPORT_DIR", "var/test-exports")
 
-from shared.settings import Settings, get_settings  # noqa: E402
+from shared.settings import Settings, get_settings
 
 ADMIN_KEY = "test-admin-key"
 
@@ -114,7 +116,10 @@ def make_workspace(client: Any) -> Callable[..., WorkspaceCtx]:
         response = client.post(
             "/v1/workspaces",
             headers={"X-Admin-Key": ADMIN_KEY},
-            json={"name": name or f"ws-{suffix}", "owner": {"email": f"owner-{suffix}@example.com", "name": "Owner"}},
+            json={
+                "name": name or f"ws-{suffix}",
+                "owner": {"email": f"owner-{suffix}@example.com", "name": "Owner"},
+            },
         )
         assert response.status_code == 201, response.text
         body = response.json()

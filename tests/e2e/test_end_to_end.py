@@ -46,12 +46,27 @@ def live_stack(migrated_db: str, search_client: Any, tmp_path: Path) -> Iterator
     worker_log = open(tmp_path / "worker.log", "w")  # noqa: SIM115
     api = subprocess.Popen(
         [str(bin_dir / "uvicorn"), "--factory", "api_service.main:create_app", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=api_log, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        stdout=api_log,
+        stderr=subprocess.STDOUT,
     )
     worker = subprocess.Popen(
-        [str(bin_dir / "celery"), "-A", "indexer_worker.celery_app", "worker", "--beat", "--concurrency=1",
-         "--loglevel=INFO", "--schedule", str(tmp_path / "beat-schedule")],
-        cwd=ROOT, env=env, stdout=worker_log, stderr=subprocess.STDOUT,
+        [
+            str(bin_dir / "celery"),
+            "-A",
+            "indexer_worker.celery_app",
+            "worker",
+            "--beat",
+            "--concurrency=1",
+            "--loglevel=INFO",
+            "--schedule",
+            str(tmp_path / "beat-schedule"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=worker_log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -75,8 +90,11 @@ def test_contact_journey_through_real_processes(live_stack: str) -> None:
 
     base = live_stack
     suffix = uuid.uuid4().hex[:8]
-    created = httpx.post(f"{base}/v1/workspaces", headers={"X-Admin-Key": ADMIN_KEY},
-                         json={"name": "E2E", "owner": {"email": f"e2e-{suffix}@example.com", "name": "E"}})
+    created = httpx.post(
+        f"{base}/v1/workspaces",
+        headers={"X-Admin-Key": ADMIN_KEY},
+        json={"name": "E2E", "owner": {"email": f"e2e-{suffix}@example.com", "name": "E"}},
+    )
     assert created.status_code == 201, created.text
     headers = {"Authorization": f"Bearer {created.json()['token']}"}
 
@@ -85,14 +103,21 @@ def test_contact_journey_through_real_processes(live_stack: str) -> None:
         assert response.status_code == 200, response.text
         return [c["id"] for c in response.json()["items"]]
 
-    contact = httpx.post(f"{base}/v1/contacts", headers=headers,
-                         json={"first_name": "Imelda", "phone": "+60 12-345 6789"}).json()
+    contact = httpx.post(
+        f"{base}/v1/contacts", headers=headers, json={"first_name": "Imelda", "phone": "+60 12-345 6789"}
+    ).json()
     _wait(lambda: hits("imelda") == [contact["id"]], 15, "the new contact to be searchable")
     assert hits("3456") == [contact["id"]]
 
-    patched = httpx.patch(f"{base}/v1/contacts/{contact['id']}", headers=headers, json={"first_name": "Rosalind"})
+    patched = httpx.patch(
+        f"{base}/v1/contacts/{contact['id']}", headers=headers, json={"first_name": "Rosalind"}
+    )
     assert patched.status_code == 200
-    _wait(lambda: hits("rosalind") == [contact["id"]] and hits("imelda") == [], 15, "the update to be searchable")
+    _wait(
+        lambda: hits("rosalind") == [contact["id"]] and hits("imelda") == [],
+        15,
+        "the update to be searchable",
+    )
 
     assert httpx.delete(f"{base}/v1/contacts/{contact['id']}", headers=headers).status_code == 204
     _wait(lambda: hits("rosalind") == [], 15, "the deletion to reach search")

@@ -21,8 +21,11 @@ def test_workspace_creation_needs_the_admin_key(client: Any) -> None:
 
 def test_created_contact_is_found_by_search_in_its_workspace_only(client, make_workspace, sync_index) -> None:
     acme, other = make_workspace(), make_workspace()
-    created = client.post("/v1/contacts", headers=acme.headers,
-                          json={"first_name": "Zoë", "last_name": "Åström", "email": "Zoe@Acme.com"})
+    created = client.post(
+        "/v1/contacts",
+        headers=acme.headers,
+        json={"first_name": "Zoë", "last_name": "Åström", "email": "Zoe@Acme.com"},
+    )
     assert created.status_code == 201, created.text
     contact = created.json()
     assert contact["email"] == "zoe@acme.com"
@@ -38,7 +41,9 @@ def test_created_contact_is_found_by_search_in_its_workspace_only(client, make_w
 def test_update_and_delete_reach_search(client, workspace, sync_index) -> None:
     contact = client.post("/v1/contacts", headers=workspace.headers, json={"first_name": "Marcus"}).json()
     sync_index()
-    patched = client.patch(f"/v1/contacts/{contact['id']}", headers=workspace.headers, json={"first_name": "Nadia"})
+    patched = client.patch(
+        f"/v1/contacts/{contact['id']}", headers=workspace.headers, json={"first_name": "Nadia"}
+    )
     assert patched.status_code == 200 and patched.json()["version"] == 2
     sync_index()
     assert search(client, workspace, "marcus")["items"] == []
@@ -49,8 +54,9 @@ def test_update_and_delete_reach_search(client, workspace, sync_index) -> None:
     assert client.get(f"/v1/contacts/{contact['id']}", headers=workspace.headers).status_code == 404
 
 
-def test_min_version_makes_a_write_visible_without_a_separate_sync(client, workspace, session_factory,
-                                                                   search_client, settings) -> None:
+def test_min_version_makes_a_write_visible_without_a_separate_sync(
+    client, workspace, session_factory, search_client, settings
+) -> None:
     import threading
 
     from indexer_worker import relay

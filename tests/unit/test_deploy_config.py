@@ -13,8 +13,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def versions() -> dict[str, str]:
-    pairs = (line.split("=", 1) for line in (ROOT / "deploy/versions.env").read_text().splitlines()
-             if line and not line.startswith("#"))
+    pairs = (
+        line.split("=", 1)
+        for line in (ROOT / "deploy/versions.env").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
     return dict(pairs)
 
 
@@ -38,7 +41,9 @@ def test_service_versions_match_the_local_stack() -> None:
     assert services["postgres"]["image"] == f"postgres:{v['POSTGRES_MAJOR']}"
     assert services["redis"]["image"] == f"redis:{v['REDIS_MAJOR']}"
     pom = (ROOT / "deploy/opensearch/pom.xml").read_text()
-    assert re.search(r"<opensearch.version>(.+?)</opensearch.version>", pom).group(1) == v["OPENSEARCH_VERSION"]
+    assert (
+        re.search(r"<opensearch.version>(.+?)</opensearch.version>", pom).group(1) == v["OPENSEARCH_VERSION"]
+    )
 
 
 def test_compose_environment_names_real_settings() -> None:
