@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.contact_rules import FieldError
+
 log = logging.getLogger("api.errors")
 PROBLEM = "application/problem+json"
 
@@ -95,6 +97,11 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.headers:
             response.headers.update(exc.headers)
         return response
+
+    @app.exception_handler(FieldError)
+    async def _field(_: Request, exc: FieldError) -> JSONResponse:
+        where = ".".join(str(p) for p in exc.loc)
+        return problem(422, f"{where}: {exc.msg}", errors=[{"loc": exc.loc, "msg": exc.msg}])
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

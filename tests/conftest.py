@@ -43,7 +43,10 @@ def migrated_db(settings: Settings) -> str:
     url = make_url(settings.database_url)
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}).first() is None:
+        if (
+            conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}).first()
+            is None
+        ):
             conn.execute(text(f'CREATE DATABASE "{url.database}"'))
     admin.dispose()
     engine = create_engine(url)

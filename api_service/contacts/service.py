@@ -9,15 +9,15 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from api_service.contacts import repository
-from api_service.contacts.custom_fields import apply_custom_fields, field_definitions
 from api_service.contacts.schemas import ContactFieldsIn
-from api_service.contacts.validation import (
+from shared.contact_rules import (
+    invalid,
     normalize_country,
     normalize_email,
     normalize_language,
     normalize_phone,
 )
-from api_service.errors import invalid
+from shared.custom_fields import apply_custom_fields, field_definitions
 from shared.models import Contact, Event, User
 from shared.outbox import record_change
 from shared.text import fold

@@ -10,11 +10,11 @@ from opensearchpy import OpenSearch
 from sqlalchemy.orm import Session
 
 from api_service.contacts import repository
-from api_service.contacts.custom_fields import field_definitions
 from api_service.contacts.presenter import present_many
 from api_service.deps import Principal
 from api_service.errors import ProblemError, invalid
 from api_service.search.schemas import SearchRequest, SearchResponse, Total
+from shared.custom_fields import field_definitions
 from shared.search import cursor as cursors
 from shared.search.query import SortError, compile_sort, compile_text, workspace_scope
 from shared.settings import Settings

@@ -64,6 +64,16 @@ def workspace_scope(workspace_id: str, *clauses: dict[str, Any] | None) -> dict[
     return {"bool": {"filter": [{"term": {"workspace_id": workspace_id}}], "must": must}}
 
 
+def build_search_query(
+    workspace_id: str, query: str | None, filter_tree: dict[str, Any] | None, field_types: dict[str, str]
+) -> dict[str, Any]:
+    """The whole OpenSearch query for a search: text, filter tree, and the workspace clause.
+    Used by the search API and by jobs that resolve "all matching" selections."""
+    if filter_tree is not None:
+        raise NotImplementedError("filter trees are compiled by shared.search.filters (in progress)")
+    return workspace_scope(workspace_id, compile_text(query))
+
+
 STANDARD_SORT_FIELDS = frozenset(
     {
         "display_name",

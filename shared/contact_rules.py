@@ -1,4 +1,5 @@
-"""Normalisation and validation of contact values: phone (E.164), e-mail, country, language."""
+"""Contact value rules shared by the API and the worker (imports): phone (E.164), e-mail, country,
+language and typed custom field values. Violations raise FieldError naming the field."""
 
 from __future__ import annotations
 
@@ -7,7 +8,19 @@ import re
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from api_service.errors import ProblemError, invalid
+
+class FieldError(ValueError):
+    """A value that breaks a contact rule; `loc` names the field (e.g. ["custom_fields", "plan"])."""
+
+    def __init__(self, loc: list[str | int], msg: str) -> None:
+        super().__init__(msg)
+        self.loc = loc
+        self.msg = msg
+
+
+def invalid(loc: list[str | int], msg: str) -> FieldError:
+    return FieldError(loc, msg)
+
 
 _COUNTRIES = frozenset(phonenumbers.SUPPORTED_REGIONS) | frozenset({"AQ", "BV", "GS", "HM", "PN", "TF", "UM"})
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -55,18 +68,3 @@ def normalize_phone(value: str | None, region: str | None, loc: list[str | int])
     if not phonenumbers.is_valid_number(parsed):
         raise invalid(loc, f"'{value}' is not a valid phone number")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
-def ensure(condition: bool, loc: list[str | int], msg: str) -> None:
-    if not condition:
-        raise invalid(loc, msg)
-
-
-__all__ = [
-    "ProblemError",
-    "ensure",
-    "normalize_country",
-    "normalize_email",
-    "normalize_language",
-    "normalize_phone",
-]

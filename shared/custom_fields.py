@@ -1,4 +1,4 @@
-"""Typed custom field values, checked against the workspace's field definitions."""
+"""Typed custom field values, checked against the workspace's field definitions (shared by API and worker)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from urllib.parse import urlparse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api_service.contacts.validation import normalize_email, normalize_phone
-from api_service.errors import invalid
+from shared.contact_rules import invalid, normalize_email, normalize_phone
 from shared.models import ContactField
 
 MAX_TEXT = 1000
