@@ -63,7 +63,8 @@ def search_client(settings: Settings) -> Iterator[Any]:
     from shared.search.index import ensure_index, make_client
 
     client = make_client(settings, timeout=30)
-    for name in client.indices.get(index=f"{settings.index_alias}*", expand_wildcards="all"):
+    # Only this run's indices ("<alias>_v<N>"): other aliases (e.g. "<alias>_h1") belong to others.
+    for name in client.indices.get(index=f"{settings.index_alias}_v*", expand_wildcards="all"):
         client.indices.delete(index=name)
     ensure_index(client, settings)
     yield client
