@@ -1,0 +1,223 @@
+"""Selections: "these contacts" ({"ids": [...]}) or "all contacts matching a query, filter and view".
+
+Used by bulk actions and exports. A request validates its selection at once (bad filter: 422 naming
+the node, unknown view: 404); the job resolves "all matching" when it runs, streaming ids from a
+point-in-time search sorted by id, so a 100k-contact selection never sits in memory. Streamed ids come
+from the index, which may lag: callers re-check every batch against PostgreSQL (`visible_contact_ids`
+or their own locked SELECT) so nothing outside the workspace, deleted or merged away is touched.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import uuid
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from opensearchpy import OpenSearch
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared.contact_rules import FieldError
+from shared.custom_fields import field_definitions
+from shared.models import Contact
+from shared.search.query import build_search_query
+
+log = logging.getLogger("selection")
+
+MAX_SELECTED_IDS = 1000
+# How long OpenSearch keeps the point in time between two pages of one stream.
+PIT_KEEP_ALIVE = "5m"
+ALL_MATCHING_LOC: list[str | int] = ["selection", "all_matching"]
+
+
+class AllMatching(BaseModel):
+    """ "Select all contacts after applying filters": the table's query, filter and view."""
+
+    model_config = ConfigDict(extra="forbid")
+    query: Annotated[str, Field(max_length=256)] | None = None
+    filter: dict[str, Any] | None = None
+    view_id: Annotated[str, Field(max_length=100)] | None = None
+
+
+class Selection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=MAX_SELECTED_IDS)] | None = None
+    all_matching: AllMatching | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Selection:
+        if (self.ids is None) == (self.all_matching is None):
+            raise ValueError("give either 'ids' or 'all_matching'")
+        return self
+
+    def explicit_ids(self) -> list[uuid.UUID]:
+        """The selected ids without repeats, in the order given."""
+        return list(dict.fromkeys(self.ids or []))
+
+
+class SelectionNotFound(LookupError):
+    """The selection names a view that does not exist (or that the user cannot see)."""
+
+
+def _view_criteria(
+    session: Session, workspace_id: uuid.UUID, user_id: uuid.UUID | None, view_id: str
+) -> tuple[str | None, dict[str, Any] | None]:
+    """(query, filter tree) of a view, from shared.views (owned by the views feature)."""
+    try:
+        views: Any = importlib.import_module("shared.views")
+    except ModuleNotFoundError:
+        views = None
+    if views is None or not hasattr(views, "view_criteria"):
+        if view_id == "all":
+            return None, None
+        raise SelectionNotFound(f"view {view_id!r} not found")
+    try:
+        found = views.view_criteria(session, workspace_id, user_id, view_id)
+    except LookupError as exc:
+        raise SelectionNotFound(str(exc) or f"view {view_id!r} not found") from None
+    if found is None:
+        raise SelectionNotFound(f"view {view_id!r} not found")
+    if isinstance(found, tuple):
+        return found[0], found[1]
+    return getattr(found, "query", None), getattr(found, "filter", None)
+
+
+def _and(*trees: dict[str, Any] | None) -> dict[str, Any] | None:
+    present = [t for t in trees if t]
+    if not present:
+        return None
+    return present[0] if len(present) == 1 else {"and": present}
+
+
+def _join_queries(*queries: str | None) -> str | None:
+    text = " ".join(q.strip() for q in queries if q and q.strip())
+    return text or None
+
+
+def compile_selection(
+    session: Session, workspace_id: uuid.UUID, user_id: uuid.UUID | None, criteria: AllMatching
+) -> dict[str, Any]:
+    """The OpenSearch query selecting "all matching" (always scoped to the workspace by the compiler).
+
+    Raises FieldError (-> 422 naming the node) for a bad filter, SelectionNotFound for an unknown view.
+    A view's query and filter are ANDed with the selection's own.
+    """
+    query, tree = criteria.query, criteria.filter
+    if criteria.view_id:
+        view_query, view_filter = _view_criteria(session, workspace_id, user_id, criteria.view_id)
+        query, tree = _join_queries(view_query, query), _and(view_filter, tree)
+    field_types = {key: f.type for key, f in field_definitions(session, workspace_id).items()}
+    try:
+        return build_search_query(str(workspace_id), query, tree, field_types)
+    except FieldError as exc:
+        raise FieldError([*ALL_MATCHING_LOC, *exc.loc], exc.msg) from None
+    except NotImplementedError:
+        raise FieldError([*ALL_MATCHING_LOC, "filter"], "filters are not supported yet") from None
+    except ValueError as exc:
+        loc = getattr(exc, "loc", None)
+        where = list(loc) if isinstance(loc, list | tuple) else ["filter"]
+        raise FieldError([*ALL_MATCHING_LOC, *where], str(exc)) from None
+
+
+def count_matching(client: OpenSearch, alias: str, workspace_id: uuid.UUID, query: dict[str, Any]) -> int:
+    response = client.count(index=alias, body={"query": query}, routing=str(workspace_id))
+    return int(response["count"])
+
+
+def stream_matching_ids(
+    client: OpenSearch,
+    alias: str,
+    workspace_id: uuid.UUID,
+    query: dict[str, Any],
+    *,
+    after: str | None = None,
+    batch_size: int = 500,
+) -> Iterator[list[uuid.UUID]]:
+    """Ids matching `query`, in id order, one batch at a time, from a point-in-time search.
+
+    `after` resumes past that id (a job's checkpoint): ids are the sort key, so a new point in time
+    picks up exactly where a crashed run stopped.
+    """
+    pit_id = client.create_pit(index=alias, keep_alive=PIT_KEEP_ALIVE, routing=str(workspace_id))["pit_id"]
+    try:
+        while True:
+            body: dict[str, Any] = {
+                "query": query,
+                "size": batch_size,
+                "sort": [{"id": {"order": "asc"}}],
+                "_source": False,
+                "track_total_hits": False,
+                "pit": {"id": pit_id, "keep_alive": PIT_KEEP_ALIVE},
+            }
+            if after is not None:
+                body["search_after"] = [after]
+            response = client.search(body=body)
+            pit_id = response.get("pit_id", pit_id)
+            hits = response["hits"]["hits"]
+            if not hits:
+                return
+            after = str(hits[-1]["sort"][0])
+            yield [uuid.UUID(hit["_id"]) for hit in hits]
+            if len(hits) < batch_size:
+                return
+    finally:
+        try:
+            client.delete_pit(body={"pit_id": [pit_id]})
+        except Exception as exc:  # it expires by itself after PIT_KEEP_ALIVE
+            log.warning("could not delete point in time: %s", exc)
+
+
+def iter_selection(
+    selection: Selection,
+    *,
+    client: OpenSearch,
+    alias: str,
+    workspace_id: uuid.UUID,
+    query: dict[str, Any] | None,
+    position: dict[str, Any] | None,
+    batch_size: int,
+) -> Iterator[tuple[list[uuid.UUID], dict[str, Any]]]:
+    """Batches of selected ids with the position after each (store it as the job's checkpoint and pass
+    it back as `position` to resume). `query` is compile_selection's result for all_matching."""
+    position = position or {}
+    if selection.ids is not None:
+        ids = selection.explicit_ids()
+        for start in range(int(position.get("offset", 0)), len(ids), batch_size):
+            yield ids[start : start + batch_size], {"offset": start + batch_size}
+        return
+    if query is None:
+        raise ValueError("an all_matching selection needs its compiled query")
+    for ids in stream_matching_ids(
+        client, alias, workspace_id, query, after=position.get("after"), batch_size=batch_size
+    ):
+        yield ids, {"after": str(ids[-1])}
+
+
+def selection_total(
+    selection: Selection,
+    client: OpenSearch,
+    alias: str,
+    workspace_id: uuid.UUID,
+    query: dict[str, Any] | None,
+) -> int:
+    if selection.ids is not None:
+        return len(selection.explicit_ids())
+    assert query is not None
+    return count_matching(client, alias, workspace_id, query)
+
+
+def visible_contact_ids(session: Session, workspace_id: uuid.UUID, ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    """The ids that are still contacts of this workspace and not merged away, in the order given."""
+    if not ids:
+        return []
+    found = set(
+        session.scalars(
+            select(Contact.id).where(
+                Contact.workspace_id == workspace_id, Contact.merged_into_id.is_(None), Contact.id.in_(ids)
+            )
+        )
+    )
+    return [i for i in ids if i in found]
