@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from shared.search.filters import FilterNode, and_nodes, compile_filter, parse_filter
 from shared.text import digits, fold
 
 MAX_QUERY_CHARS = 256
@@ -35,21 +37,22 @@ def _term_clause(term: str) -> dict[str, Any]:
 
 def compile_text(query: str | None) -> dict[str, Any] | None:
     """Plain-text search: every term must match some searchable field (prefix matches allowed).
-    Never a query language: user input only ever reaches match/term/prefix queries."""
-    text = (query or "").strip()
+    Never a query language: user input only ever reaches match/term/prefix queries, whose
+    analyzers drop or keep "*", "?" and quotes literally. Cost is bounded by the 256-character
+    limit (enforced by the request models) and by looking at the first MAX_QUERY_TERMS terms."""
+    text = (query or "").strip()[:MAX_QUERY_CHARS]
     if not text:
         return None
     terms = text.split()[:MAX_QUERY_TERMS]
     all_terms: dict[str, Any] = {"bool": {"must": [_term_clause(t) for t in terms]}}
+    if len(terms) == 1:
+        return all_terms
+    alternatives = [all_terms, {"prefix": {"tags": fold(" ".join(terms))}}]
     whole_digits = digits(text)
-    if len(terms) > 1 and len(whole_digits) >= 4 and _PHONE_LIKE.fullmatch(text):
-        return {
-            "bool": {
-                "should": [all_terms, {"term": {"phone_digits": whole_digits[:20]}}],
-                "minimum_should_match": 1,
-            }
-        }
-    return all_terms
+    if len(whole_digits) >= 4 and _PHONE_LIKE.fullmatch(text):
+        # "+60 12", "012 345 6789": the digits of the whole query as one run.
+        alternatives.append({"term": {"phone_digits": whole_digits[:20]}})
+    return {"bool": {"should": alternatives, "minimum_should_match": 1}}
 
 
 @dataclass
@@ -65,13 +68,36 @@ def workspace_scope(workspace_id: str, *clauses: dict[str, Any] | None) -> dict[
 
 
 def build_search_query(
-    workspace_id: str, query: str | None, filter_tree: dict[str, Any] | None, field_types: dict[str, str]
+    workspace_id: str,
+    query: str | None,
+    filter_tree: dict[str, Any] | None,
+    field_types: dict[str, str],
+    *,
+    view_query: str | None = None,
+    view_filter: dict[str, Any] | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """The whole OpenSearch query for a search: text, filter tree, and the workspace clause.
-    Used by the search API and by jobs that resolve "all matching" selections."""
-    if filter_tree is not None:
-        raise NotImplementedError("filter trees are compiled by shared.search.filters (in progress)")
-    return workspace_scope(workspace_id, compile_text(query))
+    """The whole OpenSearch query for a search: text, filter tree, view, and the workspace clause.
+    Used by the search API and by jobs that resolve "all matching" selections.
+
+    A bad filter raises FilterError (a FieldError: the API answers 422 naming the node, with loc
+    starting at "filter"; a view's own filter at ["view", "filter"]). The view's query and filter
+    are ANDed with the request's; each tree is held to the limits on its own.
+    """
+    request_node = parse_filter(filter_tree, field_types, ("filter",))
+    view_node = parse_filter(view_filter, field_types, ("view", "filter"))
+    return compile_search(workspace_id, [view_query, query], and_nodes(view_node, request_node), now)
+
+
+def compile_search(
+    workspace_id: str, queries: Sequence[str | None], node: FilterNode | None, now: datetime | None = None
+) -> dict[str, Any]:
+    """Parsed parts -> one bool query: every text must match, the filter holds, in this workspace."""
+    texts = [compile_text(q) for q in queries]
+    filters: list[dict[str, Any]] = [{"term": {"workspace_id": workspace_id}}]
+    if node is not None:
+        filters.append(compile_filter(node, now))
+    return {"bool": {"filter": filters, "must": [t for t in texts if t is not None]}}
 
 
 STANDARD_SORT_FIELDS = frozenset(
