@@ -9,12 +9,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from redis import Redis
 
+from api_service.channels.router import router as channels_router
 from api_service.contacts.router import router as contacts_router
 from api_service.errors import install_error_handlers
+from api_service.fields.router import router as fields_router
 from api_service.jobs.router import router as jobs_router
 from api_service.ops.router import router as ops_router
 from api_service.search.router import router as search_router
 from api_service.state import AppState
+from api_service.users.router import router as users_router
 from api_service.workspaces.router import router as workspaces_router
 from shared.db import make_engine, make_session_factory
 from shared.queue import make_celery_client
@@ -59,5 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(jobs_router)
     # Static /v1/contacts/... paths are registered before /v1/contacts/{id}.
     app.include_router(search_router)
+    app.include_router(users_router)
+    app.include_router(channels_router)
+    app.include_router(fields_router)
     app.include_router(contacts_router)
     return app

@@ -4,6 +4,7 @@ language and typed custom field values. Violations raise FieldError naming the f
 from __future__ import annotations
 
 import re
+from urllib.parse import urlparse
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -68,3 +69,19 @@ def normalize_phone(value: str | None, region: str | None, loc: list[str | int])
     if not phonenumbers.is_valid_number(parsed):
         raise invalid(loc, f"'{value}' is not a valid phone number")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+MAX_URL_CHARS = 2048
+
+
+def normalize_url(value: str | None, loc: list[str | int]) -> str | None:
+    """An absolute http(s) URL (a profile picture is shown in the browser, so no other schemes)."""
+    if value is None or value.strip() == "":
+        return None
+    text = value.strip()
+    parsed = urlparse(text)
+    if parsed.scheme.lower() not in ("http", "https") or not parsed.netloc or len(text) > MAX_URL_CHARS:
+        raise invalid(loc, f"expected an http(s) URL of at most {MAX_URL_CHARS} characters")
+    if any(ch.isspace() or ord(ch) < 32 for ch in text):
+        raise invalid(loc, "a URL cannot contain spaces or control characters")
+    return text

@@ -6,15 +6,15 @@ import math
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import urlparse
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.contact_rules import invalid, normalize_email, normalize_phone
+from shared.contact_rules import invalid, normalize_email, normalize_phone, normalize_url
 from shared.models import ContactField
 
 MAX_TEXT = 1000
+MAX_NUMBER = 10**15
 
 
 def field_definitions(session: Session, workspace_id: uuid.UUID) -> dict[str, ContactField]:
@@ -27,7 +27,8 @@ def coerce_value(definition: ContactField, value: Any, loc: list[str | int], cou
     kind = definition.type
 
     def bad(expected: str) -> Exception:
-        return invalid(loc, f"expected {expected} for {kind} field '{definition.key}', got {value!r}"[:300])
+        got = value if isinstance(value, str | bool | float) or value is None else type(value).__name__
+        return invalid(loc, f"expected {expected} for {kind} field '{definition.key}', got {got!r}"[:300])
 
     if kind in ("text", "select", "url", "email", "phone") and not isinstance(value, str):
         raise bad("a string")
@@ -37,11 +38,16 @@ def coerce_value(definition: ContactField, value: Any, loc: list[str | int], cou
         return value
     if kind == "select":
         if value not in definition.options:
-            raise invalid(loc, f"'{value}' is not one of the options {definition.options}")
+            raise invalid(loc, f"'{value[:100]}' is not one of the options {definition.options}")
         return value
     if kind == "number":
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise bad("a finite number")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise bad("a number")
+        # Beyond 1e15 JSON clients (doubles) lose integer precision; huge ints would not even fit.
+        if isinstance(value, int) and abs(value) > MAX_NUMBER:
+            raise invalid(loc, f"a number between -{MAX_NUMBER:.0e} and {MAX_NUMBER:.0e}")
+        if isinstance(value, float) and (not math.isfinite(value) or abs(value) > MAX_NUMBER):
+            raise invalid(loc, f"a finite number between -{MAX_NUMBER:.0e} and {MAX_NUMBER:.0e}")
         return value
     if kind == "boolean":
         if not isinstance(value, bool):
@@ -69,10 +75,7 @@ def coerce_value(definition: ContactField, value: Any, loc: list[str | int], cou
     if kind == "phone":
         return normalize_phone(value, country, loc)
     if kind == "url":
-        parsed_url = urlparse(value)
-        if parsed_url.scheme not in ("http", "https") or not parsed_url.netloc or len(value) > 2048:
-            raise bad("an http(s) URL")
-        return value
+        return normalize_url(value, loc)
     raise bad("a known field type")
 
 

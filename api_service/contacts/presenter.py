@@ -45,12 +45,21 @@ def initials(first_name: str | None, last_name: str | None, fallback: str) -> st
     return "?"
 
 
-def avatar(contact: Contact) -> dict[str, str]:
+def contact_display_name(contact: Contact, channels: Sequence[ChannelRef]) -> str:
+    """First and last name, else phone, else e-mail. A channel contact with none of them (e.g. a
+    Messenger user who shares no name) is shown by its id on the channel it wrote from, so it never
+    appears nameless in the table."""
+    name = display_name(contact.first_name, contact.last_name, contact.phone, contact.email)
+    if not name and channels:
+        return channels[0].external_id
+    return name
+
+
+def avatar(contact: Contact, name: str) -> dict[str, str]:
     if contact.profile_pic_url:
         return {"url": contact.profile_pic_url}
     digest = hashlib.sha256(contact.id.bytes).digest()
     color = AVATAR_COLORS[digest[0] % len(AVATAR_COLORS)]
-    name = display_name(contact.first_name, contact.last_name, contact.phone, contact.email)
     return {"initials": initials(contact.first_name, contact.last_name, name), "color": color}
 
 
@@ -72,6 +81,7 @@ def channels_of(session: Session, contact_ids: Sequence[uuid.UUID]) -> dict[uuid
 
 
 def present(contact: Contact, channels: list[ChannelRef]) -> ContactOut:
+    name = contact_display_name(contact, channels)
     return ContactOut(
         id=contact.id,
         first_name=contact.first_name,
@@ -84,8 +94,8 @@ def present(contact: Contact, channels: list[ChannelRef]) -> ContactOut:
         assignee_id=contact.assignee_id,
         tags=list(contact.tags),
         custom_fields=dict(contact.custom_fields),
-        display_name=display_name(contact.first_name, contact.last_name, contact.phone, contact.email),
-        avatar=avatar(contact),
+        display_name=name,
+        avatar=avatar(contact, name),
         channels=channels,
         source=contact.source,
         conversation_status=contact.conversation_status,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete
@@ -16,6 +17,7 @@ from shared.contact_rules import (
     normalize_email,
     normalize_language,
     normalize_phone,
+    normalize_url,
 )
 from shared.custom_fields import apply_custom_fields, field_definitions
 from shared.models import Contact, Event, User
@@ -46,9 +48,11 @@ def validate_fields(
     if "country" in incoming:
         country = normalize_country(incoming["country"], ["country"])
         values["country"] = country
-    for key in ("first_name", "last_name", "profile_pic_url"):
+    for key in ("first_name", "last_name"):
         if key in incoming:
             values[key] = incoming[key] or None
+    if "profile_pic_url" in incoming:
+        values["profile_pic_url"] = normalize_url(incoming["profile_pic_url"], ["profile_pic_url"])
     if "language" in incoming:
         values["language"] = normalize_language(incoming["language"], ["language"])
     if "email" in incoming:
@@ -91,6 +95,8 @@ def add_event(
             workspace_id=contact.workspace_id,
             contact_id=contact.id,
             type=type_,
+            # The wall clock, not the transaction start, so events of one request keep their order.
+            at=datetime.now(UTC),
             actor_id=actor_id,
             data=data or {},
             triggers_workflows=triggers_workflows,

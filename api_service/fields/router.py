@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from api_service.deps import ModuleUser, SessionDep
+from api_service.fields import service
+from api_service.fields.schemas import FieldCreate, FieldOut, FieldPage, FieldUpdate
+
+router = APIRouter(prefix="/v1/contact-fields", tags=["contact fields"])
+
+
+@router.get("", response_model=FieldPage)
+def list_fields(principal: ModuleUser, session: SessionDep) -> FieldPage:
+    """All of the workspace's fields in one page (a workspace has at most 100)."""
+    fields = service.list_fields(session, principal.workspace_id)
+    return FieldPage(items=[FieldOut.model_validate(f) for f in fields], next_cursor=None)
+
+
+@router.post("", status_code=201, response_model=FieldOut)
+def create_field(body: FieldCreate, principal: ModuleUser, session: SessionDep) -> FieldOut:
+    return FieldOut.model_validate(service.create_field(session, principal.workspace_id, body))
+
+
+@router.get("/{key}", response_model=FieldOut)
+def read_field(key: str, principal: ModuleUser, session: SessionDep) -> FieldOut:
+    return FieldOut.model_validate(service.get_field(session, principal.workspace_id, key))
+
+
+@router.patch("/{key}", response_model=FieldOut)
+def update_field(key: str, body: FieldUpdate, principal: ModuleUser, session: SessionDep) -> FieldOut:
+    return FieldOut.model_validate(service.update_field(session, principal.workspace_id, key, body))
+
+
+@router.delete("/{key}", status_code=204)
+def delete_field(key: str, principal: ModuleUser, session: SessionDep) -> Response:
+    service.delete_field(session, principal.workspace_id, key)
+    return Response(status_code=204)
