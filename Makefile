@@ -32,7 +32,7 @@ migrate: install stack-up ## apply Alembic migrations
 	$(VENV)/contacts-admin migrate
 
 reindex: install ## rebuild the search index from PostgreSQL behind the alias
-	$(VENV)/contacts-admin reindex
+	$(VENV)/contacts-index reindex
 
 bench: install stack-up ## run the benchmarks in bench/
 	$(VENV)/python -m bench

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 from celery import Celery
+from celery.signals import worker_process_shutdown, worker_ready
 
 from shared.queue import RELAY_OUTBOX, REQUEUE_JOBS
 from shared.settings import Settings, get_settings
+
+
+def _running_as_celery_command() -> bool:
+    return "celery" in Path(sys.argv[0]).parts or Path(sys.argv[0]).name == "celery"
+
+
+if _running_as_celery_command() and "prometheus_client" not in sys.modules:
+    # Prefork children record metrics in files the main process serves; prometheus_client reads
+    # this variable when first imported, so it is set before the task modules import it.
+    # One directory per worker instance, so no files of an earlier run are summed in.
+    _metrics_dir = Path(tempfile.gettempdir()) / f"contacts-worker-metrics-{os.getpid()}"
+    _metrics_dir.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(_metrics_dir))
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -23,6 +42,10 @@ def make_celery(settings: Settings) -> Celery:
         # Longer than any retry delay or job, so Redis does not redeliver a task still running.
         broker_transport_options={"visibility_timeout": 3600},
         broker_connection_retry_on_startup=True,
+        # A Redis restart must never end the worker: keep reconnecting.
+        broker_connection_max_retries=None,
+        # Unacknowledged (late-ack) tasks are redelivered after a lost connection anyway.
+        worker_cancel_long_running_tasks_on_connection_loss=True,
         task_ignore_result=True,
         worker_hijack_root_logger=False,
         beat_schedule={
@@ -43,3 +66,29 @@ def get_app() -> Celery:
 
 
 app = get_app()
+
+
+@worker_ready.connect
+def _serve_metrics(**_: Any) -> None:
+    """The main worker process serves the metrics of every pool process."""
+    import logging
+
+    from indexer_worker import metrics
+    from indexer_worker.runtime import session_factory
+
+    settings = get_settings()
+    if not settings.worker_metrics_port:
+        return
+    try:
+        metrics.serve(settings.api_host, settings.worker_metrics_port, session_factory())
+    except OSError as exc:  # e.g. a second worker on this host: it still works, without metrics
+        logging.getLogger("indexer.metrics").warning(
+            "worker metrics not served on port %d: %s", settings.worker_metrics_port, exc
+        )
+
+
+@worker_process_shutdown.connect
+def _forget_process_metrics(pid: int | None = None, **_: Any) -> None:
+    from indexer_worker import metrics
+
+    metrics.process_exited(pid or os.getpid())

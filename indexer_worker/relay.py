@@ -4,7 +4,7 @@ Rows are claimed with FOR UPDATE SKIP LOCKED so several workers share the backlo
 action per contact, and written with the row's version as an external version (version_type
 external_gte), so replays and out-of-order deliveries cannot move a document backwards. A contact
 that no longer exists (or was merged away) becomes a delete carrying the newest version seen.
-Per-document failures back off exponentially and are parked after too many attempts; when
+Per-document failures back off exponentially (capped) and are parked after too many attempts; when
 OpenSearch itself is unreachable nothing is touched and the rows stay pending for the next sweep.
 """
 
@@ -13,19 +13,20 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from opensearchpy import OpenSearch, helpers
-from opensearchpy.exceptions import ConnectionError as OSConnectionError
-from opensearchpy.exceptions import ConnectionTimeout, TransportError
+from opensearchpy.exceptions import TransportError
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from indexer_worker.metrics import BULK_ERRORS, COMMIT_TO_SEARCHABLE, INDEXED_DOCUMENTS
 from shared.models import OutboxEntry
 from shared.search.documents import load_sources
-from shared.search.index import write_indices
+from shared.search.index import reindex_alias, write_indices
 from shared.search.mapping import build_document
 from shared.settings import Settings
 
@@ -33,7 +34,7 @@ log = logging.getLogger("indexer.relay")
 
 
 class IndexUnavailable(Exception):
-    """OpenSearch could not be reached; the claimed rows were left pending."""
+    """OpenSearch could not be reached (or refused the whole request); claimed rows were left pending."""
 
 
 @dataclass
@@ -46,9 +47,20 @@ class BatchResult:
     oldest_created_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Failure:
+    error: str
+    # Transient failures (overload, a shard not ready) back off but are never parked.
+    transient: bool
+
+
+# Item statuses that mean "try again later" rather than "this document is bad".
+TRANSIENT_STATUSES = frozenset({404, 429, 500, 502, 503, 504})
+
+
 def backoff_seconds(attempts: int, cap: float) -> float:
     """Capped exponential back-off: 1, 2, 4, ... seconds, never more than `cap`."""
-    return float(min(cap, 2 ** max(0, attempts - 1)))
+    return float(min(cap, 2 ** min(max(0, attempts - 1), 30)))
 
 
 def _claim(session: Session, batch_size: int) -> list[OutboxEntry]:
@@ -62,95 +74,157 @@ def _claim(session: Session, batch_size: int) -> list[OutboxEntry]:
     return list(session.scalars(stmt))
 
 
-def _actions(session: Session, rows: list[OutboxEntry], indices: list[str]) -> list[dict[str, Any]]:
+def coalesce(rows: list[OutboxEntry]) -> dict[uuid.UUID, OutboxEntry]:
+    """One row per contact: the one with the newest version."""
     newest: dict[uuid.UUID, OutboxEntry] = {}
     for row in rows:
         seen = newest.get(row.contact_id)
         if seen is None or row.version > seen.version:
             newest[row.contact_id] = row
+    return newest
+
+
+@dataclass
+class Plan:
+    actions: list[dict[str, Any]]
+    # Contacts gone from the database (deleted or merged away): their documents are deleted.
+    deletes: set[uuid.UUID]
+    # Contacts whose document could not be built: they back off, then park, like a bulk error.
+    broken: dict[uuid.UUID, Failure]
+
+
+def build_actions(session: Session, newest: dict[uuid.UUID, OutboxEntry], targets: list[str]) -> Plan:
+    """Bulk actions rebuilt from the current rows, one per contact and write target."""
     sources = load_sources(session, list(newest))
-    actions: list[dict[str, Any]] = []
+    plan = Plan([], set(), {})
     for contact_id, row in newest.items():
         src = sources.get(contact_id)
-        for index in indices:
-            base = {
-                "_index": index,
-                "_id": str(contact_id),
-                "routing": str(row.workspace_id),
-                "version_type": "external_gte",
-            }
-            if src is not None:
-                actions.append(
-                    {**base, "_op_type": "index", "version": src.version, "_source": build_document(src)}
-                )
-            else:
-                actions.append({**base, "_op_type": "delete", "version": row.version})
-    return actions
+        base = {"_id": str(contact_id), "routing": str(row.workspace_id), "version_type": "external_gte"}
+        if src is None:
+            plan.deletes.add(contact_id)
+            for target in targets:
+                plan.actions.append({**base, "_index": target, "_op_type": "delete", "version": row.version})
+            continue
+        try:
+            document = build_document(src)
+        except Exception as exc:  # one bad row must not block the batch
+            log.exception("cannot build the document of contact %s", contact_id)
+            plan.broken[contact_id] = Failure(
+                f"document build failed: {type(exc).__name__}: {exc}"[:2000], False
+            )
+            continue
+        for target in targets:
+            plan.actions.append(
+                {**base, "_index": target, "_op_type": "index", "version": src.version, "_source": document}
+            )
+    return plan
 
 
-# Item statuses that mean "try again later" rather than "this document is bad": never parked.
-TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-
-def _failures(items: list[dict[str, Any]]) -> dict[uuid.UUID, tuple[str, bool]]:
-    """Contact id -> (error, transient), ignoring version conflicts (the index already holds a
-    newer version) and deletes of documents that are already gone."""
-    failed: dict[uuid.UUID, tuple[str, bool]] = {}
+def item_failures(items: list[dict[str, Any]], alias: str) -> dict[uuid.UUID, Failure]:
+    """Contact id -> failure, ignoring version conflicts (the index already holds a newer version),
+    deletes of documents already gone, and writes to a reindex alias that a swap just removed (the
+    same action through the live alias covers them)."""
+    failed: dict[uuid.UUID, Failure] = {}
+    building = reindex_alias(alias)
     for item in items:
         ((op, info),) = item.items()
-        status = int(info.get("status", 500))
+        try:
+            status = int(info.get("status", 500))
+        except (TypeError, ValueError):
+            status = 500
         if status < 300 or status == 409 or (op == "delete" and status == 404):
             continue
+        if status == 404 and info.get("_index") == building:
+            continue
         error = str(info.get("error", f"status {status}"))[:2000]
-        failed[uuid.UUID(info["_id"])] = (error, status in TRANSIENT_STATUSES)
+        failed[uuid.UUID(info["_id"])] = Failure(error, status in TRANSIENT_STATUSES)
     return failed
 
 
+def _bulk(client: OpenSearch, actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per-item errors are returned; a request that fails as a whole raises IndexUnavailable."""
+    if not actions:
+        return []
+    try:
+        _, errors = helpers.bulk(
+            client, actions, raise_on_error=False, raise_on_exception=True, stats_only=False, max_retries=0
+        )
+    except TransportError as exc:  # connection refused, timeout, 5xx, cluster blocked...
+        raise IndexUnavailable(f"{type(exc).__name__}: {exc}") from exc
+    return errors if isinstance(errors, list) else []
+
+
 def relay_batch(session: Session, client: OpenSearch, settings: Settings) -> BatchResult:
-    """Process one batch inside the caller's transaction. Raises IndexUnavailable on outages."""
+    """Process one batch inside the caller's transaction. Raises IndexUnavailable on outages, which
+    makes the caller roll back: the rows stay exactly as they were."""
     rows = _claim(session, settings.outbox_batch_size)
     result = BatchResult(claimed=len(rows))
     if not rows:
         return result
     result.oldest_created_at = min(r.created_at for r in rows)
+    newest = coalesce(rows)
     try:
-        indices = write_indices(client, settings.index_alias)
-        if not indices:
-            raise IndexUnavailable(f"alias {settings.index_alias!r} does not exist")
-        actions = _actions(session, rows, indices)
-        _, errors = helpers.bulk(
-            client, actions, raise_on_error=False, raise_on_exception=False, stats_only=False
-        )
-    except (OSConnectionError, ConnectionTimeout) as exc:
-        raise IndexUnavailable(str(exc)) from exc
+        targets = write_indices(client, settings.index_alias)
     except TransportError as exc:
-        if isinstance(exc.status_code, int) and exc.status_code >= 500:
-            raise IndexUnavailable(str(exc)) from exc
+        raise IndexUnavailable(f"{type(exc).__name__}: {exc}") from exc
+    if not targets:
+        raise IndexUnavailable(f"alias {settings.index_alias!r} does not exist")
+    plan = build_actions(session, newest, targets)
+    failed = dict(plan.broken)
+    try:
+        failed.update(item_failures(_bulk(client, plan.actions), settings.index_alias))
+    except IndexUnavailable:
+        BULK_ERRORS.labels("unavailable").inc()
         raise
-    failed = _failures(errors if isinstance(errors, list) else [])
-    ok_ids = [r.id for r in rows if r.contact_id not in failed]
-    if ok_ids:
-        session.execute(delete(OutboxEntry).where(OutboxEntry.id.in_(ok_ids)))
+    _settle(session, rows, newest, failed, plan.deletes, settings, result)
+    return result
+
+
+def _settle(
+    session: Session,
+    rows: list[OutboxEntry],
+    newest: dict[uuid.UUID, OutboxEntry],
+    failed: dict[uuid.UUID, Failure],
+    deletes: set[uuid.UUID],
+    settings: Settings,
+    result: BatchResult,
+) -> None:
+    """Delete the rows that reached the index; back off or park the others."""
+    done = [r for r in rows if r.contact_id not in failed]
+    if done:
+        session.execute(delete(OutboxEntry).where(OutboxEntry.id.in_([r.id for r in done])))
+        # Parked rows of a contact just rebuilt from its current row are superseded by it.
+        session.execute(
+            delete(OutboxEntry).where(
+                OutboxEntry.contact_id.in_({r.contact_id for r in done}), OutboxEntry.parked_at.is_not(None)
+            )
+        )
+        now_ts = time.time()
+        for row in done:
+            COMMIT_TO_SEARCHABLE.observe(max(0.0, now_ts - row.created_at.timestamp()))
     now = datetime.now(UTC)
     for row in rows:
-        if row.contact_id not in failed:
+        failure = failed.get(row.contact_id)
+        if failure is None:
             continue
-        error, transient = failed[row.contact_id]
         attempts = row.attempts + 1
-        values: dict[str, Any] = {"attempts": attempts, "last_error": error}
-        if attempts >= settings.outbox_max_attempts and not transient:
+        values: dict[str, Any] = {"attempts": attempts, "last_error": failure.error}
+        if attempts >= settings.outbox_max_attempts and not failure.transient:
             values["parked_at"] = now
             result.parked += 1
-            log.error("outbox row %s for contact %s parked: %s", row.id, row.contact_id, error)
+            log.error("outbox row %s of contact %s parked: %s", row.id, row.contact_id, failure.error)
         else:
             delay = backoff_seconds(attempts, settings.outbox_max_backoff_seconds)
             values["available_at"] = now + timedelta(seconds=delay)
         session.execute(update(OutboxEntry).where(OutboxEntry.id == row.id).values(**values))
     result.failed = len(failed)
-    per_index = max(1, len(indices))
-    result.indexed = sum(1 for a in actions if a["_op_type"] == "index") // per_index
-    result.deleted = sum(1 for a in actions if a["_op_type"] == "delete") // per_index
-    return result
+    if failed:
+        BULK_ERRORS.labels("document").inc(len(failed))
+    ok_contacts = [cid for cid in newest if cid not in failed]
+    result.deleted = sum(1 for cid in ok_contacts if cid in deletes)
+    result.indexed = len(ok_contacts) - result.deleted
+    INDEXED_DOCUMENTS.labels("index").inc(result.indexed)
+    INDEXED_DOCUMENTS.labels("delete").inc(result.deleted)
 
 
 def drain(
@@ -159,7 +233,7 @@ def drain(
     settings: Settings,
     *,
     max_seconds: float = 30.0,
-    on_batch: Any = None,
+    on_batch: Callable[[BatchResult], None] | None = None,
 ) -> int:
     """Relay batches until the outbox has nothing ready (or time is up). Returns rows relayed."""
     total = 0

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # The worker serves its Prometheus metrics here (on api_host); 0 turns the endpoint off.
+    worker_metrics_port: int = Field(default=9108, ge=0, le=65535)
     log_level: str = "INFO"
 
     @model_validator(mode="after")

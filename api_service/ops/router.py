@@ -48,11 +48,26 @@ def readyz(state: StateDep) -> Any:
 
 
 @router.get("/metrics")
-def metrics(state: StateDep, session: SessionDep) -> Response:
-    service.refresh_backlog_gauges(session)
+def metrics(state: StateDep) -> Response:
+    try:
+        with state.session_factory() as session:
+            service.refresh_backlog_gauges(session)
+    except Exception as exc:  # the process metrics are still worth serving
+        log.warning("backlog gauges not refreshed: %s", exc)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/v1/ops/sync")
 def sync_status(principal: OwnerUser, session: SessionDep, state: StateDep) -> dict[str, Any]:
     return service.sync_status(session, state.search, state.settings, principal.workspace_id)
+
+
+@router.get("/v1/ops/sync/parked")
+def parked_changes(principal: OwnerUser, session: SessionDep) -> dict[str, Any]:
+    """Changes the relay gave up on after repeated failures, with their last error."""
+    return service.list_parked(session, principal.workspace_id)
+
+
+@router.post("/v1/ops/sync/parked/retry")
+def retry_parked_changes(principal: OwnerUser, session: SessionDep) -> dict[str, int]:
+    return service.retry_parked_changes(session, principal.workspace_id)

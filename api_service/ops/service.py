@@ -1,4 +1,4 @@
-"""How far the index lags behind PostgreSQL."""
+"""How far the index lags behind PostgreSQL, and the changes parked after repeated failures."""
 
 from __future__ import annotations
 
@@ -6,41 +6,26 @@ import uuid
 from typing import Any
 
 from opensearchpy import OpenSearch
-from prometheus_client import Gauge
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from shared.models import Contact, OutboxEntry
+from api_service.ops.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST, OUTBOX_PARKED
+from shared.models import Contact
+from shared.search.sync_state import outbox_backlog, parked_changes, retry_parked
 from shared.settings import Settings
-
-OUTBOX_BACKLOG = Gauge("contacts_outbox_backlog", "Outbox rows not yet relayed to the index")
-OUTBOX_OLDEST = Gauge("contacts_outbox_oldest_pending_seconds", "Age of the oldest pending outbox row")
-OUTBOX_PARKED = Gauge("contacts_outbox_parked", "Outbox rows parked after repeated failures")
-
-
-def _backlog(session: Session, workspace_id: uuid.UUID | None = None) -> tuple[int, float, int]:
-    pending = select(
-        func.count(), func.extract("epoch", func.now() - func.min(OutboxEntry.created_at))
-    ).where(OutboxEntry.parked_at.is_(None))
-    parked = select(func.count()).where(OutboxEntry.parked_at.is_not(None))
-    if workspace_id is not None:
-        pending = pending.where(OutboxEntry.workspace_id == workspace_id)
-        parked = parked.where(OutboxEntry.workspace_id == workspace_id)
-    count, oldest = session.execute(pending).one()
-    return int(count), float(oldest or 0.0), int(session.scalar(parked) or 0)
 
 
 def refresh_backlog_gauges(session: Session) -> None:
-    count, oldest, parked = _backlog(session)
-    OUTBOX_BACKLOG.set(count)
-    OUTBOX_OLDEST.set(oldest)
-    OUTBOX_PARKED.set(parked)
+    backlog = outbox_backlog(session)
+    OUTBOX_BACKLOG.set(backlog.pending)
+    OUTBOX_OLDEST.set(backlog.oldest_pending_seconds)
+    OUTBOX_PARKED.set(backlog.parked)
 
 
 def sync_status(
     session: Session, client: OpenSearch, settings: Settings, workspace_id: uuid.UUID
 ) -> dict[str, Any]:
-    count, oldest, parked = _backlog(session, workspace_id)
+    backlog = outbox_backlog(session, workspace_id)
     db_contacts = session.scalar(
         select(func.count()).where(Contact.workspace_id == workspace_id, Contact.merged_into_id.is_(None))
     )
@@ -50,9 +35,30 @@ def sync_status(
         routing=str(workspace_id),
     )["count"]
     return {
-        "pending_changes": count,
-        "oldest_pending_seconds": round(oldest, 3),
-        "parked_changes": parked,
+        "pending_changes": backlog.pending,
+        "oldest_pending_seconds": round(backlog.oldest_pending_seconds, 3),
+        "parked_changes": backlog.parked,
         "db_contacts": int(db_contacts or 0),
         "index_contacts": int(index_contacts),
     }
+
+
+def list_parked(session: Session, workspace_id: uuid.UUID) -> dict[str, Any]:
+    return {
+        "items": [
+            {
+                "id": row.id,
+                "contact_id": str(row.contact_id),
+                "version": row.version,
+                "attempts": row.attempts,
+                "error": row.last_error,
+                "created_at": row.created_at.isoformat(),
+                "parked_at": row.parked_at.isoformat(),
+            }
+            for row in parked_changes(session, workspace_id, limit=200)
+        ]
+    }
+
+
+def retry_parked_changes(session: Session, workspace_id: uuid.UUID) -> dict[str, int]:
+    return {"retried": retry_parked(session, workspace_id)}

@@ -1,8 +1,17 @@
-"""OpenSearch client factory and the versioned-index-behind-an-alias lifecycle."""
+"""OpenSearch client factory and the versioned-index-behind-an-alias lifecycle.
+
+Readers and writers only ever name aliases: `<alias>` (the live index) and, while a reindex runs,
+`<alias>-reindex` (the index being built). Concrete indices are `<alias>_v<N>`; the cluster refuses
+to auto-create indices, so a write to an alias that was just removed fails instead of creating one.
+"""
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from opensearchpy import OpenSearch
+from opensearchpy.exceptions import NotFoundError
 
 from shared.search.mapping import index_mappings, index_settings
 from shared.settings import Settings
@@ -17,14 +26,19 @@ def reindex_alias(alias: str) -> str:
     return f"{alias}-reindex"
 
 
-def create_index(client: OpenSearch, name: str, settings: Settings) -> None:
-    client.indices.create(
-        index=name,
-        body={
-            "settings": index_settings(settings.index_shards, settings.index_replicas),
-            "mappings": index_mappings(),
-        },
-    )
+def create_index(client: OpenSearch, name: str, settings: Settings, *, bulk_load: bool = False) -> None:
+    """Create a concrete index. `bulk_load` turns refresh off for a fast initial copy; the caller
+    turns it back on with `finish_bulk_load`."""
+    body_settings = index_settings(settings.index_shards, settings.index_replicas)
+    if bulk_load:
+        body_settings = {**body_settings, "refresh_interval": "-1"}
+    client.indices.create(index=name, body={"settings": body_settings, "mappings": index_mappings()})
+
+
+def finish_bulk_load(client: OpenSearch, name: str, settings: Settings) -> None:
+    live = index_settings(settings.index_shards, settings.index_replicas)
+    client.indices.put_settings(index=name, body={"index": {"refresh_interval": live["refresh_interval"]}})
+    client.indices.refresh(index=name)
 
 
 def ensure_index(client: OpenSearch, settings: Settings) -> str:
@@ -39,10 +53,23 @@ def ensure_index(client: OpenSearch, settings: Settings) -> str:
     return name
 
 
+def alias_targets(client: OpenSearch, alias: str) -> list[str]:
+    """The concrete indices an alias points at (none when the alias does not exist)."""
+    try:
+        return sorted(client.indices.get_alias(name=alias))
+    except NotFoundError:
+        return []
+
+
+def versioned_indices(client: OpenSearch, alias: str) -> dict[str, int]:
+    """Concrete indices `<alias>_v<N>` -> N."""
+    pattern = re.compile(rf"^{re.escape(alias)}_v(\d+)$")
+    names: dict[str, Any] = client.indices.get(index=f"{alias}_v*", expand_wildcards="all")
+    return {name: int(m.group(1)) for name in names if (m := pattern.match(name))}
+
+
 def write_indices(client: OpenSearch, alias: str) -> list[str]:
-    """Every index a change must reach: the live one, and a reindex target if one is being built."""
-    names: list[str] = []
-    for name in (alias, reindex_alias(alias)):
-        if client.indices.exists_alias(name=name):
-            names.extend(sorted(client.indices.get_alias(name=name)))
-    return sorted(set(names))
+    """Every alias a change must be written to: the live one, and the reindex target while one is
+    being built. Writing through aliases (never concrete names) means a write racing an alias swap
+    lands in whatever index the alias names at that moment."""
+    return [name for name in (alias, reindex_alias(alias)) if client.indices.exists_alias(name=name)]

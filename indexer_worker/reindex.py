@@ -1,0 +1,163 @@
+"""Rebuild the index from PostgreSQL into a new versioned index, without downtime.
+
+1. Create `<alias>_v<N+1>` (refresh off while loading) and point `<alias>-reindex` at it: from now
+   on the relay writes every change to both the live index and the new one.
+2. Copy every visible contact, keyset-paginated by id, rebuilt with the same document builder and
+   written with its version as an external version, so the copy never overwrites a newer change
+   the relay already wrote there.
+3. Swap `<alias>` to the new index and remove `<alias>-reindex` in one atomic alias update, then
+   drop the old indices. Searches go through the alias and keep answering throughout.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from opensearchpy import OpenSearch, helpers
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.models import Contact
+from shared.search.documents import load_sources
+from shared.search.index import (
+    alias_targets,
+    create_index,
+    finish_bulk_load,
+    reindex_alias,
+    versioned_indices,
+)
+from shared.search.mapping import build_document
+from shared.settings import Settings
+
+log = logging.getLogger("indexer.reindex")
+
+
+class ReindexInProgress(Exception):
+    """Another reindex holds the reindex alias (or one crashed and left it behind)."""
+
+
+@dataclass
+class ReindexResult:
+    new_index: str
+    old_indices: list[str]
+    copied: int
+    seconds: float
+
+
+def visible_contact_ids(
+    session_factory: sessionmaker[Session], batch_size: int, workspace_id: uuid.UUID | None = None
+) -> Iterator[list[uuid.UUID]]:
+    """Ids of visible (not merged-away) contacts in id order, one batch per short transaction."""
+    last: uuid.UUID | None = None
+    while True:
+        stmt = (
+            select(Contact.id).where(Contact.merged_into_id.is_(None)).order_by(Contact.id).limit(batch_size)
+        )
+        if workspace_id is not None:
+            stmt = stmt.where(Contact.workspace_id == workspace_id)
+        if last is not None:
+            stmt = stmt.where(Contact.id > last)
+        with session_factory() as session:
+            ids = list(session.scalars(stmt))
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def count_visible(session_factory: sessionmaker[Session]) -> int:
+    with session_factory() as session:
+        return int(session.scalar(select(func.count()).where(Contact.merged_into_id.is_(None))) or 0)
+
+
+def copy_actions(session: Session, ids: list[uuid.UUID], index: str) -> list[dict[str, Any]]:
+    sources = load_sources(session, ids)
+    return [
+        {
+            "_op_type": "index",
+            "_index": index,
+            "_id": str(src.id),
+            "routing": src.workspace_id,
+            "version": src.version,
+            "version_type": "external_gte",
+            "_source": build_document(src),
+        }
+        for src in sources.values()
+    ]
+
+
+def _next_index_name(client: OpenSearch, alias: str) -> str:
+    existing = versioned_indices(client, alias)
+    return f"{alias}_v{max(existing.values(), default=0) + 1}"
+
+
+def _copy_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Version conflicts mean the relay already wrote a newer version: not an error."""
+    return [e for e in errors if next(iter(e.values())).get("status") != 409]
+
+
+def reindex(
+    session_factory: sessionmaker[Session],
+    client: OpenSearch,
+    settings: Settings,
+    *,
+    batch_size: int = 1000,
+    restart: bool = False,
+    on_total: Callable[[int], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> ReindexResult:
+    alias = settings.index_alias
+    building = reindex_alias(alias)
+    started = time.monotonic()
+    abandoned = alias_targets(client, building)
+    if abandoned and not restart:
+        raise ReindexInProgress(
+            f"{building} already points at {', '.join(abandoned)}: a reindex is running or crashed "
+            "(run again with --restart to drop that index and start over)"
+        )
+    for name in abandoned:
+        if name not in alias_targets(client, alias):
+            client.indices.delete(index=name)
+    new_index = _next_index_name(client, alias)
+    create_index(client, new_index, settings, bulk_load=True)
+    # From here on the relay writes every change to the new index as well.
+    client.indices.update_aliases(body={"actions": [{"add": {"index": new_index, "alias": building}}]})
+    log.info("reindex into %s started", new_index)
+    if on_total is not None:
+        on_total(count_visible(session_factory))
+    copied = 0
+    try:
+        for ids in visible_contact_ids(session_factory, batch_size):
+            with session_factory() as session:
+                actions = copy_actions(session, ids, new_index)
+            _, errors = helpers.bulk(
+                client, actions, raise_on_error=False, stats_only=False, chunk_size=batch_size
+            )
+            failures = _copy_errors(errors if isinstance(errors, list) else [])
+            if failures:
+                raise RuntimeError(f"{len(failures)} documents failed to copy, first: {failures[0]}")
+            copied += len(actions)
+            if on_progress is not None:
+                on_progress(len(ids))
+        finish_bulk_load(client, new_index, settings)
+    except BaseException:
+        log.exception("reindex into %s failed; the live index is untouched", new_index)
+        client.indices.update_aliases(body={"actions": [{"remove": {"index": new_index, "alias": building}}]})
+        client.indices.delete(index=new_index)
+        raise
+    old = alias_targets(client, alias)
+    swap: list[dict[str, Any]] = [{"remove": {"index": name, "alias": alias}} for name in old]
+    swap += [
+        {"add": {"index": new_index, "alias": alias}},
+        {"remove": {"index": new_index, "alias": building}},
+    ]
+    client.indices.update_aliases(body={"actions": swap})
+    for name in old:
+        client.indices.delete(index=name)
+    log.info("alias %s now on %s; dropped %s", alias, new_index, old)
+    return ReindexResult(new_index, old, copied, time.monotonic() - started)
