@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from redis import Redis
 
 from api_service.channels.router import router as channels_router
+from api_service.bulk.router import router as bulk_router
 from api_service.contacts.router import router as contacts_router
 from api_service.errors import install_error_handlers
 from api_service.fields.router import router as fields_router
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(jobs_router)
     # Static /v1/contacts/... paths are registered before /v1/contacts/{id}.
     app.include_router(search_router)
+    app.include_router(bulk_router)
     app.include_router(users_router)
     app.include_router(channels_router)
     app.include_router(fields_router)

@@ -1,7 +1,10 @@
 """Job runner: one Celery task runs any job kind through a registered handler.
 
-A handler gets a JobContext; it reports progress and checkpoints in short transactions of their
-own, and must be safe to run again from its last checkpoint (a killed worker redelivers the task).
+A handler gets a JobContext. It does its work in chunks, each chunk one transaction that also
+records the job's progress and checkpoint (`ctx.record`), so a killed worker resumes after the last
+committed chunk and never does a chunk's work twice. While a job runs, its worker holds a
+PostgreSQL advisory lock on the job id: a redelivered or re-queued task for a job that is still
+running elsewhere returns at once instead of running it a second time in parallel.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from opensearchpy import OpenSearch
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.models import Job
@@ -38,18 +42,32 @@ class JobContext:
     session_factory: sessionmaker[Session]
     search: OpenSearch
     settings: Settings
+    total: int | None = None
+
+    def record(
+        self,
+        session: Session,
+        processed: int,
+        checkpoint: dict[str, Any] | None = None,
+        total: int | None = None,
+    ) -> None:
+        """Progress and checkpoint written in the caller's transaction: they commit with the chunk's
+        work or not at all, so a resumed run starts exactly after the last chunk that committed."""
+        values: dict[str, Any] = {"processed": processed}
+        if total is not None:
+            values["total"] = total
+            self.total = total
+        if checkpoint is not None:
+            values["checkpoint"] = checkpoint
+            self.checkpoint = checkpoint
+        session.execute(update(Job).where(Job.id == self.job_id).values(**values))
 
     def progress(
         self, processed: int, total: int | None = None, checkpoint: dict[str, Any] | None = None
     ) -> None:
-        values: dict[str, Any] = {"processed": processed}
-        if total is not None:
-            values["total"] = total
-        if checkpoint is not None:
-            values["checkpoint"] = checkpoint
-            self.checkpoint = checkpoint
+        """Progress in a short transaction of its own (for work that is not transactional)."""
         with self.session_factory() as session, session.begin():
-            session.execute(update(Job).where(Job.id == self.job_id).values(**values))
+            self.record(session, processed, checkpoint, total)
 
 
 Handler = Callable[[JobContext], dict[str, Any] | None]
@@ -64,19 +82,44 @@ def register(kind: str) -> Callable[[Handler], Handler]:
     return wrap
 
 
-def run_job(
-    job_id: uuid.UUID, session_factory: sessionmaker[Session], search: OpenSearch, settings: Settings
-) -> str:
-    """Run (or resume) one job; returns its final status. Finished jobs are left alone."""
+def _lock_key(job_id: uuid.UUID) -> int:
+    """A signed 64-bit advisory lock key derived from the job id."""
+    return int.from_bytes(job_id.bytes[:8], "big", signed=True)
+
+
+def _acquire_run_lock(engine: Engine, job_id: uuid.UUID) -> Connection | None:
+    """Hold a session-level advisory lock for the whole run on a connection outside any transaction."""
+    conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        if conn.scalar(select(func.pg_try_advisory_lock(_lock_key(job_id)))):
+            return conn
+    except Exception:
+        conn.close()
+        raise
+    conn.close()
+    return None
+
+
+def _release_run_lock(conn: Connection, job_id: uuid.UUID) -> None:
+    try:
+        conn.scalar(select(func.pg_advisory_unlock(_lock_key(job_id))))
+    finally:
+        conn.close()  # closing the connection releases the lock in any case
+
+
+def _start(
+    session_factory: sessionmaker[Session], job_id: uuid.UUID, search: OpenSearch, settings: Settings
+) -> JobContext | str:
+    """Mark the job running and build its context, or return the status of a job not to run."""
     with session_factory() as session, session.begin():
-        job = session.scalars(
-            select(Job).where(Job.id == job_id).with_for_update(skip_locked=True)
-        ).one_or_none()
-        if job is None or job.status in ("succeeded", "failed"):
-            return job.status if job is not None else "missing"
+        job = session.scalars(select(Job).where(Job.id == job_id).with_for_update()).one_or_none()
+        if job is None:
+            return "missing"
+        if job.status in ("succeeded", "failed"):
+            return job.status
         job.status = "running"
         job.started_at = job.started_at or datetime.now(UTC)
-        ctx = JobContext(
+        return JobContext(
             job.id,
             job.workspace_id,
             job.user_id,
@@ -86,22 +129,40 @@ def run_job(
             session_factory,
             search,
             settings,
+            total=job.total,
         )
-    handler = HANDLERS.get(ctx.kind)
-    status, result, error = "succeeded", None, None
+
+
+def run_job(
+    job_id: uuid.UUID, session_factory: sessionmaker[Session], search: OpenSearch, settings: Settings
+) -> str:
+    """Run (or resume) one job; returns its final status. Finished jobs are left alone, and a job
+    another worker is running right now answers "running" without being touched."""
+    engine = session_factory.kw["bind"]
+    lease = _acquire_run_lock(engine, job_id)
+    if lease is None:
+        return "running"
     try:
-        if handler is None:
-            raise JobFailed(f"no handler for job kind {ctx.kind!r}")
-        result = handler(ctx)
-    except JobFailed as exc:
-        status, error = "failed", str(exc)
-    except Exception as exc:
-        log.exception("job %s (%s) crashed", job_id, ctx.kind)
-        status, error = "failed", f"internal error: {type(exc).__name__}"
-    with session_factory() as session, session.begin():
-        session.execute(
-            update(Job)
-            .where(Job.id == job_id)
-            .values(status=status, result=result, error=error, finished_at=datetime.now(UTC))
-        )
-    return status
+        ctx = _start(session_factory, job_id, search, settings)
+        if isinstance(ctx, str):
+            return ctx
+        handler = HANDLERS.get(ctx.kind)
+        status, result, error = "succeeded", None, None
+        try:
+            if handler is None:
+                raise JobFailed(f"no handler for job kind {ctx.kind!r}")
+            result = handler(ctx)
+        except JobFailed as exc:
+            status, error = "failed", str(exc)
+        except Exception as exc:
+            log.exception("job %s (%s) crashed", job_id, ctx.kind)
+            status, error = "failed", f"internal error: {type(exc).__name__}"
+        with session_factory() as session, session.begin():
+            session.execute(
+                update(Job)
+                .where(Job.id == job_id)
+                .values(status=status, result=result, error=error, finished_at=datetime.now(UTC))
+            )
+        return status
+    finally:
+        _release_run_lock(lease, job_id)

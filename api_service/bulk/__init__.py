@@ -1,0 +1,1 @@
+"""Bulk actions over a selection: delete and assign tags, run as background jobs."""

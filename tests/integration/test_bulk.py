@@ -1,0 +1,252 @@
+"""Bulk delete and bulk tags: the API creates a job, the worker's job function does the work."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+
+from api_service.deps import hash_token
+from indexer_worker.jobs import bulk as bulk_jobs
+from indexer_worker.jobs import run_job
+from shared.models import ApiToken, Comment, Contact, Event, Message, OutboxEntry, User
+
+
+def new_contact(client: Any, ws: Any, **fields: Any) -> dict[str, Any]:
+    response = client.post("/v1/contacts", headers=ws.headers, json=fields)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def make_user(session_factory: Any, ws: Any, role: str, restrictions: list[str]) -> dict[str, str]:
+    """A user of the workspace with a token (inserted directly: users are another feature's API)."""
+    token = secrets.token_urlsafe(24)
+    with session_factory() as session, session.begin():
+        user = User(
+            workspace_id=uuid.UUID(ws.id),
+            email=f"{role}-{uuid.uuid4().hex[:6]}@example.com",
+            name=role,
+            role=role,
+            restrictions=restrictions,
+        )
+        session.add(user)
+        session.flush()
+        session.add(ApiToken(workspace_id=user.workspace_id, user_id=user.id, token_hash=hash_token(token)))
+    return {"Authorization": f"Bearer {token}"}
+
+
+def run(client: Any, ws: Any, job: dict[str, Any], session_factory: Any, search_client: Any, settings: Any):
+    assert run_job(uuid.UUID(job["id"]), session_factory, search_client, settings) == "succeeded"
+    response = client.get(f"/v1/jobs/{job['id']}", headers=ws.headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def get(client: Any, ws: Any, contact_id: str) -> Any:
+    return client.get(f"/v1/contacts/{contact_id}", headers=ws.headers)
+
+
+def search_ids(client: Any, ws: Any, query: str) -> set[str]:
+    response = client.post("/v1/contacts/search", headers=ws.headers, json={"query": query, "page_size": 200})
+    assert response.status_code == 200, response.text
+    return {c["id"] for c in response.json()["items"]}
+
+
+def test_bulk_tags_add_missing_tags_once_keeping_existing_spelling(
+    client, workspace, session_factory, search_client, settings, sync_index
+) -> None:
+    has_vip = new_contact(client, workspace, first_name="Vera", tags=["VIP"])
+    plain = new_contact(client, workspace, first_name="Paul")
+    complete = new_contact(client, workspace, first_name="Cleo", tags=["vip", "Lead"])
+    response = client.post(
+        "/v1/contacts/bulk-tags",
+        headers=workspace.headers,
+        json={
+            "selection": {"ids": [has_vip["id"], plain["id"], complete["id"]]},
+            "tags": ["vip", "lead", "VIP"],
+        },
+    )
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert job["kind"] == "bulk_tags" and job["status"] == "queued" and job["total"] == 3
+    done = run(client, workspace, job, session_factory, search_client, settings)
+    assert done["status"] == "succeeded" and done["processed"] == 3 and done["total"] == 3
+    assert done["result"] == {"tagged": 2, "unchanged": 1, "skipped": 0}
+    vera = get(client, workspace, has_vip["id"]).json()
+    assert vera["tags"] == ["VIP", "lead"] and vera["version"] == has_vip["version"] + 1
+    assert get(client, workspace, plain["id"]).json()["tags"] == ["vip", "lead"]
+    untouched = get(client, workspace, complete["id"]).json()
+    assert untouched["tags"] == ["vip", "Lead"] and untouched["version"] == complete["version"]
+    with session_factory() as session:
+        tagged = session.execute(
+            select(Event.contact_id, Event.data).where(
+                Event.type == "tagged",
+                Event.contact_id.in_([uuid.UUID(has_vip["id"]), uuid.UUID(complete["id"])]),
+            )
+        ).all()
+    assert [(str(cid), data["added"]) for cid, data in tagged] == [(has_vip["id"], ["lead"])]
+    sync_index()
+    assert search_ids(client, workspace, "lead") == {has_vip["id"], plain["id"], complete["id"]}
+
+
+def test_bulk_tags_all_matching_touch_only_matching_contacts_of_the_workspace(
+    client, make_workspace, session_factory, search_client, settings, sync_index, monkeypatch
+) -> None:
+    acme, other = make_workspace(), make_workspace()
+    monkeypatch.setattr(bulk_jobs, "CHUNK_SIZE", 3)  # several point-in-time pages and chunks
+    matching = [new_contact(client, acme, first_name="Zebulon", last_name=f"N{i}")["id"] for i in range(7)]
+    outsider = new_contact(client, acme, first_name="Yolanda")["id"]
+    foreign = new_contact(client, other, first_name="Zebulon")["id"]
+    sync_index()
+    response = client.post(
+        "/v1/contacts/bulk-tags",
+        headers=acme.headers,
+        json={"selection": {"all_matching": {"query": "zebulon"}}, "tags": ["wave-1"]},
+    )
+    assert response.status_code == 202, response.text
+    assert response.json()["total"] is None  # counted when the job runs
+    done = run(client, acme, response.json(), session_factory, search_client, settings)
+    assert done["result"] == {"tagged": 7, "unchanged": 0, "skipped": 0}
+    assert done["processed"] == 7 and done["total"] == 7
+    for contact_id in matching:
+        assert get(client, acme, contact_id).json()["tags"] == ["wave-1"]
+    assert get(client, acme, outsider).json()["tags"] == []
+    assert get(client, other, foreign).json()["tags"] == []
+
+
+def test_all_matching_rechecks_postgres_so_deleted_contacts_are_skipped(
+    client, workspace, session_factory, search_client, settings, sync_index
+) -> None:
+    kept = new_contact(client, workspace, first_name="Quillon")["id"]
+    gone = new_contact(client, workspace, first_name="Quillon")["id"]
+    sync_index()
+    # Deleted after indexing and before the job runs: the index still lists it.
+    with session_factory() as session, session.begin():
+        session.execute(Contact.__table__.delete().where(Contact.id == uuid.UUID(gone)))
+    response = client.post(
+        "/v1/contacts/bulk-tags",
+        headers=workspace.headers,
+        json={"selection": {"all_matching": {"query": "quillon", "view_id": "all"}}, "tags": ["x"]},
+    )
+    assert response.status_code == 202, response.text
+    done = run(client, workspace, response.json(), session_factory, search_client, settings)
+    assert done["result"] == {"tagged": 1, "unchanged": 0, "skipped": 1}
+    assert get(client, workspace, kept).json()["tags"] == ["x"]
+    with session_factory() as session:
+        assert session.get(Contact, uuid.UUID(gone)) is None
+
+
+def test_bulk_delete_removes_contacts_dependents_and_documents_of_this_workspace_only(
+    client, make_workspace, session_factory, search_client, settings, sync_index
+) -> None:
+    acme, other = make_workspace(), make_workspace()
+    doomed = [new_contact(client, acme, first_name="Doomed", last_name=str(i)) for i in range(3)]
+    survivor = new_contact(client, acme, first_name="Survivor")
+    foreign = new_contact(client, other, first_name="Doomed")
+    with session_factory() as session, session.begin():
+        target = uuid.UUID(doomed[0]["id"])
+        session.add(
+            Message(
+                workspace_id=uuid.UUID(acme.id),
+                contact_id=target,
+                direction="in",
+                text="hi",
+                sent_at=func.now(),
+            )
+        )
+        session.add(Comment(workspace_id=uuid.UUID(acme.id), contact_id=target, text="note"))
+    sync_index()
+    ids = [c["id"] for c in doomed] + [foreign["id"], str(uuid.uuid4())]
+    response = client.post(
+        "/v1/contacts/bulk-delete", headers=acme.headers, json={"selection": {"ids": ids}, "confirm": True}
+    )
+    assert response.status_code == 202, response.text
+    assert response.json()["kind"] == "bulk_delete" and response.json()["total"] == 5
+    done = run(client, acme, response.json(), session_factory, search_client, settings)
+    assert done["result"] == {"deleted": 3, "skipped": 2}
+    for contact in doomed:
+        assert get(client, acme, contact["id"]).status_code == 404
+    assert get(client, acme, survivor["id"]).status_code == 200
+    assert get(client, other, foreign["id"]).status_code == 200
+    with session_factory() as session:
+        for model in (Message, Comment, Event):
+            assert (
+                session.scalar(select(func.count()).select_from(model).where(model.contact_id == target)) == 0
+            )
+        tombstones = session.execute(
+            select(OutboxEntry.contact_id, OutboxEntry.version).where(OutboxEntry.contact_id == target)
+        ).all()
+    assert tombstones == [] or tombstones == [(target, doomed[0]["version"] + 1)]
+    sync_index()
+    assert search_ids(client, acme, "doomed") == set()
+    assert search_ids(client, other, "doomed") == {foreign["id"]}
+
+
+def test_bulk_delete_needs_confirm_true(client, workspace) -> None:
+    contact = new_contact(client, workspace, first_name="Keep")
+    for body in ({}, {"confirm": False}, {"confirm": "yes"}, {"confirm": 1}):
+        response = client.post(
+            "/v1/contacts/bulk-delete",
+            headers=workspace.headers,
+            json={"selection": {"ids": [contact["id"]]}, **body},
+        )
+        assert response.status_code == 422, (body, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["errors"][0]["loc"] == ["confirm"]
+    assert get(client, workspace, contact["id"]).status_code == 200
+
+
+def test_bulk_delete_is_forbidden_to_restricted_managers_and_agents(
+    client, workspace, session_factory
+) -> None:
+    contact = new_contact(client, workspace, first_name="Guarded")
+    body = {"selection": {"ids": [contact["id"]]}, "confirm": True}
+    restricted = make_user(session_factory, workspace, "manager", ["bulk_delete_contacts"])
+    agent = make_user(session_factory, workspace, "agent", [])
+    manager = make_user(session_factory, workspace, "manager", ["export_contacts"])
+    assert client.post("/v1/contacts/bulk-delete", headers=restricted, json=body).status_code == 403
+    assert client.post("/v1/contacts/bulk-delete", headers=agent, json=body).status_code == 403
+    tags = {"selection": {"ids": [contact["id"]]}, "tags": ["a"]}
+    assert client.post("/v1/contacts/bulk-tags", headers=restricted, json=tags).status_code == 202
+    assert client.post("/v1/contacts/bulk-tags", headers=agent, json=tags).status_code == 403
+    assert client.post("/v1/contacts/bulk-delete", headers=manager, json=body).status_code == 202
+
+
+def test_bad_selections_are_refused_before_any_job_exists(client, workspace, session_factory) -> None:
+    one = str(uuid.uuid4())
+    cases = [
+        ({"ids": []}, 422),
+        ({"ids": [str(uuid.uuid4()) for _ in range(1001)]}, 422),
+        ({"ids": ["not-a-uuid"]}, 422),
+        ({"ids": [one], "all_matching": {"query": "x"}}, 422),
+        ({}, 422),
+        ({"ids": [one], "everything": True}, 422),
+        ({"all_matching": {"query": "x", "sql": "drop"}}, 422),
+        ({"all_matching": {"query": "x" * 257}}, 422),
+        ({"all_matching": {"filter": {"field": "no_such_field", "op": "eq", "value": "x"}}}, 422),
+        ({"all_matching": {"view_id": str(uuid.uuid4())}}, 404),
+    ]
+    for selection, status in cases:
+        response = client.post(
+            "/v1/contacts/bulk-tags", headers=workspace.headers, json={"selection": selection, "tags": ["t"]}
+        )
+        assert response.status_code == status, (selection, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+    for tags in ([], [""], ["x" * 101]):
+        response = client.post(
+            "/v1/contacts/bulk-tags",
+            headers=workspace.headers,
+            json={"selection": {"ids": [one]}, "tags": tags},
+        )
+        assert response.status_code == 422, (tags, response.text)
+    with session_factory() as session:
+        from shared.models import Job
+
+        assert (
+            session.scalar(
+                select(func.count()).select_from(Job).where(Job.workspace_id == uuid.UUID(workspace.id))
+            )
+            == 0
+        )
