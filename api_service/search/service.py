@@ -12,12 +12,14 @@ from sqlalchemy.orm import Session
 from api_service.contacts import repository
 from api_service.contacts.presenter import present_many
 from api_service.deps import Principal
-from api_service.errors import ProblemError, invalid
-from api_service.search.schemas import SearchRequest, SearchResponse, Total
+from api_service.errors import NotFound, ProblemError, invalid
+from api_service.search.schemas import SearchRequest, SearchResponse, SortItem, Total
 from shared.custom_fields import field_definitions
 from shared.search import cursor as cursors
-from shared.search.query import SortError, compile_sort, compile_text, workspace_scope
+from shared.search.mapping import MAPPING_VERSION
+from shared.search.query import SortError, build_search_query, compile_sort
 from shared.settings import Settings
+from shared.views import ViewNotFound, view_criteria
 
 
 def wait_for_versions(
@@ -42,20 +44,50 @@ def wait_for_versions(
         time.sleep(0.05)
 
 
+def resolve_sort(
+    request_sort: list[SortItem] | None, view_sort: list[dict[str, Any]] | None
+) -> list[tuple[str, str]]:
+    """The request's sort, else the view's, else the default (compile_sort supplies it)."""
+    if request_sort:
+        return [(s.field, s.order) for s in request_sort]
+    return [(str(s.get("field")), str(s.get("order", "asc"))) for s in view_sort or []]
+
+
 def search_contacts(
     session: Session, client: OpenSearch, settings: Settings, principal: Principal, request: SearchRequest
 ) -> SearchResponse:
     workspace_id = principal.workspace_id
     field_types = {k: f.type for k, f in field_definitions(session, workspace_id).items()}
-    if request.filter is not None:
-        raise invalid(["filter"], "filters are not supported yet")
-    sort_spec = [(s.field, s.order) for s in request.sort or []]
+    try:
+        view_query, view_filter, view_sort = view_criteria(
+            session, workspace_id, principal.user_id, request.view_id
+        )
+    except ViewNotFound:
+        raise NotFound("view") from None
+    sort_spec = resolve_sort(request.sort, view_sort)
     try:
         sort = compile_sort(sort_spec, field_types)
     except SortError as exc:
         raise invalid(["sort"], str(exc)) from None
-    query = workspace_scope(str(workspace_id), compile_text(request.query))
-    fp = cursors.fingerprint(request.query, request.filter, request.view_id, sort_spec)
+    query = build_search_query(
+        str(workspace_id),
+        request.query,
+        request.filter,
+        field_types,
+        view_query=view_query,
+        view_filter=view_filter,
+    )
+    # The cursor is bound to everything that decides the result order and membership, including
+    # the view's current definition: a cursor from before a view edit is stale (400).
+    fp = cursors.fingerprint(
+        MAPPING_VERSION,
+        str(workspace_id),
+        request.query,
+        request.filter,
+        request.view_id,
+        [view_query, view_filter],
+        sort_spec,
+    )
     body: dict[str, Any] = {
         "query": query,
         "sort": sort,
