@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from redis import Redis
 
 from api_service.channels.router import router as channels_router
+from api_service.columns.router import router as columns_router
 from api_service.bulk.router import router as bulk_router
 from api_service.contacts.router import router as contacts_router
 from api_service.errors import install_error_handlers
@@ -19,6 +20,7 @@ from api_service.ops.router import router as ops_router
 from api_service.search.router import router as search_router
 from api_service.state import AppState
 from api_service.users.router import router as users_router
+from api_service.views.router import router as views_router
 from api_service.workspaces.router import router as workspaces_router
 from shared.db import make_engine, make_session_factory
 from shared.queue import make_celery_client
@@ -63,6 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(jobs_router)
     # Static /v1/contacts/... paths are registered before /v1/contacts/{id}.
     app.include_router(search_router)
+    app.include_router(views_router)
+    app.include_router(columns_router)
     app.include_router(bulk_router)
     app.include_router(users_router)
     app.include_router(channels_router)

@@ -4,6 +4,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from pydantic import ValidationError
 
 from api_service.contacts import repository, service
 from api_service.contacts.presenter import present_many
@@ -48,9 +49,13 @@ def list_contacts(
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> ContactPage:
-    request = SearchRequest(
-        query=q, view_id=view_id, sort=parse_sort(sort), page_size=page_size, cursor=cursor
-    )
+    """The contacts table: the same search as POST /v1/contacts/search, from query parameters."""
+    try:
+        request = SearchRequest(
+            query=q, view_id=view_id, sort=parse_sort(sort), page_size=page_size, cursor=cursor
+        )
+    except ValidationError as exc:  # too many sort fields, or an absurdly long name
+        raise invalid(["sort"], exc.errors()[0]["msg"]) from None
     result = search_service.search_contacts(session, state.search, state.settings, principal, request)
     return ContactPage(items=result.items, next_cursor=result.next_cursor)
 

@@ -1,0 +1,1 @@
+"""The user's contacts table columns."""

@@ -1,0 +1,45 @@
+"""A user's contacts table columns ("Customize Columns"): display_name always, no unknowns, no repeats."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from api_service.columns.schemas import ColumnChoice, ColumnsIn, ColumnsOut
+from api_service.deps import Principal
+from api_service.errors import invalid
+from shared.columns import COLUMN_LABELS, CUSTOM_PREFIX, DEFAULT_COLUMNS, REQUIRED_COLUMN
+from shared.custom_fields import field_definitions
+
+
+def _available(session: Session, principal: Principal) -> dict[str, str]:
+    labels = dict(COLUMN_LABELS)
+    for key, definition in sorted(field_definitions(session, principal.workspace_id).items()):
+        labels[f"{CUSTOM_PREFIX}{key}"] = definition.label
+    return labels
+
+
+def get_columns(session: Session, principal: Principal) -> ColumnsOut:
+    available = _available(session, principal)
+    chosen = principal.user.columns or list(DEFAULT_COLUMNS)
+    # A custom field deleted since the choice was saved simply drops out of the table.
+    return ColumnsOut(
+        columns=[c for c in chosen if c in available],
+        available=[ColumnChoice(key=k, label=v) for k, v in available.items()],
+    )
+
+
+def set_columns(session: Session, principal: Principal, body: ColumnsIn) -> ColumnsOut:
+    available = _available(session, principal)
+    seen: set[str] = set()
+    for i, column in enumerate(body.columns):
+        if column not in available:
+            what = "custom field" if column.startswith(CUSTOM_PREFIX) else "column"
+            raise invalid(["columns", i], f"unknown {what} '{column}'")
+        if column in seen:
+            raise invalid(["columns", i], f"'{column}' is listed twice")
+        seen.add(column)
+    if REQUIRED_COLUMN not in seen:
+        raise invalid(["columns"], f"'{REQUIRED_COLUMN}' (the contact's name) is required")
+    principal.user.columns = list(body.columns)
+    session.flush()
+    return get_columns(session, principal)

@@ -1,0 +1,1 @@
+"""Saved views ("custom inboxes") and the built-in ones."""
