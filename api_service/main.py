@@ -16,6 +16,7 @@ from api_service.contacts.router import router as contacts_router
 from api_service.errors import install_error_handlers
 from api_service.fields.router import router as fields_router
 from api_service.jobs.router import router as jobs_router
+from api_service.merges.router import router as merges_router
 from api_service.ops.router import router as ops_router
 from api_service.search.router import router as search_router
 from api_service.state import AppState
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(views_router)
     app.include_router(columns_router)
     app.include_router(bulk_router)
+    app.include_router(merges_router)
     app.include_router(users_router)
     app.include_router(channels_router)
     app.include_router(fields_router)

@@ -1,0 +1,1 @@
+"""Merge two contacts into one, and undo a merge exactly."""
