@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
@@ -16,8 +17,13 @@ from shared.search.sync_state import outbox_backlog, parked_changes, retry_parke
 from shared.settings import get_settings
 
 
-def _factory() -> sessionmaker[Session]:
-    return make_session_factory(make_engine(get_settings().database_url, pool_size=2))
+@contextmanager
+def _database() -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(get_settings().database_url, pool_size=2)
+    try:
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()
 
 
 def _reindex(args: argparse.Namespace) -> int:
@@ -26,10 +32,10 @@ def _reindex(args: argparse.Namespace) -> int:
     settings = get_settings()
     client = make_client(settings, timeout=120)
     ensure_index(client, settings)
-    with tqdm(unit="contacts", desc="reindex", dynamic_ncols=True) as bar:
+    with _database() as factory, tqdm(unit="contacts", desc="reindex", dynamic_ncols=True) as bar:
         try:
             result = reindex(
-                _factory(),
+                factory,
                 client,
                 settings,
                 batch_size=args.batch_size,
@@ -40,6 +46,8 @@ def _reindex(args: argparse.Namespace) -> int:
         except ReindexInProgress as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
+        finally:
+            client.close()
     print(
         f"{settings.index_alias} -> {result.new_index}: {result.copied} documents in {result.seconds:.1f}s; "
         f"dropped {', '.join(result.old_indices) or 'nothing'}"
@@ -51,20 +59,16 @@ def _reconcile(args: argparse.Namespace) -> int:
     from indexer_worker.reconcile import reconcile
 
     settings = get_settings()
-    report = reconcile(
-        _factory(),
-        make_client(settings, timeout=60),
-        settings,
-        workspace_id=args.workspace_id,
-        repair=not args.dry_run,
-    )
+    client = make_client(settings, timeout=60)
+    with _database() as factory:
+        report = reconcile(factory, client, settings, workspace_id=args.workspace_id, repair=not args.dry_run)
+    client.close()
     print("\n".join(report.lines()))
     return 0 if report.in_sync or not args.dry_run else 1
 
 
 def _parked(args: argparse.Namespace) -> int:
-    factory = _factory()
-    with factory() as session, session.begin():
+    with _database() as factory, factory() as session, session.begin():
         if args.action == "retry":
             print(f"{retry_parked(session, args.workspace_id)} parked changes queued again")
             return 0

@@ -17,7 +17,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
 from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.registry import REGISTRY, Collector
+from prometheus_client.registry import Collector
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.search.sync_state import outbox_backlog
@@ -76,7 +76,9 @@ def serve(host: str, port: int, session_factory: sessionmaker[Session]) -> None:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, path=str(directory))  # type: ignore[no-untyped-call]
     else:
-        registry = REGISTRY
+        registry = CollectorRegistry()
+        for metric in (INDEXED_DOCUMENTS, BULK_ERRORS, COMMIT_TO_SEARCHABLE):
+            registry.register(metric)
     registry.register(BacklogCollector(session_factory))
     start_http_server(port, addr=host, registry=registry)
     log.info("worker metrics on http://%s:%d/metrics", host, port)

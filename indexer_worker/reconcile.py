@@ -200,7 +200,8 @@ def _repair(
                     continue
                 if doc is not None and doc.version > entry.version:
                     # Ahead of the database (cannot happen through the relay): external versioning
-                    # would refuse the older version, so the document is removed first.
+                    # refuses an older version, so the document is removed. Its tombstone still
+                    # refuses the re-queued write for index.gc_deletes (60 s); a later run re-adds it.
                     client.delete(index=alias, id=str(cid), routing=str(doc.workspace_id), ignore=[404])
                 by_workspace.setdefault(entry.workspace_id, []).append((cid, entry.version))
             for ws, changes in by_workspace.items():

@@ -120,10 +120,11 @@ def reindex(
             f"{building} already points at {', '.join(abandoned)}: a reindex is running or crashed "
             "(run again with --restart to drop that index and start over)"
         )
+    # Named before the abandoned index goes, so a name is never reused within a run of reindexes.
+    new_index = _next_index_name(client, alias)
     for name in abandoned:
         if name not in alias_targets(client, alias):
             client.indices.delete(index=name)
-    new_index = _next_index_name(client, alias)
     create_index(client, new_index, settings, bulk_load=True)
     # From here on the relay writes every change to the new index as well.
     client.indices.update_aliases(body={"actions": [{"add": {"index": new_index, "alias": building}}]})

@@ -13,6 +13,7 @@ from api_service.contacts import repository
 from api_service.contacts.presenter import present_many
 from api_service.deps import Principal
 from api_service.errors import NotFound, ProblemError, invalid
+from api_service.ops.metrics import timed_search
 from api_service.search.schemas import SearchRequest, SearchResponse, SortItem, Total
 from shared.custom_fields import field_definitions
 from shared.search import cursor as cursors
@@ -104,7 +105,7 @@ def search_contacts(
         wait_for_versions(
             client, settings.index_alias, workspace_id, request.min_version, settings.min_version_wait_seconds
         )
-    response = client.search(index=settings.index_alias, body=body, routing=str(workspace_id))
+    response = timed_search(client, index=settings.index_alias, body=body, routing=str(workspace_id))
     hits = response["hits"]["hits"]
     ids = [uuid.UUID(h["_id"]) for h in hits]
     contacts = repository.get_many(session, workspace_id, ids)

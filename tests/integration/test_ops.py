@@ -1,0 +1,93 @@
+"""Health, readiness, sync status and the Prometheus metrics of the API and the worker."""
+
+from __future__ import annotations
+
+import socket
+import urllib.request
+
+from prometheus_client import REGISTRY
+
+from indexer_worker import metrics as worker_metrics
+
+
+def test_healthz_answers_without_dependencies(client) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_sync_status_shows_pending_changes_until_the_relay_runs(client, workspace, sync_index) -> None:
+    for name in ("Abel", "Beryl", "Cosmo"):
+        client.post("/v1/contacts", headers=workspace.headers, json={"first_name": name})
+    before = client.get("/v1/ops/sync", headers=workspace.headers)
+    assert before.status_code == 200, before.text
+    body = before.json()
+    assert body["pending_changes"] == 3 and body["oldest_pending_seconds"] >= 0
+    assert (body["db_contacts"], body["index_contacts"], body["parked_changes"]) == (3, 0, 0)
+    sync_index()
+    after = client.get("/v1/ops/sync", headers=workspace.headers).json()
+    assert after == {
+        "pending_changes": 0,
+        "oldest_pending_seconds": 0.0,
+        "parked_changes": 0,
+        "db_contacts": 3,
+        "index_contacts": 3,
+    }
+
+
+def test_sync_status_is_for_owners_only(client, workspace) -> None:
+    assert client.get("/v1/ops/sync").status_code == 401
+    made = client.post(
+        "/v1/users",
+        headers=workspace.headers,
+        json={"email": "mgr@example.com", "name": "Mgr", "role": "manager", "restrictions": []},
+    )
+    assert made.status_code == 201, made.text
+    manager = {"Authorization": f"Bearer {made.json()['token']}"}
+    denied = client.get("/v1/ops/sync", headers=manager)
+    assert denied.status_code == 403
+    assert denied.headers["content-type"] == "application/problem+json"
+    assert client.post("/v1/ops/sync/parked/retry", headers=manager).status_code == 403
+
+
+def _sample(name: str, labels: dict[str, str] | None = None) -> float:
+    return REGISTRY.get_sample_value(name, labels or {}) or 0.0
+
+
+def test_relay_counts_documents_and_observes_commit_to_searchable_lag(client, workspace, sync_index) -> None:
+    indexed = _sample("contacts_indexed_documents_total", {"op": "index"})
+    lags = _sample("contacts_commit_to_searchable_seconds_count")
+    for name in ("Dorian", "Esme"):
+        client.post("/v1/contacts", headers=workspace.headers, json={"first_name": name})
+    sync_index()
+    assert _sample("contacts_indexed_documents_total", {"op": "index"}) == indexed + 2
+    assert _sample("contacts_commit_to_searchable_seconds_count") == lags + 2
+
+
+def test_api_metrics_show_backlog_and_search_latency(client, workspace) -> None:
+    client.post("/v1/contacts", headers=workspace.headers, json={"first_name": "Fenella"})
+    client.post("/v1/contacts/search", headers=workspace.headers, json={"query": "fenella"})
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    text = response.text
+    backlog = next(line for line in text.splitlines() if line.startswith("contacts_outbox_backlog "))
+    assert float(backlog.split()[1]) >= 1
+    assert "contacts_outbox_oldest_pending_seconds " in text
+    assert "contacts_search_latency_seconds_count" in text
+    assert _sample("contacts_search_latency_seconds_count") >= 1
+
+
+def test_worker_metrics_endpoint_serves_backlog_from_the_database(
+    client, workspace, session_factory, sync_index
+) -> None:
+    sync_index()
+    client.post("/v1/contacts", headers=workspace.headers, json={"first_name": "Gideon"})
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    worker_metrics.serve("127.0.0.1", port, session_factory)
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    assert "contacts_outbox_backlog 1.0" in text
+    assert "contacts_indexed_documents_total" in text
+    sync_index()
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        assert "contacts_outbox_backlog 0.0" in response.read().decode()

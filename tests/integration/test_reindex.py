@@ -1,0 +1,89 @@
+"""Reindex into a new versioned index behind the alias while searches and writes go on."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from indexer_worker import relay
+from indexer_worker.reindex import ReindexInProgress, reindex
+from shared.search.index import alias_targets, create_index, reindex_alias, versioned_indices
+
+
+def ids(client: Any, ws: Any, query: str) -> list[str]:
+    response = client.post("/v1/contacts/search", headers=ws.headers, json={"query": query})
+    assert response.status_code == 200, response.text
+    return sorted(c["id"] for c in response.json()["items"])
+
+
+def test_reindex_swaps_the_alias_while_searches_answer_and_live_changes_land(
+    client, workspace, sync_index, session_factory, search_client, settings
+) -> None:
+    made = [
+        client.post("/v1/contacts", headers=workspace.headers, json={"first_name": f"Ulric{i}"}).json()
+        for i in range(6)
+    ]
+    sync_index()
+    (old_index,) = alias_targets(search_client, settings.index_alias)
+
+    answers: list[int] = []
+    stop = threading.Event()
+
+    def keep_searching() -> None:
+        while not stop.is_set():
+            response = client.post("/v1/contacts/search", headers=workspace.headers, json={"query": "ulric"})
+            answers.append(len(response.json()["items"]) if response.status_code == 200 else -1)
+
+    during: dict[str, Any] = {}
+
+    def on_progress(_: int) -> None:
+        if during:
+            return
+        # Mid-copy: the reindex alias names the new index, so the relay writes there too.
+        during["building"] = alias_targets(search_client, reindex_alias(settings.index_alias))
+        during["renamed"] = client.patch(
+            f"/v1/contacts/{made[0]['id']}", headers=workspace.headers, json={"first_name": "Verity"}
+        ).json()
+        during["created"] = client.post(
+            "/v1/contacts", headers=workspace.headers, json={"first_name": "Wystan"}
+        ).json()
+        assert client.delete(f"/v1/contacts/{made[1]['id']}", headers=workspace.headers).status_code == 204
+        relay.drain(session_factory, search_client, settings)
+
+    searcher = threading.Thread(target=keep_searching)
+    searcher.start()
+    try:
+        result = reindex(session_factory, search_client, settings, batch_size=2, on_progress=on_progress)
+    finally:
+        stop.set()
+        searcher.join()
+
+    assert during["building"] == [result.new_index]
+    assert result.old_indices == [old_index]
+    assert alias_targets(search_client, settings.index_alias) == [result.new_index]
+    assert alias_targets(search_client, reindex_alias(settings.index_alias)) == []
+    assert old_index not in versioned_indices(search_client, settings.index_alias)
+    # Every search during the reindex answered, with the live index: never empty, never an error.
+    assert answers and all(n >= 4 for n in answers)
+
+    search_client.indices.refresh(index=settings.index_alias)
+    assert ids(client, workspace, "ulric") == sorted(c["id"] for c in made[2:])
+    assert ids(client, workspace, "wystan") == [during["created"]["id"]]
+    assert ids(client, workspace, "verity") == [made[0]["id"]]
+    status = client.get("/v1/ops/sync", headers=workspace.headers).json()
+    assert status["db_contacts"] == status["index_contacts"] == 6
+
+
+def test_a_second_reindex_is_refused_until_restarted(session_factory, search_client, settings) -> None:
+    stale = (
+        f"{settings.index_alias}_v{max(versioned_indices(search_client, settings.index_alias).values()) + 1}"
+    )
+    create_index(search_client, stale, settings)
+    search_client.indices.put_alias(index=stale, name=reindex_alias(settings.index_alias))
+    with pytest.raises(ReindexInProgress):
+        reindex(session_factory, search_client, settings)
+    result = reindex(session_factory, search_client, settings, restart=True)
+    assert stale not in versioned_indices(search_client, settings.index_alias)
+    assert alias_targets(search_client, settings.index_alias) == [result.new_index]
