@@ -9,7 +9,6 @@ or their own locked SELECT) so nothing outside the workspace, deleted or merged 
 
 from __future__ import annotations
 
-import importlib
 import logging
 import uuid
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from shared.contact_rules import FieldError
 from shared.custom_fields import field_definitions
 from shared.models import Contact
 from shared.search.query import build_search_query
+from shared.views import ViewNotFound, view_criteria
 
 log = logging.getLogger("selection")
 
@@ -62,64 +62,34 @@ class SelectionNotFound(LookupError):
     """The selection names a view that does not exist (or that the user cannot see)."""
 
 
-def _view_criteria(
-    session: Session, workspace_id: uuid.UUID, user_id: uuid.UUID | None, view_id: str
-) -> tuple[str | None, dict[str, Any] | None]:
-    """(query, filter tree) of a view, from shared.views (owned by the views feature)."""
-    try:
-        views: Any = importlib.import_module("shared.views")
-    except ModuleNotFoundError:
-        views = None
-    if views is None or not hasattr(views, "view_criteria"):
-        if view_id == "all":
-            return None, None
-        raise SelectionNotFound(f"view {view_id!r} not found")
-    try:
-        found = views.view_criteria(session, workspace_id, user_id, view_id)
-    except LookupError as exc:
-        raise SelectionNotFound(str(exc) or f"view {view_id!r} not found") from None
-    if found is None:
-        raise SelectionNotFound(f"view {view_id!r} not found")
-    if isinstance(found, tuple):
-        return found[0], found[1]
-    return getattr(found, "query", None), getattr(found, "filter", None)
-
-
-def _and(*trees: dict[str, Any] | None) -> dict[str, Any] | None:
-    present = [t for t in trees if t]
-    if not present:
-        return None
-    return present[0] if len(present) == 1 else {"and": present}
-
-
-def _join_queries(*queries: str | None) -> str | None:
-    text = " ".join(q.strip() for q in queries if q and q.strip())
-    return text or None
-
-
 def compile_selection(
     session: Session, workspace_id: uuid.UUID, user_id: uuid.UUID | None, criteria: AllMatching
 ) -> dict[str, Any]:
     """The OpenSearch query selecting "all matching" (always scoped to the workspace by the compiler).
 
-    Raises FieldError (-> 422 naming the node) for a bad filter, SelectionNotFound for an unknown view.
-    A view's query and filter are ANDed with the selection's own.
+    Raises FieldError (-> 422 naming the node) for a bad filter, SelectionNotFound for a view that does
+    not exist or that the user cannot see. A view's query and filter are ANDed with the selection's own.
     """
-    query, tree = criteria.query, criteria.filter
-    if criteria.view_id:
-        view_query, view_filter = _view_criteria(session, workspace_id, user_id, criteria.view_id)
-        query, tree = _join_queries(view_query, query), _and(view_filter, tree)
+    view_query, view_filter = None, None
+    if criteria.view_id is not None and criteria.view_id != "all":
+        if user_id is None:  # the requesting user was deleted since: "mine" or private means nothing
+            raise SelectionNotFound(f"view '{criteria.view_id[:64]}' not found")
+        try:
+            view_query, view_filter, _ = view_criteria(session, workspace_id, user_id, criteria.view_id)
+        except ViewNotFound as exc:
+            raise SelectionNotFound(str(exc)) from None
     field_types = {key: f.type for key, f in field_definitions(session, workspace_id).items()}
     try:
-        return build_search_query(str(workspace_id), query, tree, field_types)
+        return build_search_query(
+            str(workspace_id),
+            criteria.query,
+            criteria.filter,
+            field_types,
+            view_query=view_query,
+            view_filter=view_filter,
+        )
     except FieldError as exc:
         raise FieldError([*ALL_MATCHING_LOC, *exc.loc], exc.msg) from None
-    except NotImplementedError:
-        raise FieldError([*ALL_MATCHING_LOC, "filter"], "filters are not supported yet") from None
-    except ValueError as exc:
-        loc = getattr(exc, "loc", None)
-        where = list(loc) if isinstance(loc, list | tuple) else ["filter"]
-        raise FieldError([*ALL_MATCHING_LOC, *where], str(exc)) from None
 
 
 def count_matching(client: OpenSearch, alias: str, workspace_id: uuid.UUID, query: dict[str, Any]) -> int:

@@ -250,3 +250,37 @@ def test_bad_selections_are_refused_before_any_job_exists(client, workspace, ses
             )
             == 0
         )
+
+
+def test_all_matching_applies_filter_and_view_and_names_a_bad_filter_node(
+    client, workspace, session_factory, search_client, settings, sync_index
+) -> None:
+    lead_free = new_contact(client, workspace, first_name="Lia", tags=["lead"])["id"]
+    lead_mine = new_contact(
+        client, workspace, first_name="Lou", tags=["Lead"], assignee_id=workspace.owner_id
+    )["id"]
+    not_lead = new_contact(client, workspace, first_name="Lex")["id"]
+    sync_index()
+    selection = {
+        "all_matching": {
+            "filter": {"field": "tags", "op": "has_any", "value": ["LEAD"]},
+            "view_id": "unassigned",
+        }
+    }
+    response = client.post(
+        "/v1/contacts/bulk-tags",
+        headers=workspace.headers,
+        json={"selection": selection, "tags": ["follow-up"]},
+    )
+    assert response.status_code == 202, response.text
+    done = run(client, workspace, response.json(), session_factory, search_client, settings)
+    assert done["result"]["tagged"] == 1
+    assert get(client, workspace, lead_free).json()["tags"] == ["lead", "follow-up"]
+    assert get(client, workspace, lead_mine).json()["tags"] == ["Lead"]
+    assert get(client, workspace, not_lead).json()["tags"] == []
+    bad = {"all_matching": {"filter": {"and": [{"field": "country", "op": "has_all", "value": ["MY"]}]}}}
+    response = client.post(
+        "/v1/contacts/bulk-delete", headers=workspace.headers, json={"selection": bad, "confirm": True}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["loc"][:3] == ["selection", "all_matching", "filter"]
