@@ -14,7 +14,9 @@ from api_service.columns.router import router as columns_router
 from api_service.bulk.router import router as bulk_router
 from api_service.contacts.router import router as contacts_router
 from api_service.errors import install_error_handlers
+from api_service.exports.router import router as exports_router
 from api_service.fields.router import router as fields_router
+from api_service.imports.router import router as imports_router
 from api_service.jobs.router import router as jobs_router
 from api_service.merges.router import router as merges_router
 from api_service.ops.router import router as ops_router
@@ -64,6 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops_router)
     app.include_router(workspaces_router)
     app.include_router(jobs_router)
+    app.include_router(exports_router)
+    app.include_router(imports_router)
     # Static /v1/contacts/... paths are registered before /v1/contacts/{id}.
     app.include_router(search_router)
     app.include_router(views_router)

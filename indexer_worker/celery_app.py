@@ -55,6 +55,8 @@ def make_celery(settings: Settings) -> Celery:
                 "options": {"expires": max(5.0, settings.outbox_sweep_seconds * 5)},
             },
             "jobs-requeue": {"task": REQUEUE_JOBS, "schedule": 30.0, "options": {"expires": 60.0}},
+            # Expired export files (indexer_worker.jobs.export.CLEANUP_TASK).
+            "exports-cleanup": {"task": "exports.cleanup", "schedule": 3600.0, "options": {"expires": 900.0}},
         },
     )
     return app

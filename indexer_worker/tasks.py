@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from indexer_worker import relay
 from indexer_worker.celery_app import app
 from indexer_worker.jobs import bulk as bulk_jobs  # noqa: F401  (registers the bulk job handlers)
+from indexer_worker.jobs import export, import_csv  # noqa: F401  (export and import handlers)
 from indexer_worker.runtime import search_client, session_factory
 from shared.models import Job
 from shared.queue import RELAY_OUTBOX, REQUEUE_JOBS, RUN_JOB

@@ -1,0 +1,1 @@
+"""CSV exports: request one, follow its progress, download the file."""

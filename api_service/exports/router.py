@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import FileResponse
+
+from api_service.deps import Principal, SessionDep, SettingsDep, unrestricted
+from api_service.exports import service
+from api_service.exports.schemas import ExportAccepted, ExportCreate, ExportOut
+
+router = APIRouter(prefix="/v1/exports", tags=["exports"])
+Exporter = Annotated[Principal, Depends(unrestricted("export_contacts"))]
+
+
+@router.post("", status_code=202, response_model=ExportAccepted)
+def create_export(
+    body: ExportCreate, principal: Exporter, session: SessionDep, settings: SettingsDep
+) -> ExportAccepted:
+    job = service.start_export(session, principal, body, settings)
+    return ExportAccepted(id=job.id, status="queued")
+
+
+@router.get("/{export_id}", response_model=ExportOut)
+def read_export(export_id: str, principal: Exporter, session: SessionDep) -> ExportOut:
+    return service.describe(service.get_export(session, principal.workspace_id, export_id))
+
+
+@router.get("/{export_id}/download", response_class=FileResponse)
+def download_export(export_id: str, principal: Exporter, session: SessionDep) -> FileResponse:
+    job = service.get_export(session, principal.workspace_id, export_id)
+    path = service.download_path(job)
+    filename = f"contacts-{job.created_at:%Y%m%d-%H%M%S}.csv"
+    return FileResponse(path, media_type="text/csv; charset=utf-8", filename=filename)

@@ -1,0 +1,113 @@
+"""Export rules: who may export, which columns, how many at once, and when a file may be downloaded."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api_service.deps import Principal
+from api_service.errors import NotFound, ProblemError
+from api_service.exports.schemas import ExportCreate, ExportOut
+from shared.columns import DEFAULT_COLUMNS
+from shared.csv_format import validate_columns
+from shared.custom_fields import field_definitions
+from shared.jobs import create_job
+from shared.models import Job, User, Workspace
+from shared.selection import SelectionNotFound, compile_selection
+from shared.settings import Settings
+
+ACTIVE = ("queued", "running")
+
+
+def _check_criteria(session: Session, principal: Principal, body: ExportCreate) -> None:
+    """Refuse at once what the export job could not resolve (bad filter: 422 naming the node;
+    unknown view: 404) rather than failing the job later."""
+    criteria = body.selection.all_matching
+    if criteria is None:
+        return
+    try:
+        compile_selection(session, principal.workspace_id, principal.user_id, criteria)
+    except SelectionNotFound:
+        raise NotFound("view") from None
+
+
+def start_export(session: Session, principal: Principal, body: ExportCreate, settings: Settings) -> Job:
+    workspace_id = principal.workspace_id
+    custom_labels = {k: f.label for k, f in field_definitions(session, workspace_id).items()}
+    user_columns = session.scalar(select(User.columns).where(User.id == principal.user_id))
+    # An explicit empty list is refused (422) rather than silently replaced by the defaults.
+    requested = body.columns if body.columns is not None else (user_columns or list(DEFAULT_COLUMNS))
+    columns = validate_columns(requested, custom_labels)
+    _check_criteria(session, principal, body)
+    # Serialise export requests of one workspace so two at once cannot both slip under the limit.
+    session.execute(select(Workspace.id).where(Workspace.id == workspace_id).with_for_update())
+    running = session.scalar(
+        select(func.count())
+        .select_from(Job)
+        .where(Job.workspace_id == workspace_id, Job.kind == "export", Job.status.in_(ACTIVE))
+    )
+    if (running or 0) >= settings.max_concurrent_exports:
+        raise ProblemError(
+            429,
+            f"this workspace already has {running} exports in progress "
+            f"(at most {settings.max_concurrent_exports}); try again when one has finished",
+            headers={"Retry-After": "30"},
+        )
+    selection: dict[str, Any] = body.selection.model_dump(mode="json", exclude_none=True)
+    total = len(body.selection.explicit_ids()) if body.selection.ids is not None else None
+    return create_job(
+        session,
+        workspace_id,
+        principal.user_id,
+        "export",
+        {"selection": selection, "columns": columns},
+        total=total,
+    )
+
+
+def get_export(session: Session, workspace_id: uuid.UUID, raw_id: str) -> Job:
+    """The workspace's export job; another workspace's id answers exactly like a missing one."""
+    try:
+        job_id = uuid.UUID(raw_id)
+    except ValueError:
+        raise NotFound("export") from None
+    job = session.scalars(
+        select(Job).where(Job.id == job_id, Job.workspace_id == workspace_id, Job.kind == "export")
+    ).one_or_none()
+    if job is None:
+        raise NotFound("export")
+    return job
+
+
+def describe(job: Job) -> ExportOut:
+    done = job.status == "succeeded" and job.file_path is not None
+    return ExportOut(
+        id=job.id,
+        status=job.status,
+        processed=job.processed,
+        total=job.total,
+        rows=(job.result or {}).get("rows"),
+        columns=list(job.params.get("columns", [])),
+        download_url=f"/v1/exports/{job.id}/download" if done else None,
+        expires_at=job.expires_at,
+        error=job.error,
+        created_at=job.created_at,
+        finished_at=job.finished_at,
+    )
+
+
+def download_path(job: Job) -> Path:
+    """The finished file, 409 while it is being made, 410 once it has expired."""
+    if job.status in ACTIVE:
+        raise ProblemError(409, "the export is not finished yet")
+    if job.status != "succeeded":
+        raise ProblemError(409, f"the export failed: {job.error or 'unknown error'}")
+    expired = job.expires_at is not None and job.expires_at <= datetime.now(UTC)
+    if expired or job.file_path is None or not Path(job.file_path).is_file():
+        raise ProblemError(410, "the export has expired; request a new one")
+    return Path(job.file_path)

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.responses import FileResponse
+
+from api_service.deps import ModuleUser, SessionDep, SettingsDep
+from api_service.imports import service
+from api_service.imports.schemas import ImportAccepted, ImportOut
+
+router = APIRouter(prefix="/v1/imports", tags=["imports"])
+
+
+@router.post("", status_code=202, response_model=ImportAccepted)
+def create_import(
+    principal: ModuleUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="the CSV file")],
+    mapping: Annotated[str, Form(max_length=100_000, description='JSON {"CSV header": "field"}')],
+    on_duplicate: Annotated[Literal["skip", "update"], Form()] = "skip",
+) -> ImportAccepted:
+    job = service.start_import(session, principal, file.file, file.filename, mapping, on_duplicate, settings)
+    return ImportAccepted(id=job.id, status="queued")
+
+
+@router.get("/{import_id}", response_model=ImportOut)
+def read_import(import_id: str, principal: ModuleUser, session: SessionDep) -> ImportOut:
+    return service.describe(service.get_import(session, principal.workspace_id, import_id))
+
+
+@router.get("/{import_id}/errors", response_class=FileResponse)
+def download_errors(import_id: str, principal: ModuleUser, session: SessionDep) -> FileResponse:
+    job = service.get_import(session, principal.workspace_id, import_id)
+    path = service.errors_download(job)
+    return FileResponse(path, media_type="text/csv; charset=utf-8", filename=f"import-errors-{job.id}.csv")

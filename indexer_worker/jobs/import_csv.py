@@ -1,0 +1,309 @@
+"""The import job: stream the stored upload, check every row with the contact rules, and land valid
+rows in chunked transactions even when other rows fail.
+
+Each chunk is one transaction holding its contacts, events, outbox rows and the job's checkpoint
+(rows consumed, counters, length of the errors file), so a resumed run starts exactly after the last
+committed chunk. Duplicates are found by e-mail, then phone, among the workspace's contacts, which
+include the rows of this file already landed. Imported contacts run no automations.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import logging
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, or_, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from indexer_worker.jobs import JobContext, JobFailed, register
+from shared.csv_import import ImportPlan, ParsedRow, RowError, open_rows, parse_row
+from shared.csv_safety import neutralize, restore
+from shared.custom_fields import field_definitions
+from shared.models import Contact, Event, User
+from shared.outbox import record_changes
+from shared.text import fold
+
+log = logging.getLogger("jobs.import")
+CHUNK_ROWS = 500
+LISTED_ERRORS = 1000  # errors listed in the job result; the errors file has them all
+ERRORS_HEADER = ["Row", "Column", "Message"]
+
+
+@dataclass
+class Counters:
+    total_rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+
+@dataclass
+class ChunkOutcome:
+    counters: Counters = field(default_factory=Counters)
+    errors: list[RowError] = field(default_factory=list)
+
+
+def errors_path(upload: Path) -> Path:
+    return upload.with_name(upload.stem + ".errors.csv")
+
+
+def numbered_rows(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(spreadsheet row number, cells) of every non-blank data row; the header is row 1."""
+    records = open_rows(path, encoding, delimiter)
+    next(records, None)
+    for number, cells in enumerate(records, start=2):
+        if any(cell.strip() for cell in cells):
+            yield number, cells
+
+
+def _tag_change(before: list[str], after: list[str]) -> dict[str, list[str]]:
+    old, new = {fold(t) for t in before}, {fold(t) for t in after}
+    return {
+        "added": [t for t in after if fold(t) not in old],
+        "removed": [t for t in before if fold(t) not in new],
+    }
+
+
+class ChunkWriter:
+    """Lands one chunk of valid rows in the caller's transaction."""
+
+    def __init__(self, session: Session, ctx: JobContext, on_duplicate: str) -> None:
+        self.session = session
+        self.ctx = ctx
+        self.on_duplicate = on_duplicate
+        self.by_email: dict[str, Contact] = {}
+        self.by_phone: dict[str, Contact] = {}
+        self.created: dict[uuid.UUID, Contact] = {}
+        self.changed: dict[uuid.UUID, tuple[Contact, set[str], list[str], uuid.UUID | None]] = {}
+
+    def _load_existing(self, rows: list[ParsedRow]) -> None:
+        emails = {r.email for r in rows if r.email}
+        phones = {r.phone for r in rows if r.phone}
+        if not emails and not phones:
+            return
+        conditions = []
+        if emails:
+            conditions.append(Contact.email.in_(emails))
+        if phones:
+            conditions.append(Contact.phone.in_(phones))
+        existing = self.session.scalars(
+            select(Contact)
+            .where(
+                Contact.workspace_id == self.ctx.workspace_id,
+                Contact.merged_into_id.is_(None),
+                or_(*conditions),
+            )
+            .order_by(Contact.created_at, Contact.id)
+            .with_for_update()
+        ).all()
+        for contact in existing:  # the oldest contact wins when several share a value
+            if contact.email:
+                self.by_email.setdefault(contact.email, contact)
+            if contact.phone:
+                self.by_phone.setdefault(contact.phone, contact)
+
+    def _remember(self, contact: Contact) -> None:
+        if contact.email:
+            self.by_email.setdefault(contact.email, contact)
+        if contact.phone:
+            self.by_phone.setdefault(contact.phone, contact)
+
+    def _update(self, contact: Contact, row: ParsedRow) -> bool:
+        changes = {k: v for k, v in row.values.items() if getattr(contact, k) != v}
+        if row.custom:
+            merged = {**contact.custom_fields, **row.custom}
+            if merged != contact.custom_fields:
+                changes["custom_fields"] = merged
+        if not changes:
+            return False
+        if contact.id not in self.created and contact.id not in self.changed:
+            self.changed[contact.id] = (contact, set(), list(contact.tags), contact.assignee_id)
+        for key, value in changes.items():
+            setattr(contact, key, value)
+        if contact.id in self.changed:
+            self.changed[contact.id][1].update(changes)
+        self._remember(contact)
+        return True
+
+    def land(self, rows: list[ParsedRow], outcome: ChunkOutcome) -> None:
+        self._load_existing(rows)
+        for row in rows:
+            match = self.by_email.get(row.email) if row.email else None
+            if match is None and row.phone:
+                match = self.by_phone.get(row.phone)
+            if match is None:
+                contact = Contact(
+                    id=uuid.uuid4(),
+                    workspace_id=self.ctx.workspace_id,
+                    source="import",
+                    conversation_status="closed",
+                    tags=row.values.get("tags", []),
+                    custom_fields=row.custom,
+                    **{k: v for k, v in row.values.items() if k != "tags"},
+                )
+                self.session.add(contact)
+                self.created[contact.id] = contact
+                self._remember(contact)
+                outcome.counters.created += 1
+            elif self.on_duplicate == "skip":
+                outcome.counters.skipped += 1
+            elif self._update(match, row):
+                outcome.counters.updated += 1
+            else:
+                outcome.counters.unchanged += 1
+        self.session.flush()
+        self._write_events()
+        changes = [(c.id, c.version) for c in self.created.values()]
+        changes += [(c.id, c.version) for c, _, _, _ in self.changed.values()]
+        record_changes(self.session, self.ctx.workspace_id, changes)
+
+    def _write_events(self) -> None:
+        origin = {"import_id": str(self.ctx.job_id)}
+        # No automation runs for imported contacts, so none of these events triggers a workflow.
+        events: list[dict[str, Any]] = [
+            {"contact_id": c.id, "type": "created", "data": {"source": "import", **origin}}
+            for c in self.created.values()
+        ]
+        for contact, fields, old_tags, old_assignee in self.changed.values():
+            events.append(
+                {"contact_id": contact.id, "type": "updated", "data": {"fields": sorted(fields), **origin}}
+            )
+            if "tags" in fields:
+                events.append(
+                    {"contact_id": contact.id, "type": "tagged", "data": _tag_change(old_tags, contact.tags)}
+                )
+            if "assignee_id" in fields:
+                data = {
+                    "from": str(old_assignee) if old_assignee else None,
+                    "to": str(contact.assignee_id) if contact.assignee_id else None,
+                }
+                events.append({"contact_id": contact.id, "type": "assigned", "data": data})
+        if events:
+            for event in events:
+                event.update(
+                    workspace_id=self.ctx.workspace_id, actor_id=self.ctx.user_id, triggers_workflows=False
+                )
+            self.session.execute(insert(Event), events)
+
+
+def _csv_bytes(rows: list[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _error_cells(errors: list[RowError]) -> list[list[str]]:
+    return [[str(e.row), neutralize(e.column), neutralize(e.message)] for e in errors]
+
+
+def _read_listed_errors(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        return [
+            {"row": int(row), "column": restore(column), "message": restore(message)}
+            for row, column, message in islice(reader, LISTED_ERRORS)
+        ]
+
+
+def _land(ctx: JobContext, session: Session, rows: list[ParsedRow], on_duplicate: str) -> ChunkOutcome:
+    """All rows in the session's transaction; if the database refuses the chunk, each row again in
+    a savepoint of its own, so one bad row cannot keep the others out."""
+    outcome = ChunkOutcome()
+    try:
+        with session.begin_nested():
+            ChunkWriter(session, ctx, on_duplicate).land(rows, outcome)
+        return outcome
+    except SQLAlchemyError:
+        log.warning("import %s: a chunk was refused, landing its rows one by one", ctx.job_id, exc_info=True)
+    outcome = ChunkOutcome()
+    for row in rows:
+        single = ChunkOutcome()
+        try:
+            with session.begin_nested():
+                ChunkWriter(session, ctx, on_duplicate).land([row], single)
+        except SQLAlchemyError as exc:
+            single = ChunkOutcome(
+                Counters(failed=1), [RowError(row.row, "", f"could not be saved ({type(exc).__name__})")]
+            )
+        for name, value in asdict(single.counters).items():
+            setattr(outcome.counters, name, getattr(outcome.counters, name) + value)
+        outcome.errors.extend(single.errors)
+    return outcome
+
+
+def _add(total: Counters, part: Counters) -> None:
+    for name, value in asdict(part).items():
+        setattr(total, name, getattr(total, name) + value)
+
+
+@register("import")
+def run_import(ctx: JobContext) -> dict[str, Any]:
+    params = ctx.params
+    upload = Path(params["path"])
+    encoding, delimiter, on_duplicate = params["encoding"], params["delimiter"], params["on_duplicate"]
+    if not upload.is_file():
+        raise JobFailed("the uploaded file is no longer available; upload it again")
+    with ctx.session_factory() as session:
+        definitions = field_definitions(session, ctx.workspace_id)
+        users = session.execute(
+            select(User.id, User.email).where(User.workspace_id == ctx.workspace_id)
+        ).all()
+    header = [restore(h).strip() for h in next(open_rows(upload, encoding, delimiter), [])]
+    plan = ImportPlan.build(header, params["mapping"], definitions, [(u, e) for u, e in users])
+    checkpoint = ctx.checkpoint or {}
+    counters = Counters(**checkpoint.get("counters", {}))
+    done = int(checkpoint.get("rows_done", 0))
+    report = errors_path(upload)
+    try:
+        if not checkpoint:
+            counters.total_rows = sum(1 for _ in numbered_rows(upload, encoding, delimiter))
+            ctx.progress(0, counters.total_rows)
+        with report.open("ab") as handle:
+            if checkpoint:  # drop errors written by a run that died before its chunk committed
+                handle.truncate(int(checkpoint["errors_bytes"]))
+            else:
+                handle.truncate(0)
+                handle.write(codecs.BOM_UTF8 + _csv_bytes([ERRORS_HEADER]))
+            rows = islice(numbered_rows(upload, encoding, delimiter), done, None)
+            while chunk := list(islice(rows, CHUNK_ROWS)):
+                parsed: list[ParsedRow] = []
+                errors: list[RowError] = []
+                for number, cells in chunk:
+                    result = parse_row(number, cells, plan)
+                    if isinstance(result, ParsedRow):
+                        parsed.append(result)
+                    else:
+                        errors.extend(result)
+                invalid_rows = len({e.row for e in errors})
+                with ctx.session_factory() as session, session.begin():
+                    outcome = _land(ctx, session, parsed, on_duplicate)
+                    outcome.counters.failed += invalid_rows
+                    outcome.errors = errors + outcome.errors
+                    handle.write(_csv_bytes(_error_cells(sorted(outcome.errors, key=lambda e: e.row))))
+                    handle.flush()
+                    done += len(chunk)
+                    _add(counters, outcome.counters)
+                    ctx.record(
+                        session,
+                        done,
+                        {"rows_done": done, "counters": asdict(counters), "errors_bytes": handle.tell()},
+                    )
+    except csv.Error as exc:
+        raise JobFailed(f"the file is not valid CSV after row {done + 1}: {exc}") from None
+    errors_listed = _read_listed_errors(report)
+    upload.unlink(missing_ok=True)
+    return {**asdict(counters), "errors": errors_listed}
