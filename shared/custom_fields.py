@@ -69,7 +69,10 @@ def coerce_value(definition: ContactField, value: Any, loc: list[str | int], cou
             raise bad("an ISO 8601 date-time") from None
         if parsed.tzinfo is None:
             raise invalid(loc, "a date-time needs a UTC offset")
-        return parsed.astimezone(UTC).isoformat()
+        try:
+            return parsed.astimezone(UTC).isoformat()
+        except OverflowError:  # e.g. 0001-01-01T00:00+14:00 has no UTC equivalent
+            raise bad("a date-time between years 1 and 9999 in UTC") from None
     if kind == "email":
         return normalize_email(value, loc)
     if kind == "phone":

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
+from api_service.inputs import StrictInput
 from shared.models import CHANNEL_TYPES
 
 ChannelType = Literal[CHANNEL_TYPES]  # type: ignore[valid-type]
@@ -16,8 +17,8 @@ MessageText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_MESS
 ProfileName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Strict(StrictInput):
+    pass
 
 
 class ChannelCreate(Strict):

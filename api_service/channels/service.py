@@ -26,6 +26,8 @@ from shared.outbox import record_change
 
 # Clocks of channel providers drift; a message stamped further ahead than this is refused.
 MAX_CLOCK_SKEW = timedelta(minutes=5)
+# No messaging channel predates this; earlier stamps are bogus (and year-1 offsets overflow).
+EARLIEST_MESSAGE = datetime(1990, 1, 1, tzinfo=UTC)
 # Channels whose external id is the contact's phone number / e-mail address.
 PHONE_CHANNELS = frozenset({"whatsapp", "sms", "viber"})
 EMAIL_CHANNELS = frozenset({"email"})
@@ -81,6 +83,8 @@ def message_time(sent_at: datetime | None, now: datetime) -> datetime:
         raise invalid(["sent_at"], "a date-time needs a UTC offset")
     if sent_at - now > MAX_CLOCK_SKEW:
         raise invalid(["sent_at"], "is in the future")
+    if sent_at < EARLIEST_MESSAGE:
+        raise invalid(["sent_at"], f"is before {EARLIEST_MESSAGE.date().isoformat()}")
     return sent_at.astimezone(UTC)
 
 

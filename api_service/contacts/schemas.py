@@ -4,7 +4,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
+
+from api_service.inputs import StrictInput
 
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -13,8 +15,7 @@ MAX_TAGS = 50
 MAX_CUSTOM_FIELDS = 100
 
 
-class ContactFieldsIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ContactFieldsIn(StrictInput):
     first_name: Name | None = None
     last_name: Name | None = None
     email: Annotated[str, StringConstraints(max_length=320)] | None = None

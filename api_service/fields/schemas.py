@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from api_service.inputs import StrictInput
 from shared.models import FIELD_TYPES
 
 FieldType = Literal[FIELD_TYPES]  # type: ignore[valid-type]
@@ -15,16 +16,14 @@ Option = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 Options = Annotated[list[Option], Field(max_length=200)]
 
 
-class FieldCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class FieldCreate(StrictInput):
     key: FieldKey
     label: Label
     type: FieldType
     options: Options | None = None
 
 
-class FieldUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class FieldUpdate(StrictInput):
     label: Label | None = None
     options: Options | None = None
     # Accepted only to say clearly that a type cannot change (values would no longer fit it).

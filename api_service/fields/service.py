@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -117,7 +118,7 @@ def delete_field(session: Session, workspace_id: uuid.UUID, key: str) -> int:
         update(Contact)
         .where(Contact.workspace_id == workspace_id, Contact.custom_fields.has_key(key))
         .values(
-            custom_fields=Contact.custom_fields - key,
+            custom_fields=Contact.custom_fields.op("-", return_type=JSONB)(key),
             version=Contact.version + 1,
             updated_at=func.now(),
         )

@@ -3,8 +3,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
+from api_service.inputs import StrictInput
 from api_service.workspaces.schemas import UserOut
 
 Role = Literal["owner", "manager", "agent"]
@@ -12,16 +13,14 @@ Restriction = Literal["export_contacts", "bulk_delete_contacts"]
 Restrictions = Annotated[list[Restriction], Field(max_length=2)]
 
 
-class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class UserCreate(StrictInput):
     email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=320)]
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     role: Role
     restrictions: Restrictions = []
 
 
-class UserUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class UserUpdate(StrictInput):
     role: Role | None = None
     restrictions: Restrictions | None = None
 

@@ -115,6 +115,7 @@ def test_custom_values_of_the_right_type_are_stored(type_: str, value: Any, stor
         ("boolean", "yes"),
         ("date", "2023-02-29"),
         ("datetime", "2024-02-29T10:00:00"),
+        ("datetime", "0001-01-01T00:00:00+14:00"),
         ("email", "nope"),
         ("phone", "123"),
         ("url", "javascript:alert(1)"),
@@ -151,7 +152,8 @@ def test_message_time_refuses_the_future_and_naive_times() -> None:
     assert message_time(None, now) == now
     assert message_time(now - timedelta(days=3), now) == now - timedelta(days=3)
     assert message_time(now + timedelta(minutes=1), now) == now + timedelta(minutes=1)
-    for bad in (now + timedelta(hours=1), datetime(2025, 1, 1, 11)):
+    too_old = datetime.fromisoformat("0001-01-01T00:00:00+14:00")
+    for bad in (now + timedelta(hours=1), datetime(2025, 1, 1, 11), too_old):
         with pytest.raises(FieldError) as caught:
             message_time(bad, now)
         assert caught.value.loc == ["sent_at"]
