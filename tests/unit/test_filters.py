@@ -1,0 +1,113 @@
+"""Pure checks of the filter parser and compiler (no services)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from shared.search.filters import (
+    Condition,
+    FilterError,
+    Group,
+    RelativeTime,
+    compile_filter,
+    months_before,
+    parse_filter,
+    relative_bound,
+)
+from shared.search.query import build_search_query, compile_text
+
+TYPES = {"plan": "select", "score": "number", "renewal": "datetime"}
+
+
+def test_parse_builds_typed_nodes_with_normalised_values() -> None:
+    tree = parse_filter(
+        {
+            "and": [
+                {"field": "first_name", "op": "eq", "value": "ZOË"},
+                {"or": [{"field": "country", "op": "in", "value": ["my", "SG"]}]},
+                {"field": "custom.renewal", "op": "after", "value": "2024-05-01T09:00:00+08:00"},
+                {"field": "created_at", "op": "within_last", "value": {"amount": 3, "unit": "days"}},
+            ]
+        },
+        TYPES,
+    )
+    assert isinstance(tree, Group) and tree.combinator == "and"
+    first, group, renewal, recent = tree.nodes
+    assert isinstance(first, Condition) and first.value == "zoe"
+    assert isinstance(group, Group) and group.nodes[0].value == ["MY", "SG"]  # type: ignore[union-attr]
+    assert isinstance(renewal, Condition) and renewal.value == datetime(2024, 5, 1, 1, tzinfo=UTC)
+    assert isinstance(recent, Condition) and recent.value == RelativeTime(amount=3, unit="days")
+
+
+def test_a_bare_condition_is_a_tree_and_none_is_no_filter() -> None:
+    assert isinstance(parse_filter({"field": "email", "op": "exists"}, {}), Condition)
+    assert parse_filter(None, {}) is None
+
+
+def test_errors_point_at_the_node_under_a_given_root() -> None:
+    with pytest.raises(FilterError) as caught:
+        parse_filter(
+            {"or": [{"field": "custom.score", "op": "gt", "value": True}]}, TYPES, ("view", "filter")
+        )
+    assert caught.value.loc == ["view", "filter", "or", 0, "value"]
+
+
+def test_wildcard_metacharacters_are_escaped() -> None:
+    node = parse_filter({"field": "first_name", "op": "contains", "value": "a*b?c\\"}, {})
+    assert node is not None
+    clause = compile_filter(node)
+    assert clause == {"wildcard": {"first_name": {"value": "*a\\*b\\?c\\\\*"}}}
+
+
+def test_negations_wrap_the_positive_clause_so_empties_match() -> None:
+    node = parse_filter({"field": "custom.plan", "op": "neq", "value": "Pro"}, TYPES)
+    assert node is not None
+    assert compile_filter(node) == {
+        "bool": {
+            "must_not": [
+                {
+                    "nested": {
+                        "path": "custom",
+                        "query": {
+                            "bool": {
+                                "filter": [{"term": {"custom.key": "plan"}}, {"term": {"custom.text": "pro"}}]
+                            }
+                        },
+                    }
+                }
+            ]
+        }
+    }
+
+
+def test_relative_times() -> None:
+    now = datetime(2024, 3, 31, 12, 0, tzinfo=UTC)
+    assert months_before(now, 1) == datetime(2024, 2, 29, 12, 0, tzinfo=UTC)
+    assert months_before(now, 13) == datetime(2023, 2, 28, 12, 0, tzinfo=UTC)
+    assert relative_bound(now, RelativeTime(amount=2, unit="weeks")) == datetime(2024, 3, 17, 12, tzinfo=UTC)
+    node = parse_filter(
+        {"field": "last_incoming_message_at", "op": "older_than", "value": {"amount": 24, "unit": "hours"}},
+        {},
+    )
+    assert node is not None
+    assert compile_filter(node, now) == {
+        "range": {"last_incoming_message_at": {"lt": "2024-03-30T12:00:00+00:00"}}
+    }
+
+
+def test_the_workspace_clause_is_always_added_by_the_compiler() -> None:
+    query = build_search_query("ws-1", None, {"or": [{"field": "email", "op": "not_exists"}]}, {})
+    assert query["bool"]["filter"][0] == {"term": {"workspace_id": "ws-1"}}
+    assert build_search_query("ws-2", "", None, {})["bool"] == {
+        "filter": [{"term": {"workspace_id": "ws-2"}}],
+        "must": [],
+    }
+
+
+def test_text_query_only_uses_plain_text_clauses() -> None:
+    compiled = str(compile_text("name:bob* OR /re.*/ ~2"))
+    for forbidden in ("query_string", "regexp", "wildcard", "fuzzy", "simple_query_string"):
+        assert forbidden not in compiled
+    assert compile_text("   ") is None
