@@ -12,15 +12,20 @@ from __future__ import annotations
 import csv
 import logging
 import os
+import queue
+import threading
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import any_, bindparam, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.orm import Session, sessionmaker
 
 from indexer_worker.celery_app import app
@@ -36,6 +41,7 @@ log = logging.getLogger("jobs.export")
 # Beat schedules this by name (indexer_worker.celery_app).
 CLEANUP_TASK = "exports.cleanup"
 BATCH_SIZE = 2000
+T = TypeVar("T")
 
 # Plain columns read per contact: enough for every renderer, never an ORM object.
 ROW_COLUMNS = (
@@ -109,23 +115,82 @@ def _load_batch(
     session_factory: sessionmaker[Session], workspace_id: uuid.UUID, ids: list[uuid.UUID]
 ) -> tuple[dict[uuid.UUID, Any], dict[uuid.UUID, list[ChannelCell]]]:
     """Current rows of these contacts (visible ones only) and their channel identities."""
+    id_array = bindparam("ids", ids, type_=ARRAY(PG_UUID(as_uuid=True)))
     with session_factory() as session:
-        rows = session.execute(
+        conn = session.connection()
+        rows = conn.execute(
             select(*ROW_COLUMNS).where(
                 Contact.workspace_id == workspace_id,
                 Contact.merged_into_id.is_(None),
-                Contact.id.in_(ids),
+                Contact.id == any_(id_array),
             )
         ).all()
         channels: dict[uuid.UUID, list[ChannelCell]] = defaultdict(list)
-        for contact_id, name, external_id in session.execute(
+        for contact_id, name, external_id in conn.execute(
             select(ContactChannel.contact_id, Channel.name, ContactChannel.external_id)
             .join(Channel, Channel.id == ContactChannel.channel_id)
-            .where(ContactChannel.contact_id.in_(ids), ContactChannel.workspace_id == workspace_id)
+            .where(ContactChannel.contact_id == any_(id_array), ContactChannel.workspace_id == workspace_id)
             .order_by(ContactChannel.created_at, ContactChannel.id)
         ):
             channels[contact_id].append(ChannelCell(name, external_id))
     return {row.id: row for row in rows}, channels
+
+
+@dataclass
+class _Failed:
+    error: BaseException
+
+
+_DONE = object()
+
+
+def prefetched(source: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """The items of `source`, produced by a background thread up to `depth` ahead, so index and
+    database waits overlap the CSV rendering; memory stays bounded by `depth` items."""
+    pending: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                pending.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in source:
+                if not put(item):
+                    return
+            put(_DONE)
+        except BaseException as exc:
+            put(_Failed(exc))
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()  # a generator's finally (e.g. deleting the point in time) runs here
+
+    producer = threading.Thread(target=produce, name="export-prefetch", daemon=True)
+    producer.start()
+    try:
+        while (item := pending.get()) is not _DONE:
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+        producer.join()
+
+
+def loaded_batches(
+    ctx: JobContext,
+) -> Iterator[tuple[int, int, list[Any], dict[uuid.UUID, list[ChannelCell]]]]:
+    """(ids in the batch, total, rows in selection order, channels) for every batch."""
+    for ids, total in selection_batches(ctx):
+        found, channels = _load_batch(ctx.session_factory, ctx.workspace_id, ids)
+        yield len(ids), total, [found[i] for i in ids if i in found], channels
 
 
 @register("export")
@@ -144,15 +209,14 @@ def run_export(ctx: JobContext) -> dict[str, Any]:
         with partial.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow([neutralize(label) for label in header_labels(columns, custom_labels)])
-            for ids, total in selection_batches(ctx):
-                found, channels = _load_batch(ctx.session_factory, ctx.workspace_id, ids)
+            for selected, total, rows, channels in prefetched(loaded_batches(ctx)):
+                no_channels: list[ChannelCell] = []
                 writer.writerows(
-                    [neutralize(render(found[i], channels.get(i, []))) for render in renderers]
-                    for i in ids
-                    if i in found
+                    [neutralize(render(row, channels.get(row.id, no_channels))) for render in renderers]
+                    for row in rows
                 )
-                rows_written += sum(1 for i in ids if i in found)
-                processed += len(ids)
+                rows_written += len(rows)
+                processed += selected
                 ctx.progress(processed, total)
         os.replace(partial, path)
     except OSError as exc:

@@ -1,0 +1,46 @@
+"""Runs one job in a process of its own, as a worker would, and prints its memory as JSON.
+
+    python -m bench.export.child <job_id>
+
+ru_maxrss is the whole process's peak, so the RSS right after the imports is printed too: the
+difference is what the job itself needed.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+import uuid
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> None:
+    import indexer_worker.jobs.export
+    import indexer_worker.jobs.import_csv  # noqa: F401  (registers the handlers)
+    from indexer_worker.jobs import run_job
+    from shared.db import make_engine, make_session_factory
+    from shared.search.index import make_client
+    from shared.settings import get_settings
+
+    settings = get_settings()
+    session_factory = make_session_factory(make_engine(settings.database_url, pool_size=2))
+    search = make_client(settings, timeout=60)
+    before = rss_mb()
+    started = time.perf_counter()
+    status = run_job(uuid.UUID(sys.argv[1]), session_factory, search, settings)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"status": status, "seconds": seconds, "rss_before_mb": before, "peak_rss_mb": peak}))
+
+
+if __name__ == "__main__":
+    main()
