@@ -4,21 +4,88 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from shared.db import make_engine, make_session_factory
+from shared.models import RESTRICTIONS, ROLES
 from shared.settings import get_settings
+
+
+@contextmanager
+def _sessions(pool_size: int = 1) -> Iterator[sessionmaker[Session]]:
+    """A session factory whose engine is disposed when the command ends."""
+    engine = make_engine(get_settings().database_url, pool_size=pool_size)
+    try:
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()
 
 
 def _create_workspace(args: argparse.Namespace) -> int:
     from api_service.workspaces.service import create_workspace
 
-    factory = make_session_factory(make_engine(get_settings().database_url, pool_size=1))
-    with factory() as session, session.begin():
+    with _sessions() as factory, factory() as session, session.begin():
         workspace, owner, token = create_workspace(session, args.name, args.owner_email, args.owner_name)
     print(f"workspace {workspace.id} ({workspace.name})")
     print(f"owner     {owner.id} <{owner.email}>")
     print(f"token     {token}")
+    return 0
+
+
+def _add_user(args: argparse.Namespace) -> int:
+    from api_service.errors import ProblemError
+    from api_service.users.schemas import UserCreate
+    from api_service.users.service import create_user
+    from shared.contact_rules import FieldError
+
+    try:
+        body = UserCreate(email=args.email, name=args.name, role=args.role, restrictions=args.restriction)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        with _sessions() as factory, factory() as session, session.begin():
+            user, token = create_user(session, uuid.UUID(args.workspace_id), body)
+    except ProblemError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    except FieldError as exc:
+        print(f"error: {'.'.join(map(str, exc.loc))}: {exc.msg}", file=sys.stderr)
+        return 1
+    print(f"user  {user.id} <{user.email}> {user.role} {','.join(user.restrictions)}".rstrip())
+    print(f"token {token}")
+    return 0
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from api_service.demo_seed import seed
+
+    started = time.monotonic()
+    with (
+        _sessions() as factory,
+        tqdm(total=args.count, unit="contacts", desc="seeding", smoothing=0.1) as bar,
+    ):
+        try:
+            written = seed(
+                factory,
+                uuid.UUID(args.workspace_id),
+                args.count,
+                batch_size=args.batch_size,
+                rng_seed=args.random_seed,
+                progress=bar.update,
+            )
+        except LookupError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    elapsed = time.monotonic() - started
+    print(f"seeded {written} contacts in {elapsed:.1f}s ({written / max(elapsed, 1e-9):,.0f} contacts/s)")
     return 0
 
 
@@ -30,6 +97,20 @@ def _migrate(_: argparse.Namespace) -> int:
     return 0
 
 
+def _uuid_arg(raw: str) -> str:
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a workspace id: {raw!r}") from None
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="contacts-admin", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -38,6 +119,19 @@ def build_parser() -> argparse.ArgumentParser:
     cw.add_argument("--owner-email", required=True)
     cw.add_argument("--owner-name", default="Owner")
     cw.set_defaults(func=_create_workspace)
+    au = sub.add_parser("add-user", help="add a user to a workspace and print their token")
+    au.add_argument("--workspace-id", required=True, type=_uuid_arg)
+    au.add_argument("--email", required=True)
+    au.add_argument("--name", required=True)
+    au.add_argument("--role", required=True, choices=ROLES)
+    au.add_argument("--restriction", action="append", default=[], choices=RESTRICTIONS)
+    au.set_defaults(func=_add_user)
+    sd = sub.add_parser("seed", help="fill a workspace with realistic demo contacts")
+    sd.add_argument("--workspace-id", required=True, type=_uuid_arg)
+    sd.add_argument("--count", required=True, type=_positive_int)
+    sd.add_argument("--batch-size", type=_positive_int, default=2000)
+    sd.add_argument("--random-seed", type=int, default=None, help="repeatable data for the same seed")
+    sd.set_defaults(func=_seed)
     mg = sub.add_parser("migrate", help="apply database migrations")
     mg.set_defaults(func=_migrate)
     return parser
