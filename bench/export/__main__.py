@@ -31,11 +31,12 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import create_engine, func, make_url, select, text
 from tqdm import tqdm
 
+from indexer_worker.jobs.export import ROW_COLUMNS
 from shared.db import make_engine, make_session_factory
 from shared.jobs import create_job
 from shared.models import Contact, ContactField, Job, User, Workspace
 from shared.search.index import ensure_index, make_client
-from shared.search.mapping import build_document
+from shared.search.mapping import ContactSource, build_document
 from shared.settings import get_settings
 
 BENCH_DB = "contacts_bench_export"
@@ -180,24 +181,30 @@ def seed(count: int) -> uuid.UUID:
 
 
 def index_from_database(engine: Any, search: Any, workspace_id: uuid.UUID, ids: list[uuid.UUID]) -> None:
-    from shared.search.documents import load_sources
-
+    """Documents built by the mapping's own build_document from the stored rows (read with Core, no
+    ORM objects, since the seed has no channels), as the relay would write them."""
     settings = get_settings()
-    session_factory = make_session_factory(engine)
+    field_types = {"plan": "select", "seats": "number"}
+    names = [c.key for c in ROW_COLUMNS if c.key not in ("profile_pic_url",)] + ["workspace_id", "version"]
+    columns = [getattr(Contact, n) for n in names]
 
     def actions() -> Any:
-        for start in range(0, len(ids), SEED_BATCH):
-            with session_factory() as session:
-                sources = load_sources(session, ids[start : start + SEED_BATCH])
-            for source in sources.values():
-                yield {
-                    "_index": settings.index_alias,
-                    "_id": source.id,
-                    "_routing": source.workspace_id,
-                    "_version": source.version,
-                    "_version_type": "external_gte",
-                    "_source": build_document(source),
-                }
+        with engine.connect() as conn:
+            for start in range(0, len(ids), SEED_BATCH):
+                batch = ids[start : start + SEED_BATCH]
+                for row in conn.execute(select(*columns).where(Contact.id.in_(batch))).mappings():
+                    values = {k: row[k] for k in names}
+                    for key in ("id", "workspace_id", "assignee_id", "last_interacted_channel_id"):
+                        values[key] = str(values[key]) if values[key] else None
+                    source = ContactSource(**values, field_types=field_types)
+                    yield {
+                        "_index": settings.index_alias,
+                        "_id": source.id,
+                        "_routing": source.workspace_id,
+                        "_version": source.version,
+                        "_version_type": "external_gte",
+                        "_source": build_document(source),
+                    }
 
     progress = tqdm(total=len(ids), desc="index (bulk)")
     for ok, _ in helpers.streaming_bulk(search, actions(), chunk_size=5000, request_timeout=120):

@@ -20,12 +20,13 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import String, any_, bindparam, insert, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from indexer_worker.jobs import JobContext, JobFailed, register
-from shared.csv_import import ImportPlan, ParsedRow, RowError, open_rows, parse_row
+from shared.csv_import import IMPORTABLE_FIELDS, ImportPlan, ParsedRow, RowError, open_rows, parse_row
 from shared.csv_safety import neutralize, restore
 from shared.custom_fields import field_definitions
 from shared.models import Contact, Event, User
@@ -76,48 +77,55 @@ def _tag_change(before: list[str], after: list[str]) -> dict[str, list[str]]:
 
 
 class ChunkWriter:
-    """Lands one chunk of valid rows in the caller's transaction."""
+    """Lands one chunk of valid rows in the caller's transaction.
+
+    New contacts are plain column dicts written with one executemany INSERT (no per-object ORM
+    work); existing duplicates are updated through the ORM, which bumps their version."""
 
     def __init__(self, session: Session, ctx: JobContext, on_duplicate: str) -> None:
         self.session = session
         self.ctx = ctx
         self.on_duplicate = on_duplicate
-        self.by_email: dict[str, Contact] = {}
-        self.by_phone: dict[str, Contact] = {}
-        self.created: dict[uuid.UUID, Contact] = {}
+        self.by_email: dict[str, Contact | dict[str, Any]] = {}
+        self.by_phone: dict[str, Contact | dict[str, Any]] = {}
+        self.created: list[dict[str, Any]] = []
         self.changed: dict[uuid.UUID, tuple[Contact, set[str], list[str], uuid.UUID | None]] = {}
 
     def _load_existing(self, rows: list[ParsedRow]) -> None:
-        emails = {r.email for r in rows if r.email}
-        phones = {r.phone for r in rows if r.phone}
+        emails = sorted({r.email for r in rows if r.email})
+        phones = sorted({r.phone for r in rows if r.phone})
         if not emails and not phones:
             return
-        conditions = []
-        if emails:
-            conditions.append(Contact.email.in_(emails))
-        if phones:
-            conditions.append(Contact.phone.in_(phones))
+        text_array = ARRAY(String())
         existing = self.session.scalars(
             select(Contact)
             .where(
                 Contact.workspace_id == self.ctx.workspace_id,
                 Contact.merged_into_id.is_(None),
-                or_(*conditions),
+                or_(
+                    Contact.email == any_(bindparam("emails", emails, type_=text_array)),
+                    Contact.phone == any_(bindparam("phones", phones, type_=text_array)),
+                ),
             )
             .order_by(Contact.created_at, Contact.id)
             .with_for_update()
         ).all()
         for contact in existing:  # the oldest contact wins when several share a value
-            if contact.email:
-                self.by_email.setdefault(contact.email, contact)
-            if contact.phone:
-                self.by_phone.setdefault(contact.phone, contact)
+            self._remember(contact, contact.email, contact.phone)
 
-    def _remember(self, contact: Contact) -> None:
-        if contact.email:
-            self.by_email.setdefault(contact.email, contact)
-        if contact.phone:
-            self.by_phone.setdefault(contact.phone, contact)
+    def _remember(self, contact: Contact | dict[str, Any], email: str | None, phone: str | None) -> None:
+        if email:
+            self.by_email.setdefault(email, contact)
+        if phone:
+            self.by_phone.setdefault(phone, contact)
+
+    def _update_new(self, values: dict[str, Any], row: ParsedRow) -> bool:
+        """A later row of the file repeating a contact this chunk creates: merged before insert."""
+        before = dict(values)
+        values.update(row.values)
+        values["custom_fields"] = {**values["custom_fields"], **row.custom}
+        self._remember(values, values.get("email"), values.get("phone"))
+        return values != before
 
     def _update(self, contact: Contact, row: ParsedRow) -> bool:
         changes = {k: v for k, v in row.values.items() if getattr(contact, k) != v}
@@ -127,13 +135,12 @@ class ChunkWriter:
                 changes["custom_fields"] = merged
         if not changes:
             return False
-        if contact.id not in self.created and contact.id not in self.changed:
+        if contact.id not in self.changed:
             self.changed[contact.id] = (contact, set(), list(contact.tags), contact.assignee_id)
         for key, value in changes.items():
             setattr(contact, key, value)
-        if contact.id in self.changed:
-            self.changed[contact.id][1].update(changes)
-        self._remember(contact)
+        self.changed[contact.id][1].update(changes)
+        self._remember(contact, contact.email, contact.phone)
         return True
 
     def land(self, rows: list[ParsedRow], outcome: ChunkOutcome) -> None:
@@ -143,28 +150,31 @@ class ChunkWriter:
             if match is None and row.phone:
                 match = self.by_phone.get(row.phone)
             if match is None:
-                contact = Contact(
-                    id=uuid.uuid4(),
-                    workspace_id=self.ctx.workspace_id,
-                    source="import",
-                    conversation_status="closed",
-                    tags=row.values.get("tags", []),
-                    custom_fields=row.custom,
-                    **{k: v for k, v in row.values.items() if k != "tags"},
-                )
-                self.session.add(contact)
-                self.created[contact.id] = contact
-                self._remember(contact)
+                values = {
+                    **dict.fromkeys(IMPORTABLE_FIELDS),
+                    "tags": [],
+                    **row.values,
+                    "id": uuid.uuid4(),
+                    "workspace_id": self.ctx.workspace_id,
+                    "source": "import",
+                    "conversation_status": "closed",
+                    "custom_fields": dict(row.custom),
+                    "version": 1,
+                }
+                self.created.append(values)
+                self._remember(values, row.email, row.phone)
                 outcome.counters.created += 1
             elif self.on_duplicate == "skip":
                 outcome.counters.skipped += 1
-            elif self._update(match, row):
+            elif self._update_new(match, row) if isinstance(match, dict) else self._update(match, row):
                 outcome.counters.updated += 1
             else:
                 outcome.counters.unchanged += 1
+        if self.created:
+            self.session.execute(insert(Contact), self.created)
         self.session.flush()
         self._write_events()
-        changes = [(c.id, c.version) for c in self.created.values()]
+        changes = [(c["id"], 1) for c in self.created]
         changes += [(c.id, c.version) for c, _, _, _ in self.changed.values()]
         record_changes(self.session, self.ctx.workspace_id, changes)
 
@@ -172,8 +182,8 @@ class ChunkWriter:
         origin = {"import_id": str(self.ctx.job_id)}
         # No automation runs for imported contacts, so none of these events triggers a workflow.
         events: list[dict[str, Any]] = [
-            {"contact_id": c.id, "type": "created", "data": {"source": "import", **origin}}
-            for c in self.created.values()
+            {"contact_id": c["id"], "type": "created", "data": {"source": "import", **origin}}
+            for c in self.created
         ]
         for contact, fields, old_tags, old_assignee in self.changed.values():
             events.append(
