@@ -3,6 +3,7 @@ a custom field, and the row counts that show whether a request wrote anything.""
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,9 +19,11 @@ from shared.models import (
     ContactField,
     Event,
     Job,
+    Merge,
     Message,
     OutboxEntry,
     User,
+    View,
 )
 
 ROLES = ("owner", "manager", "restricted", "agent", "none", "bad")
@@ -34,7 +37,9 @@ class World:
     contact_id: str
     channel_id: str
     field_key: str
+    second_contact_id: str
     job_id: str | None = None
+    # Ids made on demand by `ensure` (view, export, import, merge).
     extra: dict[str, str] = field(default_factory=dict)
 
     def headers(self, role: str = "owner") -> dict[str, str]:
@@ -47,6 +52,7 @@ class World:
     def fill(self, template: str) -> str:
         return template.format(
             contact=self.contact_id,
+            second=self.second_contact_id,
             channel=self.channel_id,
             field=self.field_key,
             job=self.job_id,
@@ -54,6 +60,7 @@ class World:
             agent=self.user_ids["agent"],
             manager=self.user_ids["manager"],
             unique=uuid.uuid4().hex[:10],
+            **self.extra,
         )
 
 
@@ -62,7 +69,18 @@ def _ok(response: Any, status: int) -> dict[str, Any]:
     return dict(response.json())
 
 
-def build_world(client: Any, make_workspace: Any, *, with_job: bool = False) -> World:
+ON_DEMAND = ("job", "view", "export", "import", "merge")
+
+
+def needed(*templates: Any) -> set[str]:
+    """Which on-demand resources these path/body templates mention."""
+    text = " ".join(str(t) for t in templates)
+    return {name for name in ON_DEMAND if "{" + name + "}" in text}
+
+
+def build_world(
+    client: Any, make_workspace: Any, *, with_job: bool = False, needs: set[str] | None = None
+) -> World:
     ws = make_workspace()
     owner = {"Authorization": f"Bearer {ws.token}"}
     tokens = {"owner": ws.token}
@@ -102,26 +120,60 @@ def build_world(client: Any, make_workspace: Any, *, with_job: bool = False) -> 
         ),
         201,
     )
+    second = _ok(
+        client.post("/v1/contacts", headers=owner, json={"first_name": "Mei", "phone": "+6591234567"}), 201
+    )
     client.post(f"/v1/contacts/{contact['id']}/comments", headers=owner, json={"text": "note"})
     world = World(
         workspace_id=ws.id,
         tokens=tokens,
         user_ids=user_ids,
         contact_id=contact["id"],
+        second_contact_id=second["id"],
         channel_id=channel["id"],
         field_key="plan",
     )
+    wanted = set(needs or ())
     if with_job:
-        job = _ok(
-            client.post(
-                "/v1/contacts/bulk-tags",
-                headers=owner,
-                json={"selection": {"ids": [contact["id"]]}, "tags": ["matrix"]},
-            ),
-            202,
-        )
-        world.job_id = job["id"]
+        wanted.add("job")
+    for name in wanted:
+        ensure(client, world, name)
     return world
+
+
+IMPORT_CSV = b"First name,Email\nAna,ana@example.com\n"
+
+
+def import_form() -> dict[str, Any]:
+    return {
+        "files": {"file": ("contacts.csv", IMPORT_CSV, "text/csv")},
+        "data": {"mapping": json.dumps({"First name": "first_name", "Email": "email"})},
+    }
+
+
+def ensure(client: Any, world: World, name: str) -> str:
+    """Create an on-demand resource as the owner and remember its id."""
+    owner = world.headers("owner")
+    if name == "job":
+        body = {"selection": {"ids": [world.contact_id]}, "tags": ["matrix"]}
+        world.job_id = _ok(client.post("/v1/contacts/bulk-tags", headers=owner, json=body), 202)["id"]
+        return world.job_id
+    if name == "view":
+        body = {"name": "VIPs", "query": "mei", "visibility": "workspace"}
+        created = _ok(client.post("/v1/views", headers=owner, json=body), 201)
+    elif name == "export":
+        body = {"selection": {"ids": [world.contact_id]}}
+        created = _ok(client.post("/v1/exports", headers=owner, json=body), 202)
+    elif name == "import":
+        created = _ok(client.post("/v1/imports", headers=owner, **import_form()), 202)
+    elif name == "merge":
+        extra = _ok(client.post("/v1/contacts", headers=owner, json={"first_name": "Twin"}), 201)
+        body = {"primary_id": world.contact_id, "secondary_id": extra["id"]}
+        created = {"id": _ok(client.post("/v1/contacts/merge", headers=owner, json=body), 200)["merge_id"]}
+    else:
+        raise ValueError(name)
+    world.extra[name] = str(created["id"])
+    return world.extra[name]
 
 
 COUNTED = (
@@ -133,9 +185,11 @@ COUNTED = (
     ContactField,
     Event,
     Job,
+    Merge,
     Message,
     OutboxEntry,
     User,
+    View,
 )
 
 
@@ -160,6 +214,16 @@ def snapshot(session_factory: Any, workspace_id: str) -> dict[str, Any]:
         result["users"] = sorted(
             (str(u.id), u.role, tuple(u.restrictions))
             for u in session.scalars(select(User).where(User.workspace_id == workspace_id))
+        )
+        result["views"] = sorted(
+            (str(v.id), v.name, v.visibility)
+            for v in session.scalars(select(View).where(View.workspace_id == workspace_id))
+        )
+        result["merges_undone"] = sorted(
+            str(m.id)
+            for m in session.scalars(
+                select(Merge).where(Merge.workspace_id == workspace_id, Merge.undone_at.is_not(None))
+            )
         )
         result["fields"] = sorted(
             (f.key, f.label, f.type, tuple(f.options))

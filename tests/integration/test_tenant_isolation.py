@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.records_support import build_world, snapshot
+from tests.integration.records_support import build_world, needed, snapshot
 
 # (method, path template, body): every endpoint that takes an id in its path.
 ID_ENDPOINTS: list[tuple[str, str, dict[str, Any] | None]] = [
@@ -31,6 +31,15 @@ ID_ENDPOINTS: list[tuple[str, str, dict[str, Any] | None]] = [
     ("PATCH", "/v1/contact-fields/{field}", {"label": "Hijacked"}),
     ("DELETE", "/v1/contact-fields/{field}", None),
     ("GET", "/v1/jobs/{job}", None),
+    ("GET", "/v1/views/{view}", None),
+    ("PATCH", "/v1/views/{view}", {"name": "Hijacked"}),
+    ("DELETE", "/v1/views/{view}", None),
+    ("GET", "/v1/exports/{export}", None),
+    ("GET", "/v1/imports/{import}", None),
+    ("GET", "/v1/contacts/merge-preview?primary_id={own_contact}&secondary_id={contact}", None),
+    ("POST", "/v1/contacts/merge", {"primary_id": "{own_contact}", "secondary_id": "{contact}"}),
+    ("GET", "/v1/contacts/{contact}/merges", None),
+    ("POST", "/v1/contacts/{contact}/unmerge", {"merge_id": "{merge}"}),
 ]
 
 
@@ -49,7 +58,7 @@ def test_another_workspaces_id_is_not_found_and_untouched(
     client, make_workspace, session_factory, method: str, path: str, body: dict[str, Any] | None
 ) -> None:
     mine = build_world(client, make_workspace)
-    theirs = build_world(client, make_workspace, with_job="{job}" in path)
+    theirs = build_world(client, make_workspace, needs=needed(path, body))
     # The field key exists in both workspaces ("plan"): the key must resolve inside the caller's
     # workspace, so for fields the victim gets a key only it has.
     client.post(
@@ -64,6 +73,8 @@ def test_another_workspaces_id_is_not_found_and_untouched(
         "field": "secret_score",
         "job": theirs.job_id or "",
         "own_channel": mine.channel_id,
+        "own_contact": mine.contact_id,
+        **theirs.extra,
     }
     missing = {
         "contact": str(uuid.uuid4()),
@@ -72,6 +83,8 @@ def test_another_workspaces_id_is_not_found_and_untouched(
         "field": "no_such_field",
         "job": str(uuid.uuid4()),
         "own_channel": mine.channel_id,
+        "own_contact": mine.contact_id,
+        **{name: str(uuid.uuid4()) for name in theirs.extra},
     }
     before = snapshot(session_factory, theirs.workspace_id)
     kwargs: dict[str, Any] = {"headers": mine.headers("owner")}
