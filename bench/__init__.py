@@ -1,0 +1,1 @@
+"""Benchmarks: each subpackage prints its figures side by side with a baseline (python -m bench.<name>)."""

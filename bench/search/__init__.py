@@ -1,0 +1,1 @@
+"""Search bench: python -m bench.search --count N."""

@@ -1,0 +1,189 @@
+"""Search at volume: the API beside OpenSearch alone and beside PostgreSQL + pg_trgm.
+
+    .venv/bin/python -m bench.search [--count 200000] [--runs 40]
+
+Seeds N synthetic contacts (default 200k; --count 1000000 for the full size) into its own database
+(contacts_bench) and index alias (contacts_bench) — reused on reruns of the same size — starts the
+API with uvicorn on a free port, then for every scenario of the query mix runs the same search three
+ways, interleaved so all three see the same load: through the API over real HTTP, the same compiled
+query straight to OpenSearch, and the equivalent SQL on PostgreSQL (page + exact count). Prints
+p50/p95/p99 in milliseconds side by side with the ratios API/OpenSearch and PostgreSQL/API.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+
+import httpx
+import psycopg
+from opensearchpy import OpenSearch
+from tqdm import tqdm
+
+from bench.search.scenarios import SCENARIOS, Request
+from bench.search.seed import FIELD_TYPES, BenchWorkspace, psycopg_url, seed, use_bench_environment
+from shared.search.query import build_search_query, compile_sort
+from shared.settings import get_settings
+
+PAGE_SIZE = 50
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1))]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def start_api(port: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "uvicorn", "--factory", "api_service.main:create_app"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    process = subprocess.Popen(command, env=dict(os.environ))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError("the API did not start")
+
+
+class Runners:
+    def __init__(
+        self, bw: BenchWorkspace, api: httpx.Client, client: OpenSearch, pg: psycopg.Connection[Any]
+    ):
+        self.bw, self.api, self.client, self.pg = bw, api, client, pg
+        self.alias = get_settings().index_alias
+
+    def via_api(self, req: Request) -> tuple[float, int]:
+        body: dict[str, Any] = {
+            "query": req.query,
+            "filter": req.filter,
+            "sort": req.sort,
+            "page_size": PAGE_SIZE,
+        }
+        for _ in range(req.page - 1):  # walk to the page (untimed)
+            body["cursor"] = self.api.post("/v1/contacts/search", json=body).json()["next_cursor"]
+            if body["cursor"] is None:
+                raise RuntimeError(f"fewer than {req.page} pages: seed more contacts")
+        started = time.perf_counter()
+        response = self.api.post("/v1/contacts/search", json=body)
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 200, response.text
+        return elapsed, int(response.json()["total"]["value"])
+
+    def via_opensearch(self, req: Request) -> tuple[float, int]:
+        sort_spec = [(s["field"], s["order"]) for s in req.sort or []]
+        body: dict[str, Any] = {
+            "query": build_search_query(str(self.bw.workspace_id), req.query, req.filter, FIELD_TYPES),
+            "sort": compile_sort(sort_spec, FIELD_TYPES),
+            "size": PAGE_SIZE,
+            "track_total_hits": True,
+            "_source": False,
+        }
+        routing = str(self.bw.workspace_id)
+        for _ in range(req.page - 1):
+            hits = self.client.search(index=self.alias, body=body, routing=routing)["hits"]["hits"]
+            if len(hits) < PAGE_SIZE:
+                raise RuntimeError(f"fewer than {req.page} pages: seed more contacts")
+            body["search_after"] = hits[-1]["sort"]
+        started = time.perf_counter()
+        response = self.client.search(index=self.alias, body=body, routing=routing)
+        return time.perf_counter() - started, int(response["hits"]["total"]["value"])
+
+    def via_postgres(self, req: Request) -> tuple[float, int]:
+        where = f"workspace_id = %s AND merged_into_id IS NULL AND ({req.sql_where})"
+        params = [self.bw.workspace_id, *req.sql_params]
+        offset = (req.page - 1) * PAGE_SIZE
+        started = time.perf_counter()
+        page_sql = f"SELECT id FROM contacts WHERE {where} ORDER BY {req.sql_order}"
+        page_sql += f" LIMIT {PAGE_SIZE} OFFSET {offset}"
+        self.pg.execute(page_sql, params).fetchall()  # type: ignore[arg-type]
+        row = self.pg.execute(f"SELECT count(*) FROM contacts WHERE {where}", params).fetchone()  # type: ignore[arg-type]
+        return time.perf_counter() - started, int(row[0]) if row else 0
+
+
+def measure(runners: Runners, runs: int, warmup: int) -> list[dict[str, Any]]:
+    results = []
+    with tqdm(total=len(SCENARIOS) * (runs + warmup), desc="queries x3", unit="round") as bar:
+        for scenario in SCENARIOS:
+            times: dict[str, list[float]] = {"api": [], "os": [], "pg": []}
+            totals: dict[str, int] = {}
+            for i in range(warmup + runs):
+                req = scenario.make(random.Random(i))
+                for name, run in (
+                    ("api", runners.via_api),
+                    ("os", runners.via_opensearch),
+                    ("pg", runners.via_postgres),
+                ):
+                    elapsed, total = run(req)
+                    if i >= warmup:
+                        times[name].append(elapsed * 1000)
+                        totals[name] = total
+                bar.update(1)
+            results.append({"name": scenario.name, "times": times, "totals": totals})
+    return results
+
+
+def print_table(results: list[dict[str, Any]], count: int, runs: int) -> None:
+    print(f"\nsearch bench: {count:,} contacts, {runs} timed runs per scenario, page size {PAGE_SIZE}, ms")
+    head = f"{'scenario':32} | {'API p50/p95/p99':>20} | {'OpenSearch p50/p95/p99':>22}"
+    head += f" | {'PG+trgm p50/p95/p99':>22}"
+    print(head + " | API/OS p95 | PG/API p95 | hits (last run, OS / PG)")
+    print("-" * (len(head) + 52))
+    for row in results:
+        cells = []
+        for name in ("api", "os", "pg"):
+            t = row["times"][name]
+            cells.append("/".join(f"{percentile(t, p):.1f}" for p in (50, 95, 99)))
+        api95, os95, pg95 = (percentile(row["times"][n], 95) for n in ("api", "os", "pg"))
+        totals = row["totals"]
+        print(
+            f"{row['name']:32} | {cells[0]:>20} | {cells[1]:>22} | {cells[2]:>22} | "
+            f"{api95 / os95:>9.2f}x | {pg95 / api95:>9.1f}x | {totals['os']:,} / {totals['pg']:,}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.search", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=200_000, help="synthetic contacts (default 200000)")
+    parser.add_argument("--runs", type=int, default=40, help="timed runs per scenario and system")
+    parser.add_argument("--warmup", type=int, default=3)
+    args = parser.parse_args()
+    use_bench_environment()
+    client = OpenSearch(hosts=[get_settings().opensearch_url], timeout=120, pool_maxsize=4)
+    bw = seed(args.count, client)
+    port = free_port()
+    api_process = start_api(port)
+    try:
+        with (
+            httpx.Client(
+                base_url=f"http://127.0.0.1:{port}",
+                headers={"Authorization": f"Bearer {bw.token}"},
+                timeout=60,
+            ) as api,
+            psycopg.connect(psycopg_url(), autocommit=True) as pg,
+        ):
+            results = measure(Runners(bw, api, client, pg), args.runs, args.warmup)
+    finally:
+        api_process.terminate()
+        api_process.wait(timeout=15)
+    print_table(results, args.count, args.runs)
+
+
+if __name__ == "__main__":
+    main()
