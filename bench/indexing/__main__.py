@@ -1,0 +1,320 @@
+"""Indexing throughput and freshness: the outbox relay in real Celery workers beside raw helpers.bulk.
+
+    .venv/bin/python -m bench.indexing [--count 100000] [--rate 200] [--freshness-seconds 20]
+
+Uses its own database (contacts_bench_idx, recreated and migrated), index alias (contacts_bench_idx)
+and Redis db 4, so it never touches anyone's data.
+
+1. Writes N contacts through the service layer (api_service.contacts.service.create_contact, with
+   their events and outbox rows), with no worker running, so a backlog of N changes waits.
+2. Starts real Celery worker processes (prefork, with beat) and times from the first row they take
+   until all N documents are searchable: the relay's throughput.
+3. Baseline: the same N documents, already built, sent straight to a fresh index with the same
+   settings by one helpers.bulk call, timed until searchable. Printed side by side with the ratio.
+4. Freshness: a steady write load (one contact per transaction, nudged after commit exactly as the
+   API does) while a poller searches for each new contact; p50/p95/max of commit-to-visible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from opensearchpy import helpers
+from sqlalchemy import create_engine, func, make_url, select, text
+from tqdm import tqdm
+
+from api_service.contacts.schemas import ContactFieldsIn
+from api_service.contacts.service import create_contact
+from api_service.deps import nudge_relay
+from api_service.main import build_state
+from api_service.workspaces.service import create_workspace
+from shared.db import make_engine, make_session_factory
+from shared.models import Contact, OutboxEntry
+from shared.queue import make_celery_client
+from shared.search.documents import load_sources
+from shared.search.index import create_index, ensure_index, make_client
+from shared.search.mapping import build_document
+from shared.settings import Settings, get_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = "contacts_bench_idx"
+WRITE_BATCH = 500
+# Worker processes this run started, stopped at the end whatever happens.
+RUNNING: list[subprocess.Popen[bytes]] = []
+
+
+def use_bench_environment() -> Settings:
+    os.environ.setdefault(
+        "CONTACTS_DATABASE_URL", f"postgresql+psycopg://contacts:contacts@127.0.0.1:55432/{BENCH}"
+    )
+    os.environ.setdefault("CONTACTS_INDEX_ALIAS", BENCH)
+    os.environ.setdefault("CONTACTS_REDIS_URL", "redis://127.0.0.1:56379/4")
+    get_settings.cache_clear()
+    return get_settings()
+
+
+def reset(settings: Settings, client: Any) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    url = make_url(settings.database_url)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if (
+            conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}).first()
+            is None
+        ):
+            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+    admin.dispose()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    command.upgrade(Config(toml_file=str(ROOT / "pyproject.toml")), "heads")
+    for name in client.indices.get(index=f"{settings.index_alias}*", expand_wildcards="all"):
+        client.indices.delete(index=name)
+    ensure_index(client, settings)
+
+
+def contact_body(i: int) -> ContactFieldsIn:
+    return ContactFieldsIn(
+        first_name=f"Bench{i}",
+        last_name=["Åström", "Nguyen", "O'Brien", "Tanaka"][i % 4],
+        email=f"bench{i}@example{i % 50}.com",
+        phone=f"+6012{i % 10_000_000:07d}",
+        tags=["vip", f"batch-{i % 20}"],
+    )
+
+
+def start_workers(settings: Settings, concurrency: int, log_path: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "CONTACTS_WORKER_METRICS_PORT": "0", "PYTHONUNBUFFERED": "1"}
+    bin_dir = Path(sys.executable).parent
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    worker = subprocess.Popen(
+        [
+            str(bin_dir / "celery"),
+            "-A",
+            "indexer_worker.celery_app",
+            "worker",
+            "--beat",
+            f"--concurrency={concurrency}",
+            "--loglevel=WARNING",
+            "--schedule",
+            str(log_path.parent / "beat-schedule"),
+            "-n",
+            f"bench-indexing-{uuid.uuid4().hex[:6]}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    celery = make_celery_client(settings)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not celery.control.ping(timeout=0.5):
+        if worker.poll() is not None:
+            raise SystemExit(f"the worker exited, see {log_path}")
+    return worker
+
+
+def indexed_count(client: Any, alias: str) -> int:
+    client.indices.refresh(index=alias)
+    return int(client.count(index=alias)["count"])
+
+
+def write_backlog(factory: Any, count: int) -> tuple[uuid.UUID, float]:
+    with factory() as session, session.begin():
+        workspace, owner, _ = create_workspace(
+            session, "bench", f"bench-{uuid.uuid4().hex[:6]}@example.com", "B"
+        )
+    started = time.perf_counter()
+    with tqdm(total=count, desc="write via service layer", unit="contact") as bar:
+        for start in range(0, count, WRITE_BATCH):
+            with factory() as session, session.begin():
+                for i in range(start, min(count, start + WRITE_BATCH)):
+                    create_contact(session, workspace.id, owner.id, contact_body(i))
+            bar.update(min(WRITE_BATCH, count - start))
+    return workspace.id, time.perf_counter() - started
+
+
+def relay_throughput(settings: Settings, factory: Any, client: Any, count: int, concurrency: int) -> float:
+    """Seconds from the workers' first claimed batch until all `count` documents are searchable."""
+    worker_started = time.perf_counter()
+    RUNNING.append(start_workers(settings, concurrency, ROOT / "var" / "bench-indexing" / "worker.log"))
+    print(f"workers ready in {time.perf_counter() - worker_started:.1f}s")
+    with factory() as session:
+
+        def pending() -> int:
+            return int(session.scalar(select(func.count()).select_from(OutboxEntry)) or 0)
+
+        first = None
+        while first is None:
+            if pending() < count:
+                first = time.perf_counter()
+            else:
+                time.sleep(0.01)
+    with tqdm(total=count, desc="relay until searchable", unit="doc") as bar:
+        done = 0
+        while done < count:
+            time.sleep(0.2)
+            now = indexed_count(client, settings.index_alias)
+            bar.update(now - done)
+            done = now
+    return time.perf_counter() - first
+
+
+def bulk_baseline(settings: Settings, factory: Any, client: Any, count: int) -> float:
+    """The same documents, built beforehand, straight into a fresh index with helpers.bulk."""
+    name = f"{settings.index_alias}_baseline"
+    actions: list[dict[str, Any]] = []
+    with factory() as session, tqdm(total=count, desc="build baseline documents", unit="doc") as bar:
+        last: uuid.UUID | None = None
+        while True:
+            stmt = select(Contact.id).order_by(Contact.id).limit(2000)
+            if last is not None:
+                stmt = stmt.where(Contact.id > last)
+            ids = list(session.scalars(stmt))
+            if not ids:
+                break
+            for src in load_sources(session, ids).values():
+                actions.append(
+                    {
+                        "_index": name,
+                        "_id": src.id,
+                        "routing": src.workspace_id,
+                        "version": src.version,
+                        "version_type": "external_gte",
+                        "_source": build_document(src),
+                    }
+                )
+            bar.update(len(ids))
+            last = ids[-1]
+    create_index(client, name, settings)
+    started = time.perf_counter()
+    helpers.bulk(client, actions, chunk_size=settings.outbox_batch_size, request_timeout=120)
+    while indexed_count(client, name) < len(actions):
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - started
+    client.indices.delete(index=name)
+    return elapsed
+
+
+def freshness(
+    settings: Settings, factory: Any, client: Any, rate: float, seconds: float
+) -> tuple[list[float], float]:
+    """Commit-to-visible latencies of a steady write load, and the write rate achieved."""
+    state = build_state(settings)
+    with factory() as session, session.begin():
+        workspace, owner, _ = create_workspace(
+            session, "fresh", f"fresh-{uuid.uuid4().hex[:6]}@example.com", "F"
+        )
+    committed: dict[str, float] = {}
+    visible: dict[str, float] = {}
+    lock = threading.Lock()
+    writing = threading.Event()
+    writing.set()
+
+    def poll() -> None:
+        while writing.is_set() or len(visible) < len(committed):
+            with lock:
+                waiting = [cid for cid in committed if cid not in visible]
+            if waiting:
+                hits = client.search(
+                    index=settings.index_alias,
+                    routing=str(workspace.id),
+                    body={"query": {"ids": {"values": waiting}}, "_source": False, "size": len(waiting)},
+                )["hits"]["hits"]
+                now = time.perf_counter()
+                with lock:
+                    for hit in hits:
+                        visible.setdefault(hit["_id"], now)
+            time.sleep(0.02)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    total = int(rate * seconds)
+    started = time.perf_counter()
+    with tqdm(total=total, desc=f"steady {rate:.0f} writes/s", unit="write") as bar:
+        for i in range(total):
+            due = started + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            with factory() as session:
+                with session.begin():
+                    contact = create_contact(session, workspace.id, owner.id, contact_body(i))
+                now = time.perf_counter()
+            with lock:
+                committed[str(contact.id)] = now
+            nudge_relay(state)
+            bar.update(1)
+    achieved = total / (time.perf_counter() - started)
+    writing.clear()
+    poller.join(timeout=60)
+    state.engine.dispose()
+    state.redis.close()
+    return [visible[cid] - committed[cid] for cid in committed if cid in visible], achieved
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--count", type=int, default=100_000, help="contacts to write (e.g. 1000000)")
+    parser.add_argument("--concurrency", type=int, default=2, help="worker processes")
+    parser.add_argument("--rate", type=float, default=200.0, help="writes per second for freshness")
+    parser.add_argument("--freshness-seconds", type=float, default=20.0)
+    args = parser.parse_args()
+
+    settings = use_bench_environment()
+    client = make_client(settings, timeout=120)
+    engine = make_engine(settings.database_url, pool_size=4)
+    factory = make_session_factory(engine)
+    print(
+        f"bench.indexing: {args.count} contacts, {args.concurrency} worker processes, "
+        f"batch {settings.outbox_batch_size}, db {make_url(settings.database_url).database}, "
+        f"alias {settings.index_alias}"
+    )
+    reset(settings, client)
+    try:
+        _, write_seconds = write_backlog(factory, args.count)
+        relay_seconds = relay_throughput(settings, factory, client, args.count, args.concurrency)
+        bulk_seconds = bulk_baseline(settings, factory, client, args.count)
+        lags, achieved = freshness(settings, factory, client, args.rate, args.freshness_seconds)
+    finally:
+        for worker in RUNNING:
+            worker.terminate()
+            worker.wait(timeout=30)
+        engine.dispose()
+    relay_rate, bulk_rate = args.count / relay_seconds, args.count / bulk_seconds
+    print()
+    print(
+        f"writes through the service layer: {args.count / write_seconds:,.0f} contacts/s "
+        f"({write_seconds:.1f}s)"
+    )
+    print(f"{'':32}{'relay (celery workers)':>24}{'raw helpers.bulk':>20}{'ratio':>8}")
+    print(f"{'seconds until all searchable':32}{relay_seconds:>24.1f}{bulk_seconds:>20.1f}")
+    print(f"{'documents per second':32}{relay_rate:>24,.0f}{bulk_rate:>20,.0f}{relay_rate / bulk_rate:>8.2f}")
+    print()
+    lags.sort()
+    if len(lags) >= 2:
+        q = statistics.quantiles(lags, n=100)
+        print(
+            f"freshness at {achieved:.0f} writes/s (target {args.rate:.0f}) "
+            f"over {args.freshness_seconds:.0f}s, "
+            f"{len(lags)} writes: p50 {q[49]:.3f}s  p95 {q[94]:.3f}s  max {lags[-1]:.3f}s  (poll step 0.02s)"
+        )
+
+
+if __name__ == "__main__":
+    main()

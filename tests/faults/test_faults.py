@@ -1,0 +1,159 @@
+"""Fault tests with real processes: after each fault, with no manual step, PostgreSQL and the index
+agree on every (id, version) of the workspace and nothing written is lost."""
+
+from __future__ import annotations
+
+import urllib.request
+import uuid
+
+import pytest
+from sqlalchemy import func, select, text
+
+from api_service.contacts import service as contacts
+from api_service.contacts.schemas import ContactFieldsIn
+from api_service.workspaces.service import create_workspace
+from indexer_worker.reconcile import reconcile
+from shared.models import Contact, OutboxEntry
+from tests.faults.conftest import FaultStack, wait_until
+
+pytestmark = pytest.mark.slow
+
+
+class Writer:
+    """Writes through the API's service functions, one transaction per call, nudging like the API."""
+
+    def __init__(self, stack: FaultStack) -> None:
+        self.stack = stack
+        with stack.session_factory() as session, session.begin():
+            workspace, owner, _ = create_workspace(
+                session, "faults", f"o-{uuid.uuid4().hex[:8]}@example.com", "O"
+            )
+        self.workspace_id, self.actor_id = workspace.id, owner.id
+        self.live: list[uuid.UUID] = []
+        self.deleted: list[uuid.UUID] = []
+
+    def create(self, count: int, per_transaction: int = 50) -> None:
+        for start in range(0, count, per_transaction):
+            with self.stack.session_factory() as session, session.begin():
+                for i in range(start, min(count, start + per_transaction)):
+                    body = ContactFieldsIn(
+                        first_name=f"Fault{i}", email=f"f{i}-{uuid.uuid4().hex[:6]}@example.com"
+                    )
+                    self.live.append(
+                        contacts.create_contact(session, self.workspace_id, self.actor_id, body).id
+                    )
+            self.stack.nudge()
+
+    def update(self, count: int) -> None:
+        with self.stack.session_factory() as session, session.begin():
+            for contact_id in self.live[:count]:
+                contacts.update_contact(
+                    session, self.workspace_id, self.actor_id, contact_id, ContactFieldsIn(tags=["touched"])
+                )
+        self.stack.nudge()
+
+    def delete(self, count: int) -> None:
+        with self.stack.session_factory() as session, session.begin():
+            for contact_id in self.live[-count:]:
+                contacts.delete_contact(session, self.workspace_id, contact_id)
+        self.deleted += self.live[-count:]
+        del self.live[-count:]
+        self.stack.nudge()
+
+
+def assert_converges(stack: FaultStack, writer: Writer, timeout: float = 90) -> None:
+    client = stack.search_client()
+    try:
+
+        def in_sync() -> bool:
+            if stack.pending(writer.workspace_id):
+                return False
+            return reconcile(
+                stack.session_factory, client, stack.settings, workspace_id=writer.workspace_id, repair=False
+            ).in_sync
+
+        wait_until(in_sync, timeout, "PostgreSQL and the index to agree", interval=1)
+        report = reconcile(
+            stack.session_factory, client, stack.settings, workspace_id=writer.workspace_id, repair=False
+        )
+    finally:
+        client.close()
+    assert report.in_sync, "\n".join(report.lines())
+    with stack.session_factory() as session:
+        in_db = session.scalar(
+            select(func.count()).where(
+                Contact.workspace_id == writer.workspace_id, Contact.merged_into_id.is_(None)
+            )
+        )
+    assert in_db == len(writer.live) == report.index_contacts  # nothing written was lost
+
+
+def locked_outbox_rows(stack: FaultStack) -> int:
+    """Rows some transaction holds FOR UPDATE right now, i.e. a batch in flight."""
+    with stack.session_factory() as session:
+        total = session.scalar(select(func.count()).select_from(OutboxEntry)) or 0
+        free = (
+            session.scalar(text("SELECT count(*) FROM (SELECT id FROM outbox FOR UPDATE SKIP LOCKED) s")) or 0
+        )
+        session.rollback()
+    return int(total) - int(free)
+
+
+def test_redis_restart_loses_nothing_and_the_worker_carries_on(fault_stack: FaultStack) -> None:
+    writer = Writer(fault_stack)
+    worker = fault_stack.start_worker()
+    writer.create(200)
+    assert_converges(fault_stack, writer)
+
+    fault_stack.redis.stop()
+    writer.create(150)  # commits fine; the nudges fail and the beat sweeper cannot publish
+    writer.update(40)
+    writer.delete(20)
+    assert fault_stack.pending(writer.workspace_id) > 0
+    fault_stack.redis.start()
+    assert_converges(fault_stack, writer)
+    assert worker.alive()
+
+    # The worker's main process serves the metrics its prefork children recorded.
+    url = f"http://127.0.0.1:{fault_stack.metrics_port}/metrics"
+    with urllib.request.urlopen(url, timeout=5) as response:
+        metrics = response.read().decode()
+    indexed = [
+        line
+        for line in metrics.splitlines()
+        if line.startswith('contacts_indexed_documents_total{op="index"}')
+    ]
+    assert indexed and float(indexed[0].split()[-1]) >= 350
+    assert "contacts_outbox_backlog 0.0" in metrics
+    worker.stop()
+
+
+def test_worker_killed_with_sigkill_in_the_middle_of_a_batch(fault_stack: FaultStack) -> None:
+    writer = Writer(fault_stack)
+    writer.create(3000, per_transaction=500)  # a backlog of many batches before any worker runs
+    worker = fault_stack.start_worker()
+    wait_until(lambda: locked_outbox_rows(fault_stack) > 0, 60, "the worker to hold a batch", interval=0.05)
+    worker.kill9()
+    left = fault_stack.pending(writer.workspace_id)
+    assert left > 0  # killed before it finished
+    writer.update(100)
+    writer.delete(50)
+
+    fault_stack.start_worker()
+    assert_converges(fault_stack, writer, timeout=120)
+
+
+def test_opensearch_stopped_during_a_burst_of_writes_then_started(fault_stack: FaultStack) -> None:
+    writer = Writer(fault_stack)
+    worker = fault_stack.start_worker()
+    writer.create(300, per_transaction=20)
+    fault_stack.opensearch.stop()  # while the relay is still catching up with the burst
+    writer.create(300, per_transaction=20)
+    writer.update(100)
+    writer.delete(30)
+    assert fault_stack.pending(writer.workspace_id) > 0
+    with fault_stack.session_factory() as session:  # an outage is not a failure of the documents
+        assert session.scalar(select(func.max(OutboxEntry.attempts))) in (0, None)
+    fault_stack.opensearch.start()
+    assert_converges(fault_stack, writer, timeout=120)
+    assert worker.alive()
