@@ -249,8 +249,7 @@ def _land(ctx: JobContext, session: Session, rows: list[ParsedRow], on_duplicate
             single = ChunkOutcome(
                 Counters(failed=1), [RowError(row.row, "", f"could not be saved ({type(exc).__name__})")]
             )
-        for name, value in asdict(single.counters).items():
-            setattr(outcome.counters, name, getattr(outcome.counters, name) + value)
+        _add(outcome.counters, single.counters)
         outcome.errors.extend(single.errors)
     return outcome
 

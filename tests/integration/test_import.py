@@ -368,3 +368,25 @@ def test_reimporting_an_export_with_update_changes_nothing(client, workspace, se
     for contact in before:
         after = client.get(f"/v1/contacts/{contact['id']}", headers=workspace.headers).json()
         assert after == contact
+
+
+def test_a_row_the_database_refuses_fails_alone(
+    client, workspace, session_factory, jobs, monkeypatch
+) -> None:
+    """A row that passes the checks but that PostgreSQL refuses (here: an assignee that is not a
+    user row, as if deleted mid-import) fails on its own; the rest of its chunk still lands."""
+    real_build = import_job.ImportPlan.build
+
+    def build_with_a_ghost(*args: Any) -> Any:
+        plan = real_build(*args)
+        plan.users["ghost@example.com"] = uuid.uuid4()
+        return plan
+
+    monkeypatch.setattr(import_job.ImportPlan, "build", build_with_a_ghost)
+    content = "Name,Owner\nAnn,\nGhosted,ghost@example.com\nBen,\n"
+    result = import_file(client, workspace, content, {"Name": "first_name", "Owner": "assignee_id"}, jobs)
+    assert (result["created"], result["failed"]) == (2, 1)
+    assert [(e["row"], e["message"]) for e in result["errors"]] == [
+        (3, "could not be saved (IntegrityError)")
+    ]
+    assert sorted(c.first_name or "" for c in contacts_of(session_factory, workspace.id)) == ["Ann", "Ben"]
