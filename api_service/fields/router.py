@@ -2,18 +2,26 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from api_service.deps import ModuleUser, SessionDep
+from api_service.deps import ModuleUser, SessionDep, SettingsDep
 from api_service.fields import service
 from api_service.fields.schemas import FieldCreate, FieldOut, FieldPage, FieldUpdate
+from api_service.pagination import DEFAULT_PAGE_SIZE, Cursor, PageSize
 
 router = APIRouter(prefix="/v1/contact-fields", tags=["contact fields"])
 
 
 @router.get("", response_model=FieldPage)
-def list_fields(principal: ModuleUser, session: SessionDep) -> FieldPage:
-    """All of the workspace's fields in one page (a workspace has at most 100)."""
-    fields = service.list_fields(session, principal.workspace_id)
-    return FieldPage(items=[FieldOut.model_validate(f) for f in fields], next_cursor=None)
+def list_fields(
+    principal: ModuleUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
+    cursor: Cursor = None,
+) -> FieldPage:
+    fields, next_cursor = service.list_fields(
+        session, principal.workspace_id, page_size, cursor, settings.secret_key
+    )
+    return FieldPage(items=[FieldOut.model_validate(f) for f in fields], next_cursor=next_cursor)
 
 
 @router.post("", status_code=201, response_model=FieldOut)

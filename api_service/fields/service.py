@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from api_service.errors import Conflict, NotFound, invalid
 from api_service.fields.schemas import FieldCreate, FieldUpdate
+from api_service.pagination import keyset_page
 from shared.models import Contact, ContactField
 from shared.outbox import record_changes
 from shared.text import fold
@@ -39,13 +40,20 @@ def _check_options(field_type: str, options: list[str] | None) -> list[str]:
     return list(options)
 
 
-def list_fields(session: Session, workspace_id: uuid.UUID) -> list[ContactField]:
-    return list(
-        session.scalars(
-            select(ContactField)
-            .where(ContactField.workspace_id == workspace_id)
-            .order_by(ContactField.created_at, ContactField.id)
-        )
+def list_fields(
+    session: Session, workspace_id: uuid.UUID, page_size: int, cursor: str | None, secret: str
+) -> tuple[list[ContactField], str | None]:
+    """The workspace's fields, oldest first (the order a form shows them in)."""
+    return keyset_page(
+        session,
+        select(ContactField).where(ContactField.workspace_id == workspace_id),
+        ContactField.created_at,
+        ContactField.id,
+        page_size=page_size,
+        cursor=cursor,
+        secret=secret,
+        scope=f"contact-fields:{workspace_id}",
+        newest_first=False,
     )
 
 

@@ -22,6 +22,11 @@ def test_fields_are_created_listed_and_relabelled(client, workspace) -> None:
     assert [f["key"] for f in listed["items"]] == ["plan", "seats"]
     assert listed["items"][0]["options"] == ["free", "pro"]
     assert plan["type"] == "select"
+    first = client.get("/v1/contact-fields?page_size=1", headers=workspace.headers).json()
+    rest = client.get(f"/v1/contact-fields?cursor={first['next_cursor']}", headers=workspace.headers).json()
+    assert [f["key"] for f in first["items"] + rest["items"]] == ["plan", "seats"]
+    assert rest["next_cursor"] is None
+    assert client.get("/v1/contact-fields?page_size=0", headers=workspace.headers).status_code == 422
     patched = client.patch(
         "/v1/contact-fields/plan",
         headers=workspace.headers,
