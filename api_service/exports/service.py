@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from api_service.deps import Principal
 from api_service.errors import NotFound, ProblemError
 from api_service.exports.schemas import ExportCreate, ExportOut
-from shared.columns import DEFAULT_COLUMNS
+from shared.columns import COLUMN_LABELS, CUSTOM_PREFIX, DEFAULT_COLUMNS
 from shared.csv_format import validate_columns
 from shared.custom_fields import field_definitions
 from shared.jobs import create_job
@@ -39,10 +39,14 @@ def _check_criteria(session: Session, principal: Principal, body: ExportCreate) 
 def start_export(session: Session, principal: Principal, body: ExportCreate, settings: Settings) -> Job:
     workspace_id = principal.workspace_id
     custom_labels = {k: f.label for k, f in field_definitions(session, workspace_id).items()}
-    user_columns = session.scalar(select(User.columns).where(User.id == principal.user_id))
-    # An explicit empty list is refused (422) rather than silently replaced by the defaults.
-    requested = body.columns if body.columns is not None else (user_columns or list(DEFAULT_COLUMNS))
-    columns = validate_columns(requested, custom_labels)
+    custom_fields = {f"{CUSTOM_PREFIX}{k}" for k in custom_labels}
+    if body.columns is not None:  # an explicit empty list is a 422, not the defaults
+        columns = validate_columns(body.columns, custom_labels)
+    else:
+        saved = session.scalar(select(User.columns).where(User.id == principal.user_id))
+        # A saved column whose custom field was deleted since is dropped rather than failing the export.
+        known = [c for c in saved or [] if c in COLUMN_LABELS or c in custom_fields]
+        columns = known or list(DEFAULT_COLUMNS)
     _check_criteria(session, principal, body)
     # Serialise export requests of one workspace so two at once cannot both slip under the limit.
     session.execute(select(Workspace.id).where(Workspace.id == workspace_id).with_for_update())

@@ -107,7 +107,7 @@ def test_export_of_selected_contacts_renders_labels_lists_times_and_assignee(
     assert bob_row[1:6] == ["", "", "", "", ""]
 
 
-def test_export_uses_the_users_columns_then_the_default_set(
+def test_export_uses_the_default_columns_then_the_users_saved_ones(
     client, workspace, session_factory, search_client, settings
 ) -> None:
     contact = create_contact(client, workspace, first_name="Ana", country="PT")
@@ -129,7 +129,7 @@ def test_export_uses_the_users_columns_then_the_default_set(
         session.execute(
             update(User)
             .where(User.id == uuid.UUID(workspace.owner_id))
-            .values(columns=["display_name", "country"])
+            .values(columns=["display_name", "country", "custom.deleted_since"])
         )
     assert export_rows(client, workspace, body, session_factory, search_client, settings) == [
         ["Name", "Country"],
