@@ -1,5 +1,8 @@
 """Channels, inbound and outgoing messages, and the conversation state of a contact.
 
+A channel's profile creates a new contact; for a known contact it only fills a missing name or
+picture, so edits made in the contacts module always win.
+
 Interaction timestamps only ever move forward: a message that arrives late (its `sent_at` older
 than what the contact already has) is stored in the history but never moves a timestamp back, and
 it only becomes `last_interacted_channel_id` when it is the newest interaction.
@@ -193,6 +196,8 @@ def receive_inbound(
             contact = _find_by_identity(session, channel, body.external_id)
             if contact is None:
                 raise RuntimeError("identity vanished between conflict and re-read")
+    if not created:
+        _fill_missing_profile(contact, profile)
     message = Message(
         id=uuid.uuid4(),
         workspace_id=workspace_id,
@@ -218,6 +223,15 @@ def receive_inbound(
     session.flush()
     record_change(session, workspace_id, contact.id, contact.version)
     return contact, message, created
+
+
+def _fill_missing_profile(contact: Contact, profile: dict[str, Any]) -> None:
+    """The channel supplies the profile name and picture, but never over what the contact has:
+    a name is taken only when the contact has none, a picture only when it has none."""
+    if not contact.first_name and not contact.last_name and (profile["first_name"] or profile["last_name"]):
+        contact.first_name, contact.last_name = profile["first_name"], profile["last_name"]
+    if not contact.profile_pic_url and profile["profile_pic_url"]:
+        contact.profile_pic_url = profile["profile_pic_url"]
 
 
 def _record_interaction(contact: Contact, channel_id: uuid.UUID, at: datetime) -> None:

@@ -118,6 +118,30 @@ def test_next_message_finds_the_same_contact_and_keeps_the_conversation_open(
     assert outbox == 2
 
 
+def test_a_known_contact_gets_only_a_missing_name_or_picture_from_the_channel(client, workspace) -> None:
+    channel = make_channel(client, workspace, "messenger", "Acme Messenger")
+    first = inbound(client, workspace, channel, external_id="psid-1", profile={})
+    inbound(
+        client,
+        workspace,
+        channel,
+        external_id="psid-1",
+        profile={"first_name": "Noor", "profile_pic_url": "https://cdn.example/n.png"},
+    )
+    body = contact(client, workspace, first["contact_id"])
+    assert (body["first_name"], body["profile_pic_url"]) == ("Noor", "https://cdn.example/n.png")
+    client.patch(f"/v1/contacts/{first['contact_id']}", headers=workspace.headers, json={"first_name": "Nur"})
+    inbound(
+        client,
+        workspace,
+        channel,
+        external_id="psid-1",
+        profile={"first_name": "Other", "profile_pic_url": "https://cdn.example/o.png"},
+    )
+    body = contact(client, workspace, first["contact_id"])
+    assert (body["first_name"], body["profile_pic_url"]) == ("Nur", "https://cdn.example/n.png")
+
+
 def test_a_channel_contact_without_name_phone_or_email_is_shown_by_its_external_id(client, workspace) -> None:
     channel = make_channel(client, workspace, "messenger", "Acme Messenger")
     result = inbound(client, workspace, channel, external_id="psid-889900", profile={})
