@@ -75,14 +75,20 @@ def _serve_metrics(**_: Any) -> None:
     """The main worker process serves the metrics of every pool process."""
     import logging
 
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import sessionmaker
+    from sqlalchemy.pool import NullPool
+
     from indexer_worker import metrics
-    from indexer_worker.runtime import session_factory
 
     settings = get_settings()
     if not settings.worker_metrics_port:
         return
+    # No pooled connections in the main process: pool processes forked from it later (after a
+    # child died) must not inherit open database sockets.
+    scrapes = sessionmaker(bind=create_engine(settings.database_url, poolclass=NullPool))
     try:
-        metrics.serve(settings.api_host, settings.worker_metrics_port, session_factory())
+        metrics.serve(settings.api_host, settings.worker_metrics_port, scrapes)
     except OSError as exc:  # e.g. a second worker on this host: it still works, without metrics
         logging.getLogger("indexer.metrics").warning(
             "worker metrics not served on port %d: %s", settings.worker_metrics_port, exc

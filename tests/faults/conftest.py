@@ -123,12 +123,18 @@ class OpenSearchNode:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
         classpath = (ROOT / "var" / "opensearch" / "classpath.txt").read_text().strip()
         args = ["java", "-Xms512m", "-Xmx512m", "-XX:+UseG1GC", "-Djava.awt.headless=true", "-cp", classpath]
         args += [str(ROOT / "deploy/opensearch/LocalNode.java"), str(self.directory / "node")]
         args += [str(self.port), str(self.transport_port)]
         self.directory.mkdir(parents=True, exist_ok=True)
         self.process = Process("opensearch", args, self.directory / "opensearch.log")
+
+    def wait_ready(self) -> None:
         client = make_client(Settings(opensearch_url=self.url), timeout=2)
 
         def healthy() -> bool:
@@ -230,13 +236,14 @@ def fault_stack(settings: Settings) -> Iterator[FaultStack]:
     root.mkdir(parents=True)
     url = make_url(settings.database_url)
     database_url = url.set(database=f"{url.database}_faults").render_as_string(hide_password=False)
-    _fresh_database(database_url)
     redis, opensearch = RedisServer(root / "redis"), OpenSearchNode(root / "opensearch")
     engine = make_engine(database_url, pool_size=4)
     stack = FaultStack(root, settings, make_session_factory(engine), redis, opensearch)
     try:
+        opensearch.launch()  # the slowest to start: the rest is prepared meanwhile
+        _fresh_database(database_url)
         redis.start()
-        opensearch.start()
+        opensearch.wait_ready()
         stack.settings = settings.model_copy(
             update={
                 "database_url": database_url,

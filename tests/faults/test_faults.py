@@ -130,7 +130,7 @@ def test_redis_restart_loses_nothing_and_the_worker_carries_on(fault_stack: Faul
 
 def test_worker_killed_with_sigkill_in_the_middle_of_a_batch(fault_stack: FaultStack) -> None:
     writer = Writer(fault_stack)
-    writer.create(3000, per_transaction=500)  # a backlog of many batches before any worker runs
+    writer.create(2000, per_transaction=500)  # a backlog of many batches before any worker runs
     worker = fault_stack.start_worker()
     wait_until(lambda: locked_outbox_rows(fault_stack) > 0, 60, "the worker to hold a batch", interval=0.05)
     worker.kill9()
