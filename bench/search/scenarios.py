@@ -65,7 +65,13 @@ def _phone(rng: random.Random) -> Request:
 
 def _email(rng: random.Random) -> Request:
     start = rng.choice(["ana.g", "jose.", "zoe.t", "mei.l", "priya", "john.s", "emma.", "wei.c"])
-    return Request(query=start, sql_where="email LIKE %s", sql_params=[f"{start}%"])
+    # The API's plain text also matches a name word starting the same way ("jose." finds José).
+    word = start.split(".")[0]
+    return Request(
+        query=start,
+        sql_where=f"(email LIKE %s OR {NAME_EXPR} LIKE %s)",
+        sql_params=[f"{start}%", f"%{word}%" if start.endswith(".") else "-"],
+    )
 
 
 def _nested(rng: random.Random) -> Request:

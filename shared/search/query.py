@@ -93,11 +93,13 @@ def compile_search(
     workspace_id: str, queries: Sequence[str | None], node: FilterNode | None, now: datetime | None = None
 ) -> dict[str, Any]:
     """Parsed parts -> one bool query: every text must match, the filter holds, in this workspace."""
-    texts = [compile_text(q) for q in queries]
+    # Everything is filter context: results are always ordered by fields, never by relevance, so
+    # scoring would be wasted work (and filter clauses can be cached).
     filters: list[dict[str, Any]] = [{"term": {"workspace_id": workspace_id}}]
+    filters.extend(t for t in (compile_text(q) for q in queries) if t is not None)
     if node is not None:
         filters.append(compile_filter(node, now))
-    return {"bool": {"filter": filters, "must": [t for t in texts if t is not None]}}
+    return {"bool": {"filter": filters}}
 
 
 STANDARD_SORT_FIELDS = frozenset(

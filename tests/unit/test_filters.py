@@ -100,10 +100,12 @@ def test_relative_times() -> None:
 def test_the_workspace_clause_is_always_added_by_the_compiler() -> None:
     query = build_search_query("ws-1", None, {"or": [{"field": "email", "op": "not_exists"}]}, {})
     assert query["bool"]["filter"][0] == {"term": {"workspace_id": "ws-1"}}
-    assert build_search_query("ws-2", "", None, {})["bool"] == {
-        "filter": [{"term": {"workspace_id": "ws-2"}}],
-        "must": [],
+    assert build_search_query("ws-2", "", None, {}) == {
+        "bool": {"filter": [{"term": {"workspace_id": "ws-2"}}]}
     }
+    with_text = build_search_query("ws-3", "zoe", None, {}, view_query="acme")
+    assert with_text["bool"]["filter"][0] == {"term": {"workspace_id": "ws-3"}}
+    assert len(with_text["bool"]["filter"]) == 3  # workspace, the view's text, the request's text
 
 
 def test_text_query_only_uses_plain_text_clauses() -> None:
