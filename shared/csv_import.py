@@ -108,6 +108,11 @@ def detect_delimiter(sample: str) -> str:
     return delimiter
 
 
+def errors_report_path(upload: Path) -> Path:
+    """Where the import job writes every row error of this upload as CSV (served by the API)."""
+    return upload.with_name(upload.stem + ".errors.csv")
+
+
 def open_rows(path: Path, encoding: str, delimiter: str) -> Iterator[list[str]]:
     """Records of the file, lazily (the file is never read whole)."""
     with path.open(encoding=encoding, newline="") as handle:

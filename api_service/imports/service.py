@@ -13,7 +13,13 @@ from sqlalchemy.orm import Session
 from api_service.deps import Principal
 from api_service.errors import NotFound, ProblemError, invalid
 from api_service.imports.schemas import ImportOut, RowErrorOut
-from shared.csv_import import EncodingSniffer, UnreadableFile, sniff_file, validate_mapping
+from shared.csv_import import (
+    EncodingSniffer,
+    UnreadableFile,
+    errors_report_path,
+    sniff_file,
+    validate_mapping,
+)
 from shared.custom_fields import field_definitions
 from shared.jobs import create_job
 from shared.models import Job
@@ -109,8 +115,7 @@ def get_import(session: Session, workspace_id: uuid.UUID, raw_id: str) -> Job:
 
 
 def errors_file(job: Job) -> Path:
-    path = Path(job.params["path"])
-    return path.with_name(path.stem + ".errors.csv")
+    return errors_report_path(Path(job.params["path"]))
 
 
 def describe(job: Job) -> ImportOut:

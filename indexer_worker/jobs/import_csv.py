@@ -26,7 +26,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from indexer_worker.jobs import JobContext, JobFailed, register
-from shared.csv_import import IMPORTABLE_FIELDS, ImportPlan, ParsedRow, RowError, open_rows, parse_row
+from shared.csv_import import (
+    IMPORTABLE_FIELDS,
+    ImportPlan,
+    ParsedRow,
+    RowError,
+    errors_report_path,
+    open_rows,
+    parse_row,
+)
 from shared.csv_safety import neutralize, restore
 from shared.custom_fields import field_definitions
 from shared.models import Contact, Event, User
@@ -53,10 +61,6 @@ class Counters:
 class ChunkOutcome:
     counters: Counters = field(default_factory=Counters)
     errors: list[RowError] = field(default_factory=list)
-
-
-def errors_path(upload: Path) -> Path:
-    return upload.with_name(upload.stem + ".errors.csv")
 
 
 def numbered_rows(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
@@ -276,7 +280,7 @@ def run_import(ctx: JobContext) -> dict[str, Any]:
     checkpoint = ctx.checkpoint or {}
     counters = Counters(**checkpoint.get("counters", {}))
     done = int(checkpoint.get("rows_done", 0))
-    report = errors_path(upload)
+    report = errors_report_path(upload)
     try:
         if not checkpoint:
             counters.total_rows = sum(1 for _ in numbered_rows(upload, encoding, delimiter))
