@@ -22,6 +22,7 @@ from opensearchpy import OpenSearch, helpers
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from indexer_worker.relay import WRITE_TARGETS_TTL_SECONDS
 from shared.models import Contact
 from shared.search.documents import load_sources
 from shared.search.index import (
@@ -128,6 +129,9 @@ def reindex(
     create_index(client, new_index, settings, bulk_load=True)
     # From here on the relay writes every change to the new index as well.
     client.indices.update_aliases(body={"actions": [{"add": {"index": new_index, "alias": building}}]})
+    # Relays look their write targets up at most every WRITE_TARGETS_TTL_SECONDS: once that has
+    # passed, every change not yet relayed will reach the new index as well.
+    time.sleep(WRITE_TARGETS_TTL_SECONDS * 1.5)
     log.info("reindex into %s started", new_index)
     if on_total is not None:
         on_total(count_visible(session_factory))

@@ -20,7 +20,7 @@ from typing import Any
 
 from opensearchpy import OpenSearch, helpers
 from opensearchpy.exceptions import TransportError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from indexer_worker.metrics import BULK_ERRORS, COMMIT_TO_SEARCHABLE, INDEXED_DOCUMENTS
@@ -53,6 +53,9 @@ class Failure:
     # Transient failures (overload, a shard not ready) back off but are never parked.
     transient: bool
 
+
+# How often a lingering drain looks for new rows.
+LINGER_POLL_SECONDS = 0.025
 
 # Item statuses that mean "try again later" rather than "this document is bad".
 TRANSIENT_STATUSES = frozenset({404, 429, 500, 502, 503, 504})
@@ -154,6 +157,25 @@ def _bulk(client: OpenSearch, actions: list[dict[str, Any]]) -> list[dict[str, A
     return errors if isinstance(errors, list) else []
 
 
+# The write targets (the alias, plus the reindex alias while a reindex runs) are looked up at most
+# this often per process; a reindex waits longer than this after adding its alias before it copies,
+# so no change committed before the copy reads it can miss the new index.
+WRITE_TARGETS_TTL_SECONDS = 1.0
+_targets: dict[str, tuple[float, list[str]]] = {}
+
+
+def write_targets(client: OpenSearch, alias: str) -> list[str]:
+    cached = _targets.get(alias)
+    if cached is not None and time.monotonic() - cached[0] < WRITE_TARGETS_TTL_SECONDS:
+        return cached[1]
+    try:
+        targets = write_indices(client, alias)
+    except TransportError as exc:
+        raise IndexUnavailable(f"{type(exc).__name__}: {exc}") from exc
+    _targets[alias] = (time.monotonic(), targets)
+    return targets
+
+
 def relay_batch(session: Session, client: OpenSearch, settings: Settings) -> BatchResult:
     """Process one batch inside the caller's transaction. Raises IndexUnavailable on outages, which
     makes the caller roll back: the rows stay exactly as they were."""
@@ -163,10 +185,7 @@ def relay_batch(session: Session, client: OpenSearch, settings: Settings) -> Bat
         return result
     result.oldest_created_at = min(r.created_at for r in rows)
     newest = coalesce(rows)
-    try:
-        targets = write_indices(client, settings.index_alias)
-    except TransportError as exc:
-        raise IndexUnavailable(f"{type(exc).__name__}: {exc}") from exc
+    targets = write_targets(client, settings.index_alias)
     if not targets:
         raise IndexUnavailable(f"alias {settings.index_alias!r} does not exist")
     plan = build_actions(session, newest, targets)
@@ -192,11 +211,16 @@ def _settle(
     """Delete the rows that reached the index; back off or park the others."""
     done = [r for r in rows if r.contact_id not in failed]
     if done:
-        session.execute(delete(OutboxEntry).where(OutboxEntry.id.in_([r.id for r in done])))
-        # Parked rows of a contact just rebuilt from its current row are superseded by it.
+        # Parked rows of a contact just rebuilt from its current row are superseded by it too.
         session.execute(
             delete(OutboxEntry).where(
-                OutboxEntry.contact_id.in_({r.contact_id for r in done}), OutboxEntry.parked_at.is_not(None)
+                or_(
+                    OutboxEntry.id.in_([r.id for r in done]),
+                    and_(
+                        OutboxEntry.contact_id.in_({r.contact_id for r in done}),
+                        OutboxEntry.parked_at.is_not(None),
+                    ),
+                )
             )
         )
         now_ts = time.time()
@@ -233,17 +257,30 @@ def drain(
     settings: Settings,
     *,
     max_seconds: float = 30.0,
+    linger: float = 0.0,
     on_batch: Callable[[BatchResult], None] | None = None,
 ) -> int:
-    """Relay batches until the outbox has nothing ready (or time is up). Returns rows relayed."""
+    """Relay batches until the outbox has had nothing ready for `linger` seconds (or time is up).
+    Returns rows relayed.
+
+    Lingering a little longer than the API's nudge debounce closes the gap a debounced nudge would
+    leave: a change committed just after a nudge was sent (its own nudge suppressed) is still taken
+    by the task that nudge started, instead of waiting for the next beat sweep."""
     total = 0
     deadline = time.monotonic() + max_seconds
+    quiet_since: float | None = None
     while time.monotonic() < deadline:
         with session_factory() as session, session.begin():
             result = relay_batch(session, client, settings)
         if on_batch is not None:
             on_batch(result)
         total += result.claimed
-        if result.claimed < settings.outbox_batch_size:
+        if result.claimed >= settings.outbox_batch_size:
+            continue
+        now = time.monotonic()
+        if result.claimed or quiet_since is None:
+            quiet_since = now
+        if now - quiet_since >= linger:
             break
+        time.sleep(LINGER_POLL_SECONDS)
     return total

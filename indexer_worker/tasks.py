@@ -48,7 +48,8 @@ def observed(fn: Callable[P, R]) -> Callable[P, R]:
 def relay_outbox() -> dict[str, Any]:
     """Drain the outbox into the index. Nudged after each commit and swept by beat."""
     try:
-        relayed = relay.drain(session_factory(), search_client(), get_settings())
+        # Linger past the API's 100 ms nudge debounce (api_service.deps.NUDGE_DEBOUNCE_MS).
+        relayed = relay.drain(session_factory(), search_client(), get_settings(), linger=0.15)
     except relay.IndexUnavailable as exc:
         log.warning("index unavailable, outbox rows stay pending: %s", exc)
         return {"relayed": 0, "unavailable": True}

@@ -152,3 +152,21 @@ def test_unreachable_opensearch_leaves_the_rows_untouched(
 def test_backoff_doubles_and_is_capped() -> None:
     assert [relay.backoff_seconds(n, 10) for n in range(1, 7)] == [1, 2, 4, 8, 10, 10]
     assert relay.backoff_seconds(10_000, 300) == 300
+
+
+def test_bulk_item_outcomes_that_are_not_failures() -> None:
+    alias = "contacts_x"
+    cid = str(uuid.uuid4())
+
+    def item(op: str, status: Any, index: str = "contacts_x_v1") -> dict[str, Any]:
+        return {op: {"_id": cid, "_index": index, "status": status, "error": {"type": "x"}}}
+
+    harmless = [
+        item("index", 409),  # the index already holds a newer version
+        item("delete", 404),  # already gone
+        item("index", 404, index="contacts_x-reindex"),  # a swap just removed the reindex alias
+    ]
+    assert relay.item_failures(harmless, alias) == {}
+    assert relay.item_failures([item("index", 429)], alias)[uuid.UUID(cid)].transient
+    assert not relay.item_failures([item("index", 400)], alias)[uuid.UUID(cid)].transient
+    assert relay.item_failures([item("index", "N/A")], alias)[uuid.UUID(cid)].transient
