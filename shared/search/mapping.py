@@ -194,6 +194,9 @@ def build_document(src: ContactSource) -> dict[str, Any]:
             if field_type not in ("number", "date", "datetime", "boolean"):
                 custom_text.append(str(value))
     name = display_name(src.first_name, src.last_name, src.phone, src.email)
+    if not name and src.channels:
+        # As the API shows it: a channel contact with no name, phone or e-mail goes by its external id.
+        name = src.channels[0].external_id
     email = src.email or None
     doc: dict[str, Any] = {
         "id": src.id,
