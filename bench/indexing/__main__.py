@@ -50,6 +50,7 @@ from shared.settings import Settings, get_settings
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = "contacts_bench_idx"
 WRITE_BATCH = 500
+METRICS_PORT = 59731
 # Worker processes this run started, stopped at the end whatever happens.
 RUNNING: list[subprocess.Popen[bytes]] = []
 
@@ -99,7 +100,7 @@ def contact_body(i: int) -> ContactFieldsIn:
 
 
 def start_workers(settings: Settings, concurrency: int, log_path: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "CONTACTS_WORKER_METRICS_PORT": "0", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "CONTACTS_WORKER_METRICS_PORT": str(METRICS_PORT), "PYTHONUNBUFFERED": "1"}
     bin_dir = Path(sys.executable).parent
     log_path.parent.mkdir(parents=True, exist_ok=True)
     worker = subprocess.Popen(
@@ -299,8 +300,10 @@ def main() -> None:
             relay_seconds = relay_throughput(settings, factory, client, args.count, args.concurrency)
             bulk_seconds = bulk_baseline(settings, factory, client, args.count)
             print_throughput(args.count, write_seconds, relay_seconds, bulk_seconds)
+        before = relay_lag_buckets()
         lags, achieved = freshness(settings, factory, args.rate, args.freshness_seconds, args.writers)
         print_freshness(lags, achieved, args.rate, args.freshness_seconds)
+        print_relay_lag(before, relay_lag_buckets())
     finally:
         stop_workers()
         engine.dispose()
@@ -314,6 +317,34 @@ def print_throughput(count: int, write_seconds: float, relay_seconds: float, bul
     print(f"{'seconds until all searchable':32}{relay_seconds:>24.1f}{bulk_seconds:>20.1f}")
     print(f"{'documents per second':32}{relay_rate:>24,.0f}{bulk_rate:>20,.0f}{relay_rate / bulk_rate:>8.2f}")
     print(flush=True)
+
+
+def relay_lag_buckets() -> dict[float, float]:
+    """Cumulative bucket counts of the workers' commit-to-searchable histogram."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{METRICS_PORT}/metrics", timeout=5) as response:
+        text_ = response.read().decode()
+    buckets: dict[float, float] = {}
+    for line in text_.splitlines():
+        if line.startswith("contacts_commit_to_searchable_seconds_bucket{"):
+            le = line.split('le="', 1)[1].split('"', 1)[0]
+            buckets[float(le)] = float(line.rsplit(" ", 1)[1])
+    return buckets
+
+
+def print_relay_lag(before: dict[float, float], after: dict[float, float]) -> None:
+    """Quantiles (as bucket bounds) of the relay's own lag, without the index refresh."""
+    counts = {le: after[le] - before.get(le, 0.0) for le in sorted(after)}
+    total = counts.get(float("inf"), 0.0)
+    if not total:
+        return
+    bound = {q: next(le for le, n in counts.items() if n >= q * total) for q in (0.5, 0.95)}
+    print(
+        f"relay commit-to-bulk (worker histogram, bucket bounds): "
+        f"p50 <= {bound[0.5]}s  p95 <= {bound[0.95]}s",
+        flush=True,
+    )
 
 
 def print_freshness(lags: list[float], achieved: float, rate: float, seconds: float) -> None:
