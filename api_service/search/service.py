@@ -24,20 +24,35 @@ from shared.views import ViewNotFound, view_criteria
 
 
 def wait_for_versions(
-    client: OpenSearch, alias: str, workspace_id: uuid.UUID, wanted: dict[str, int], timeout: float
+    session: Session,
+    client: OpenSearch,
+    alias: str,
+    workspace_id: uuid.UUID,
+    wanted: dict[str, int],
+    timeout: float,
 ) -> bool:
     """Read-your-writes: wait (bounded) until the index holds at least these versions, then refresh
-    so search sees them. Returns False when the wait timed out."""
-    docs = []
-    for raw_id in wanted:
+    so search sees them. A contact that is gone (deleted, merged away, or never in this workspace)
+    is waited for until its document is gone too. Returns False when the wait timed out."""
+    versions: dict[str, int] = {}
+    for raw_id, version in wanted.items():
         try:
-            docs.append({"_id": str(uuid.UUID(raw_id)), "routing": str(workspace_id)})
+            versions[str(uuid.UUID(raw_id))] = version
         except ValueError:
             raise invalid(["min_version", raw_id], "not a contact id") from None
+    visible = {
+        str(c.id) for c in repository.get_many(session, workspace_id, [uuid.UUID(i) for i in versions])
+    }
+    docs = [{"_id": cid, "routing": str(workspace_id)} for cid in versions]
     deadline = time.monotonic() + timeout
     while True:
         found = client.mget(index=alias, body={"docs": docs}, _source=False, realtime=True)["docs"]
-        if all(d.get("found") and d["_version"] >= wanted[d["_id"]] for d in found):
+        if all(
+            (d.get("found") and d["_version"] >= versions[d["_id"]])
+            if d["_id"] in visible
+            else not d.get("found")
+            for d in found
+        ):
             client.indices.refresh(index=alias)
             return True
         if time.monotonic() >= deadline:
@@ -103,7 +118,12 @@ def search_contacts(
             raise ProblemError(400, str(exc), errors=[{"loc": ["cursor"], "msg": str(exc)}]) from None
     if request.min_version:
         wait_for_versions(
-            client, settings.index_alias, workspace_id, request.min_version, settings.min_version_wait_seconds
+            session,
+            client,
+            settings.index_alias,
+            workspace_id,
+            request.min_version,
+            settings.min_version_wait_seconds,
         )
     response = timed_search(client, index=settings.index_alias, body=body, routing=str(workspace_id))
     hits = response["hits"]["hits"]

@@ -81,3 +81,21 @@ def test_readyz_reports_all_three_services(client) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200, response.text
     assert response.json()["checks"] == {"postgres": "ok", "redis": "ok", "opensearch": "ok"}
+
+
+def test_min_version_waits_for_a_deletion_and_accepts_any_id_spelling(
+    client, workspace, session_factory, search_client, settings, sync_index
+) -> None:
+    import threading
+
+    from indexer_worker import relay
+
+    keep = client.post("/v1/contacts", headers=workspace.headers, json={"first_name": "Ulla"}).json()
+    gone = client.post("/v1/contacts", headers=workspace.headers, json={"first_name": "Ulrike"}).json()
+    sync_index()
+    assert client.delete(f"/v1/contacts/{gone['id']}", headers=workspace.headers).status_code == 204
+    worker = threading.Timer(0.3, lambda: relay.drain(session_factory, search_client, settings))
+    worker.start()
+    found = search(client, workspace, "ul", min_version={gone["id"].upper(): gone["version"]})
+    worker.join()
+    assert [c["id"] for c in found["items"]] == [keep["id"]]
