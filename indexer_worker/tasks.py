@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from indexer_worker import relay
 from indexer_worker.celery_app import app
@@ -67,10 +67,18 @@ def run_job(job_id: str) -> str:
 @app.task(name=REQUEUE_JOBS)
 @observed
 def requeue_stale_jobs() -> int:
-    """Jobs still `queued` a while after creation never reached a worker (broker down at commit)."""
+    """Jobs that no worker is known to be running: still `queued` a while after creation (the
+    broker was down at commit), or `running` for a while (the worker may have died). Re-queueing is
+    safe: run_job takes the job's advisory lock, so a live run turns the duplicate away, and a dead
+    run's lock went with its connection, so the job resumes from its last checkpoint."""
     with session_factory()() as session:
         stale = session.scalars(
-            select(Job.id).where(Job.status == "queued", Job.created_at < func.now() - timedelta(seconds=30))
+            select(Job.id).where(
+                or_(
+                    and_(Job.status == "queued", Job.created_at < func.now() - timedelta(seconds=30)),
+                    and_(Job.status == "running", Job.started_at < func.now() - timedelta(seconds=60)),
+                )
+            )
         ).all()
     for job_id in stale:
         run_job.delay(str(job_id))
