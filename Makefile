@@ -34,7 +34,7 @@ migrate: install stack-up ## apply Alembic migrations
 reindex: install ## rebuild the search index from PostgreSQL behind the alias
 	$(VENV)/contacts-index reindex
 
-bench: install stack-up ## run the benchmarks in bench/
-	$(VENV)/python -m bench
+bench: install stack-up ## list benchmarks; run one: make bench BENCH=search ARGS="--count 200000"
+	$(VENV)/python -m bench$(if $(BENCH),.$(BENCH)) $(ARGS)
 
 .PHONY: help install run test lint format stack-up stack-down migrate reindex bench
