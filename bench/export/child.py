@@ -2,25 +2,29 @@
 
     python -m bench.export.child <job_id>
 
-ru_maxrss is the whole process's peak, so the RSS right after the imports is printed too: the
-difference is what the job itself needed.
+The peak is VmHWM (this process's own high-water mark). Not ru_maxrss: on Linux that survives
+fork+exec, so it would report the parent's size (e.g. after seeding a million rows). The RSS right
+after the imports is printed too: the difference is what the job itself needed.
 """
 
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 import uuid
 
 
-def rss_mb() -> float:
+def status_mb(field: str) -> float:
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def rss_mb() -> float:
+    return status_mb("VmRSS")
 
 
 def main() -> None:
@@ -38,7 +42,7 @@ def main() -> None:
     started = time.perf_counter()
     status = run_job(uuid.UUID(sys.argv[1]), session_factory, search, settings)
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = status_mb("VmHWM")
     print(json.dumps({"status": status, "seconds": seconds, "rss_before_mb": before, "peak_rss_mb": peak}))
 
 
