@@ -9,9 +9,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from redis import Redis
 
+from api_service.bulk.router import router as bulk_router
 from api_service.channels.router import router as channels_router
 from api_service.columns.router import router as columns_router
-from api_service.bulk.router import router as bulk_router
 from api_service.contacts.router import router as contacts_router
 from api_service.errors import install_error_handlers
 from api_service.exports.router import router as exports_router
