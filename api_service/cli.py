@@ -90,10 +90,9 @@ def _seed(args: argparse.Namespace) -> int:
 
 
 def _migrate(_: argparse.Namespace) -> int:
-    from alembic import command
-    from alembic.config import Config
+    from shared.dbadmin import migrate
 
-    command.upgrade(Config(toml_file="pyproject.toml"), "heads")
+    migrate(get_settings().database_url)
     return 0
 
 

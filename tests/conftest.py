@@ -36,25 +36,9 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def migrated_db(settings: Settings) -> str:
     """Drop and recreate the test schema, then run every Alembic migration (never create_all)."""
-    from alembic import command
-    from alembic.config import Config
-    from sqlalchemy import create_engine, make_url, text
+    from shared.dbadmin import reset_database
 
-    url = make_url(settings.database_url)
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if (
-            conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}).first()
-            is None
-        ):
-            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    command.upgrade(Config(toml_file="pyproject.toml"), "heads")
+    reset_database(settings.database_url)
     return settings.database_url
 
 

@@ -29,10 +29,11 @@ import uuid
 from typing import Any
 
 from opensearchpy import helpers
-from sqlalchemy import create_engine, delete, func, insert, make_url, select, text, update
+from sqlalchemy import delete, func, insert, select, update
 from tqdm import tqdm
 
 from shared.db import make_engine, make_session_factory
+from shared.dbadmin import reset_database as reset_db
 from shared.jobs import create_job
 from shared.models import Contact, Event, Job, OutboxEntry, User, Workspace
 from shared.search.documents import load_sources
@@ -55,24 +56,7 @@ def use_bench_environment() -> None:
 
 
 def reset_database() -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    url = make_url(get_settings().database_url)
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if (
-            conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}).first()
-            is None
-        ):
-            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    command.upgrade(Config(toml_file="pyproject.toml"), "heads")
+    reset_db(get_settings().database_url)
 
 
 def reset_index(client: Any) -> None:

@@ -28,11 +28,14 @@ from typing import Any
 
 from opensearchpy import helpers
 from psycopg.types.json import Jsonb
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import func, select
 from tqdm import tqdm
 
 from indexer_worker.jobs.export import ROW_COLUMNS
 from shared.db import make_engine, make_session_factory
+from shared.dbadmin import ensure_database as create_db
+from shared.dbadmin import migrate as migrate_db
+from shared.dbadmin import reset_database as reset_db
 from shared.jobs import create_job
 from shared.models import Contact, ContactField, Job, User, Workspace
 from shared.search.index import ensure_index, make_client
@@ -78,26 +81,11 @@ def use_bench_environment(database: str, alias: str) -> None:
 
 
 def ensure_database(reset: bool) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    url = make_url(get_settings().database_url)
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.execute(
-            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}
-        ).first()
-        if exists is None:
-            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-            reset = True
-    admin.dispose()
-    if reset:
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    command.upgrade(Config(toml_file="pyproject.toml"), "heads")
+    url = get_settings().database_url
+    if reset or create_db(url):
+        reset_db(url)
+    else:
+        migrate_db(url)
 
 
 def contact_rows(workspace_id: uuid.UUID, owner_id: uuid.UUID, count: int) -> Any:

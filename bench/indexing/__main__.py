@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from opensearchpy import helpers
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import func, make_url, select
 from tqdm import tqdm
 
 from api_service.contacts.schemas import ContactFieldsIn
@@ -40,6 +40,7 @@ from api_service.main import build_state
 from api_service.workspaces.service import create_workspace
 from bench.indexing import visibility
 from shared.db import make_engine, make_session_factory
+from shared.dbadmin import reset_database
 from shared.models import Contact, OutboxEntry
 from shared.queue import make_celery_client
 from shared.search.documents import load_sources
@@ -66,24 +67,7 @@ def use_bench_environment() -> Settings:
 
 
 def reset(settings: Settings, client: Any) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    url = make_url(settings.database_url)
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if (
-            conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}).first()
-            is None
-        ):
-            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    command.upgrade(Config(toml_file=str(ROOT / "pyproject.toml")), "heads")
+    reset_database(settings.database_url)
     for name in client.indices.get(index=f"{settings.index_alias}*", expand_wildcards="all"):
         client.indices.delete(index=name)
     ensure_index(client, settings)

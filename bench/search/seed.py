@@ -15,9 +15,9 @@ from typing import Any
 import psycopg
 from opensearchpy import OpenSearch, helpers
 from psycopg.types.json import Jsonb
-from sqlalchemy import create_engine, make_url, text
 from tqdm import tqdm
 
+from shared.dbadmin import reset_database as reset_db
 from shared.search.index import ensure_index
 from shared.search.mapping import ChannelIdentity, ContactSource, build_document
 from shared.settings import get_settings
@@ -60,22 +60,7 @@ class BenchWorkspace:
 
 
 def _reset_database() -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    url = make_url(get_settings().database_url)
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.execute(
-            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}
-        ).first()
-        if exists is None:
-            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
-    with psycopg.connect(psycopg_url(), autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-    command.upgrade(Config(toml_file="pyproject.toml"), "heads")
+    reset_db(get_settings().database_url)
 
 
 def _existing(count: int, client: OpenSearch) -> BenchWorkspace | None:

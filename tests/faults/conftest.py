@@ -24,10 +24,11 @@ from typing import Any, TextIO
 
 import pytest
 from redis import Redis
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import func, make_url, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.db import make_engine, make_session_factory
+from shared.dbadmin import reset_database
 from shared.models import OutboxEntry
 from shared.queue import RELAY_OUTBOX, make_celery_client
 from shared.search.index import ensure_index, make_client
@@ -210,24 +211,7 @@ class FaultStack:
 
 
 def _fresh_database(url: str) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database})
-        if exists.first() is None:
-            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
-    engine = create_engine(parsed)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    config = Config(toml_file=str(ROOT / "pyproject.toml"))
-    config.attributes["database_url"] = url
-    command.upgrade(config, "heads")
+    reset_database(url)
 
 
 @pytest.fixture(scope="module")
