@@ -108,9 +108,16 @@ os_classpath() {
 }
 
 os_up() {
-  if port_open "$OS_PORT"; then say "opensearch already answering on $OS_PORT"; return; fi
+  local cp
+  # Resolved even when a node is already up: fault tests start private nodes from this classpath.
+  cp=$(os_classpath)
+  if port_open "$OS_PORT"; then
+    curl -fsS "http://127.0.0.1:$OS_PORT/" 2>/dev/null | grep -q '"distribution" : "opensearch"' \
+      || die "port $OS_PORT is taken by something that is not OpenSearch (set CONTACTS_OS_PORT)"
+    say "opensearch already answering on $OS_PORT"
+    return
+  fi
   command -v java >/dev/null || die "opensearch needs a JDK: java not found"
-  local cp; cp=$(os_classpath)
   nohup java -Xms"$OS_HEAP" -Xmx"$OS_HEAP" -XX:+UseG1GC -Djava.awt.headless=true \
     -cp "$cp" "$ROOT/deploy/opensearch/LocalNode.java" "$VAR/opensearch/node" "$OS_PORT" "$OS_TRANSPORT_PORT" \
     >"$LOG/opensearch.log" 2>&1 &
