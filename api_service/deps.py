@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from sqlalchemy import select
@@ -27,7 +27,11 @@ MODULE_ROLES = frozenset({"owner", "manager"})
 NUDGE_DEBOUNCE_MS = 100
 
 
-def get_state(request: Request) -> AppState:
+# Dependencies that do no I/O are `async def`: FastAPI runs them on the event loop instead of
+# handing each one to a worker thread (a hop per dependency, on every request).
+
+
+async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.contacts
     return state
 
@@ -73,7 +77,7 @@ def get_session(state: StateDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_settings_dep(state: StateDep) -> Settings:
+async def get_settings_dep(state: StateDep) -> Settings:
     return state.settings
 
 
@@ -82,22 +86,14 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the token decides the workspace and the user."""
+    """Who is calling: the token decides the workspace and the user. Read with one light query on
+    every request (no ORM objects), so a revoked token or a changed role counts immediately."""
 
-    user: User
+    user_id: uuid.UUID
+    workspace_id: uuid.UUID
+    role: str
+    restrictions: tuple[str, ...]
     token_id: uuid.UUID
-
-    @property
-    def workspace_id(self) -> uuid.UUID:
-        return self.user.workspace_id
-
-    @property
-    def user_id(self) -> uuid.UUID:
-        return self.user.id
-
-    @property
-    def role(self) -> str:
-        return self.user.role
 
 
 def hash_token(token: str) -> str:
@@ -112,19 +108,20 @@ def authenticate(session: SessionDep, authorization: Annotated[str | None, Heade
         raise ProblemError(401, "missing bearer token", headers=_UNAUTHORIZED)
     token = authorization[7:].strip()
     row = session.execute(
-        select(User, ApiToken.id)
+        select(User.id, User.workspace_id, User.role, User.restrictions, ApiToken.id)
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
     ).first()
     if row is None:
         raise ProblemError(401, "invalid or revoked token", headers=_UNAUTHORIZED)
-    return Principal(user=row[0], token_id=row[1])
+    user_id, workspace_id, role, restrictions, token_id = row
+    return Principal(user_id, workspace_id, role, tuple(restrictions), token_id)
 
 
 AnyUser = Annotated[Principal, Depends(authenticate)]
 
 
-def module_user(principal: AnyUser) -> Principal:
+async def module_user(principal: AnyUser) -> Principal:
     """The contacts module is for owners and managers only."""
     if principal.role not in MODULE_ROLES:
         raise Forbidden("the contacts module is for owners and managers")
@@ -134,7 +131,7 @@ def module_user(principal: AnyUser) -> Principal:
 ModuleUser = Annotated[Principal, Depends(module_user)]
 
 
-def owner_user(principal: AnyUser) -> Principal:
+async def owner_user(principal: AnyUser) -> Principal:
     if principal.role != "owner":
         raise Forbidden("only an owner may do this")
     return principal
@@ -143,11 +140,11 @@ def owner_user(principal: AnyUser) -> Principal:
 OwnerUser = Annotated[Principal, Depends(owner_user)]
 
 
-def unrestricted(restriction: str) -> Callable[[Principal], Principal]:
+def unrestricted(restriction: str) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
     """A manager carrying `restriction` is refused; owners are never restricted."""
 
-    def check(principal: ModuleUser) -> Principal:
-        if principal.role != "owner" and restriction in principal.user.restrictions:
+    async def check(principal: ModuleUser) -> Principal:
+        if principal.role != "owner" and restriction in principal.restrictions:
             raise Forbidden(f"your role is restricted from this action ({restriction})")
         return principal
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from shared.columns import COLUMN_LABELS, CUSTOM_PREFIX
 from shared.contact_rules import FieldError
-from shared.search.mapping import display_name
+from shared.contact_source import display_name
 
 # Lists (tags, channels) are joined with this; imports split tags on ";".
 LIST_SEPARATOR = "; "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -20,6 +21,38 @@ MAX_NUMBER = 10**15
 def field_definitions(session: Session, workspace_id: uuid.UUID) -> dict[str, ContactField]:
     rows = session.scalars(select(ContactField).where(ContactField.workspace_id == workspace_id))
     return {f.key: f for f in rows}
+
+
+class LazyFieldTypes(Mapping[str, str]):
+    """key -> type of a workspace's custom fields, read on first use: most searches (text, standard
+    fields) never look a custom field up, and so skip the query."""
+
+    def __init__(self, session: Session, workspace_id: uuid.UUID) -> None:
+        self._session, self._workspace_id = session, workspace_id
+        self._types: dict[str, str] | None = None
+
+    def _loaded(self) -> dict[str, str]:
+        if self._types is None:
+            self._types = custom_field_types(self._session, self._workspace_id)
+        return self._types
+
+    def __getitem__(self, key: str) -> str:
+        return self._loaded()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+
+def custom_field_types(session: Session, workspace_id: uuid.UUID) -> dict[str, str]:
+    """key -> type of the workspace's custom fields: all the search compiler needs, without
+    loading whole definitions."""
+    rows = session.execute(
+        select(ContactField.key, ContactField.type).where(ContactField.workspace_id == workspace_id)
+    )
+    return {key: kind for key, kind in rows}
 
 
 def coerce_value(definition: ContactField, value: Any, loc: list[str | int], country: str | None) -> Any:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.contact_rules import FieldError
-from shared.custom_fields import field_definitions
+from shared.custom_fields import custom_field_types
 from shared.models import Contact
 from shared.search.query import build_search_query
 from shared.views import ViewNotFound, view_criteria
@@ -78,7 +78,7 @@ def compile_selection(
             view_query, view_filter, _ = view_criteria(session, workspace_id, user_id, criteria.view_id)
         except ViewNotFound as exc:
             raise SelectionNotFound(str(exc)) from None
-    field_types = {key: f.type for key, f in field_definitions(session, workspace_id).items()}
+    field_types = custom_field_types(session, workspace_id)
     try:
         return build_search_query(
             str(workspace_id),

@@ -9,6 +9,7 @@ from api_service.deps import Principal
 from api_service.errors import invalid
 from shared.columns import COLUMN_LABELS, CUSTOM_PREFIX, DEFAULT_COLUMNS, REQUIRED_COLUMN
 from shared.custom_fields import field_definitions
+from shared.models import User
 
 
 def _available(session: Session, principal: Principal) -> dict[str, str]:
@@ -18,9 +19,15 @@ def _available(session: Session, principal: Principal) -> dict[str, str]:
     return labels
 
 
+def _user(session: Session, principal: Principal) -> User:
+    user = session.get(User, principal.user_id)
+    assert user is not None  # authenticated in this very transaction
+    return user
+
+
 def get_columns(session: Session, principal: Principal) -> ColumnsOut:
     available = _available(session, principal)
-    chosen = principal.user.columns or list(DEFAULT_COLUMNS)
+    chosen = _user(session, principal).columns or list(DEFAULT_COLUMNS)
     # A custom field deleted since the choice was saved simply drops out of the table.
     return ColumnsOut(
         columns=[c for c in chosen if c in available],
@@ -40,6 +47,6 @@ def set_columns(session: Session, principal: Principal, body: ColumnsIn) -> Colu
         seen.add(column)
     if REQUIRED_COLUMN not in seen:
         raise invalid(["columns"], f"'{REQUIRED_COLUMN}' (the contact's name) is required")
-    principal.user.columns = list(body.columns)
+    _user(session, principal).columns = list(body.columns)
     session.flush()
     return get_columns(session, principal)

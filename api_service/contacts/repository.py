@@ -1,4 +1,5 @@
-"""Queries over contacts. Every statement starts from get_base_statement(workspace)."""
+"""Queries over contacts. Every statement is scoped to one workspace and hides merged-away contacts
+(get_base_statement does both)."""
 
 from __future__ import annotations
 

@@ -19,8 +19,8 @@ from api_service.merges.schemas import (
     UnmergeRequest,
     UnmergeResult,
 )
+from shared.contact_source import display_name
 from shared.search import cursor as cursors
-from shared.search.mapping import display_name
 
 router = APIRouter(prefix="/v1/contacts", tags=["merges"])
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from api_service.deps import ModuleUser, SessionDep, StateDep
 from api_service.search import service
@@ -10,7 +10,6 @@ router = APIRouter(prefix="/v1", tags=["search"])
 
 
 @router.post("/contacts/search", response_model=SearchResponse)
-def search(
-    body: SearchRequest, principal: ModuleUser, session: SessionDep, state: StateDep
-) -> SearchResponse:
-    return service.search_contacts(session, state.search, state.settings, principal, body)
+def search(body: SearchRequest, principal: ModuleUser, session: SessionDep, state: StateDep) -> Response:
+    page = service.search_contacts(session, state.search, state.settings, principal, body)
+    return Response(page.to_json(), media_type="application/json")

@@ -1,24 +1,28 @@
-"""Contact search: compile the request, ask OpenSearch, hydrate the page from PostgreSQL."""
+"""Contact search: compile the request, ask OpenSearch, and answer with the cards stored in the
+hits. A page costs one search and no contact reads from PostgreSQL; a hit from a document written
+before cards existed is read from PostgreSQL instead."""
 
 from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from opensearchpy import OpenSearch
+from pydantic_core import to_json
 from sqlalchemy.orm import Session
 
 from api_service.contacts import repository
-from api_service.contacts.presenter import present_many
+from api_service.contacts.presenter import cards
 from api_service.deps import Principal
 from api_service.errors import NotFound, ProblemError, invalid
 from api_service.ops.metrics import timed_search
-from api_service.search.schemas import SearchRequest, SearchResponse, SortItem, Total
-from shared.custom_fields import field_definitions
+from api_service.search.schemas import SearchRequest, SortItem
+from shared.custom_fields import LazyFieldTypes
 from shared.search import cursor as cursors
 from shared.search.mapping import MAPPING_VERSION
-from shared.search.query import SortError, build_search_query, compile_sort
+from shared.search.query import PAGE_SOURCE, SortError, build_search_query, compile_sort
 from shared.settings import Settings
 from shared.views import ViewNotFound, view_criteria
 
@@ -69,11 +73,34 @@ def resolve_sort(
     return [(str(s.get("field")), str(s.get("order", "asc"))) for s in view_sort or []]
 
 
+@dataclass
+class SearchPage:
+    """One page of the contacts table. Items are ContactOut-shaped plain data (the presenter's
+    payloads), so a page is serialized straight to JSON without a model per row."""
+
+    items: list[dict[str, Any]]
+    total: dict[str, Any]
+    next_cursor: str | None
+
+    def to_json(self) -> bytes:
+        return to_json({"items": self.items, "total": self.total, "next_cursor": self.next_cursor})
+
+
+def page_items(session: Session, workspace_id: uuid.UUID, hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The hits' cards in hit order; hits without one (indexed before cards existed, until the next
+    write or reindex) are read from PostgreSQL, and dropped if the contact is gone."""
+    found: dict[str, dict[str, Any] | None] = {h["_id"]: h.get("_source", {}).get("card") for h in hits}
+    missing = [uuid.UUID(i) for i, card in found.items() if card is None]
+    if missing:
+        found.update((card["id"], card) for card in cards(session, workspace_id, missing))
+    return [card for card in found.values() if card is not None]
+
+
 def search_contacts(
     session: Session, client: OpenSearch, settings: Settings, principal: Principal, request: SearchRequest
-) -> SearchResponse:
+) -> SearchPage:
     workspace_id = principal.workspace_id
-    field_types = {k: f.type for k, f in field_definitions(session, workspace_id).items()}
+    field_types = LazyFieldTypes(session, workspace_id)
     try:
         view_query, view_filter, view_sort = view_criteria(
             session, workspace_id, principal.user_id, request.view_id
@@ -109,7 +136,7 @@ def search_contacts(
         "sort": sort,
         "size": request.page_size,
         "track_total_hits": True,
-        "_source": False,
+        "_source": PAGE_SOURCE,
     }
     if request.cursor:
         try:
@@ -127,14 +154,12 @@ def search_contacts(
         )
     response = timed_search(client, index=settings.index_alias, body=body, routing=str(workspace_id))
     hits = response["hits"]["hits"]
-    ids = [uuid.UUID(h["_id"]) for h in hits]
-    contacts = repository.get_many(session, workspace_id, ids)
     next_cursor = None
     if len(hits) == request.page_size:
         next_cursor = cursors.encode(settings.secret_key, hits[-1]["sort"], fp)
     total = response["hits"]["total"]
-    return SearchResponse(
-        items=present_many(session, contacts),
-        total=Total(value=total["value"], relation=total["relation"]),
+    return SearchPage(
+        items=page_items(session, workspace_id, hits),
+        total={"value": total["value"], "relation": total["relation"]},
         next_cursor=next_cursor,
     )

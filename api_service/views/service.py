@@ -12,7 +12,7 @@ from api_service.deps import Principal
 from api_service.errors import Forbidden, NotFound, invalid
 from api_service.search.schemas import SortItem
 from api_service.views.schemas import ViewCreate, ViewOut, ViewUpdate
-from shared.custom_fields import field_definitions
+from shared.custom_fields import custom_field_types
 from shared.models import View
 from shared.search.filters import parse_filter
 from shared.search.query import SortError, compile_sort
@@ -53,7 +53,7 @@ def _validated_criteria(
     session: Session, workspace_id: uuid.UUID, filter_tree: dict[str, Any] | None, sort: list[SortItem] | None
 ) -> list[dict[str, Any]] | None:
     """A view is checked when saved, so using it later cannot fail on its own content."""
-    field_types = {k: f.type for k, f in field_definitions(session, workspace_id).items()}
+    field_types = custom_field_types(session, workspace_id)
     parse_filter(filter_tree, field_types, ("filter",))
     if not sort:
         return None

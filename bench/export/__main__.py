@@ -32,6 +32,7 @@ from sqlalchemy import func, select
 from tqdm import tqdm
 
 from indexer_worker.jobs.export import ROW_COLUMNS
+from shared.contact_source import ContactSource
 from shared.db import make_engine, make_session_factory
 from shared.dbadmin import ensure_database as create_db
 from shared.dbadmin import migrate as migrate_db
@@ -39,7 +40,7 @@ from shared.dbadmin import reset_database as reset_db
 from shared.jobs import create_job
 from shared.models import Contact, ContactField, Job, User, Workspace
 from shared.search.index import ensure_index, make_client
-from shared.search.mapping import ContactSource, build_document
+from shared.search.mapping import build_document
 from shared.settings import get_settings
 
 BENCH_DB = "contacts_bench_export"
@@ -173,7 +174,7 @@ def index_from_database(engine: Any, search: Any, workspace_id: uuid.UUID, ids: 
     ORM objects, since the seed has no channels), as the relay would write them."""
     settings = get_settings()
     field_types = {"plan": "select", "seats": "number"}
-    names = [c.key for c in ROW_COLUMNS if c.key not in ("profile_pic_url",)] + ["workspace_id", "version"]
+    names = [c.key for c in ROW_COLUMNS] + ["workspace_id", "version"]
     columns = [getattr(Contact, n) for n in names]
 
     def actions() -> Any:

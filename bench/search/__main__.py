@@ -29,7 +29,7 @@ from tqdm import tqdm
 
 from bench.search.scenarios import SCENARIOS, Request
 from bench.search.seed import FIELD_TYPES, BenchWorkspace, psycopg_url, seed, use_bench_environment
-from shared.search.query import build_search_query, compile_sort
+from shared.search.query import PAGE_SOURCE, build_search_query, compile_sort
 from shared.settings import get_settings
 
 PAGE_SIZE = 50
@@ -93,7 +93,7 @@ class Runners:
             "sort": compile_sort(sort_spec, FIELD_TYPES),
             "size": PAGE_SIZE,
             "track_total_hits": True,
-            "_source": False,
+            "_source": PAGE_SOURCE,
         }
         routing = str(self.bw.workspace_id)
         for _ in range(req.page - 1):

@@ -17,9 +17,10 @@ from opensearchpy import OpenSearch, helpers
 from psycopg.types.json import Jsonb
 from tqdm import tqdm
 
+from shared.contact_source import ChannelIdentity, ContactSource
 from shared.dbadmin import reset_database as reset_db
 from shared.search.index import ensure_index
-from shared.search.mapping import ChannelIdentity, ContactSource, build_document
+from shared.search.mapping import build_document
 from shared.settings import get_settings
 from shared.text import fold
 
@@ -89,6 +90,9 @@ def _existing(count: int, client: OpenSearch) -> BenchWorkspace | None:
         return None
     if client.count(index=alias)["count"] != count:
         return None
+    sample = client.search(index=alias, body={"size": 1, "_source": ["card"]})["hits"]["hits"]
+    if not sample or "card" not in sample[0]["_source"]:
+        return None  # documents of an older mapping: seed again
     return BenchWorkspace(ws, users, channels)
 
 
@@ -169,6 +173,7 @@ def synthetic_contact(rng: random.Random, i: int, bw: BenchWorkspace, now: datet
         last_interacted_channel_id=channel.channel_id if last_in else None,
         created_at=created,
         updated_at=created,
+        profile_pic_url=None,
         channels=[identity],
         field_types=FIELD_TYPES,
     )

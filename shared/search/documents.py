@@ -1,4 +1,5 @@
-"""Loads the current state of contacts from PostgreSQL as ContactSource values for the index."""
+"""Loads the current state of contacts from PostgreSQL as ContactSource values, from which the
+index documents and the API's contact cards are built."""
 
 from __future__ import annotations
 
@@ -9,21 +10,25 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared.contact_source import ChannelIdentity, ContactSource
 from shared.models import Channel, Contact, ContactChannel, ContactField
-from shared.search.mapping import ChannelIdentity, ContactSource
 
 
 def _opt(value: uuid.UUID | None) -> str | None:
     return str(value) if value is not None else None
 
 
-def load_sources(session: Session, contact_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, ContactSource]:
-    """Current searchable state of these contacts. Deleted or merged-away contacts are absent."""
+def load_sources(
+    session: Session, contact_ids: Sequence[uuid.UUID], workspace_id: uuid.UUID | None = None
+) -> dict[uuid.UUID, ContactSource]:
+    """Current state of these contacts (of one workspace when given). Deleted or merged-away
+    contacts are absent."""
     if not contact_ids:
         return {}
-    contacts = session.scalars(
-        select(Contact).where(Contact.id.in_(contact_ids), Contact.merged_into_id.is_(None))
-    ).all()
+    stmt = select(Contact).where(Contact.id.in_(contact_ids), Contact.merged_into_id.is_(None))
+    if workspace_id is not None:
+        stmt = stmt.where(Contact.workspace_id == workspace_id)
+    contacts = session.scalars(stmt).all()
     if not contacts:
         return {}
     found = [c.id for c in contacts]
@@ -66,6 +71,7 @@ def load_sources(session: Session, contact_ids: Sequence[uuid.UUID]) -> dict[uui
             last_interacted_channel_id=_opt(c.last_interacted_channel_id),
             created_at=c.created_at,
             updated_at=c.updated_at,
+            profile_pic_url=c.profile_pic_url,
             channels=channels.get(c.id, []),
             field_types=field_types.get(c.workspace_id, {}),
         )

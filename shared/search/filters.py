@@ -15,7 +15,7 @@ from __future__ import annotations
 import calendar
 import math
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
@@ -133,7 +133,7 @@ class _Counter:
 
 def parse_filter(
     raw: Any,
-    field_types: dict[str, str],
+    field_types: Mapping[str, str],
     loc: Sequence[str | int] = ("filter",),
     *,
     max_depth: int = MAX_DEPTH,
@@ -146,7 +146,7 @@ def parse_filter(
 
 
 def _parse_node(
-    raw: Any, field_types: dict[str, str], loc: Loc, depth: int, max_depth: int, counter: _Counter
+    raw: Any, field_types: Mapping[str, str], loc: Loc, depth: int, max_depth: int, counter: _Counter
 ) -> FilterNode:
     if not isinstance(raw, dict):
         raise FilterError(loc, "a filter node is an object: a group {'and'|'or': [...]} or a condition")
@@ -171,7 +171,7 @@ def _parse_node(
     return _parse_condition(raw, field_types, loc)
 
 
-def _parse_condition(raw: dict[str, Any], field_types: dict[str, str], loc: Loc) -> Condition:
+def _parse_condition(raw: dict[str, Any], field_types: Mapping[str, str], loc: Loc) -> Condition:
     unknown = sorted(set(raw) - {"field", "op", "value"})
     if unknown:
         raise FilterError([*loc, unknown[0]], "unknown key in a condition (expected field, op, value)")

@@ -7,14 +7,17 @@ to auto-create indices, so a write to an alias that was just removed fails inste
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 from opensearchpy import OpenSearch
-from opensearchpy.exceptions import NotFoundError
+from opensearchpy.exceptions import NotFoundError, RequestError
 
 from shared.search.mapping import index_mappings, index_settings
 from shared.settings import Settings
+
+log = logging.getLogger("search.index")
 
 
 def make_client(settings: Settings, *, timeout: float = 10.0) -> OpenSearch:
@@ -42,15 +45,29 @@ def finish_bulk_load(client: OpenSearch, name: str, settings: Settings) -> None:
 
 
 def ensure_index(client: OpenSearch, settings: Settings) -> str:
-    """Create `<alias>_v1` behind the alias when the alias does not exist yet; return the index."""
+    """Create `<alias>_v1` behind the alias when the alias does not exist yet, else bring the live
+    index's mapping up to date; return the index."""
     alias = settings.index_alias
     if client.indices.exists_alias(name=alias):
+        update_mapping(client, alias)
         return str(next(iter(client.indices.get_alias(name=alias))))
     name = f"{alias}_v1"
     if not client.indices.exists(index=name):
         create_index(client, name, settings)
     client.indices.put_alias(index=name, name=alias)
     return name
+
+
+def update_mapping(client: OpenSearch, alias: str) -> None:
+    """Apply additive mapping changes (a new field) to the indices behind the alias and, during a
+    reindex, its target, so documents of this version are accepted. Existing documents gain the
+    new field when next written or on `contacts-index reindex`. A change OpenSearch cannot apply in
+    place (a field's type changed) is logged: it needs that reindex."""
+    for name in write_indices(client, alias):
+        try:
+            client.indices.put_mapping(index=name, body=index_mappings())
+        except RequestError as exc:
+            log.warning("index %s needs `contacts-index reindex` for this mapping: %s", name, exc)
 
 
 def alias_targets(client: OpenSearch, alias: str) -> list[str]:

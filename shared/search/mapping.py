@@ -5,16 +5,19 @@ Text compared by filters is folded (case and accents) in Python by `shared.text.
 in the query compiler, so filters and the reference semantics agree exactly; free-text search uses
 OpenSearch analyzers (edge n-grams for names, e-mail prefixes and domains, digit n-grams for phones).
 Custom fields are one nested array of typed slots, so a workspace's keys never add mapping fields.
+Each document also stores (without indexing it) the contact's card, the API representation, so the
+contacts table needs nothing but the search hits.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 import phonenumbers
 
+from shared.contact_card import contact_card
+from shared.contact_source import ContactSource
 from shared.text import digits, fold
 
 MAPPING_VERSION = 1
@@ -86,6 +89,9 @@ def index_mappings() -> dict[str, Any]:
         "conversation_status": keyword,
         "source": keyword,
         "custom_text": _prefix_text("words_prefix"),
+        # The contact as the API shows it: stored, never indexed; pages of the table are served
+        # from it (shared.contact_card builds it).
+        "card": {"type": "object", "enabled": False},
         "custom": {
             "type": "nested",
             "properties": {
@@ -102,49 +108,6 @@ def index_mappings() -> dict[str, Any]:
     for name in DATE_FIELDS:
         props[name] = date_type
     return {"dynamic": "strict", "properties": props}
-
-
-@dataclass(frozen=True)
-class ChannelIdentity:
-    channel_id: str
-    channel_name: str
-    channel_type: str
-    external_id: str
-
-
-@dataclass
-class ContactSource:
-    """What the document is built from: the current contact row plus what it joins to."""
-
-    id: str
-    workspace_id: str
-    version: int
-    first_name: str | None
-    last_name: str | None
-    email: str | None
-    phone: str | None
-    country: str | None
-    language: str | None
-    assignee_id: str | None
-    tags: list[str]
-    custom_fields: dict[str, Any]
-    source: str
-    conversation_status: str
-    conversation_opened_at: datetime | None
-    last_interaction_at: datetime | None
-    last_incoming_message_at: datetime | None
-    last_interacted_channel_id: str | None
-    created_at: datetime
-    updated_at: datetime
-    channels: list[ChannelIdentity] = field(default_factory=list)
-    # key -> field type for the workspace's custom field definitions
-    field_types: dict[str, str] = field(default_factory=dict)
-
-
-def display_name(first_name: str | None, last_name: str | None, phone: str | None, email: str | None) -> str:
-    """First and last name; else the phone number; else the e-mail address."""
-    name = " ".join(part for part in (first_name, last_name) if part)
-    return name or phone or email or ""
 
 
 def phone_digit_forms(phone: str | None) -> list[str]:
@@ -193,10 +156,8 @@ def build_document(src: ContactSource) -> dict[str, Any]:
             custom.append(slot)
             if field_type not in ("number", "date", "datetime", "boolean"):
                 custom_text.append(str(value))
-    name = display_name(src.first_name, src.last_name, src.phone, src.email)
-    if not name and src.channels:
-        # As the API shows it: a channel contact with no name, phone or e-mail goes by its external id.
-        name = src.channels[0].external_id
+    card = contact_card(src)
+    name = card["display_name"]  # sorted by the name the table shows
     email = src.email or None
     doc: dict[str, Any] = {
         "id": src.id,
@@ -222,6 +183,7 @@ def build_document(src: ContactSource) -> dict[str, Any]:
         "last_interaction_at": _iso(src.last_interaction_at),
         "conversation_opened_at": _iso(src.conversation_opened_at),
         "last_incoming_message_at": _iso(src.last_incoming_message_at),
+        "card": card,
     }
     for name_field in TEXT_FIELDS:
         value = getattr(src, name_field)

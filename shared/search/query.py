@@ -4,7 +4,7 @@ always, and never by a caller."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -71,7 +71,7 @@ def build_search_query(
     workspace_id: str,
     query: str | None,
     filter_tree: dict[str, Any] | None,
-    field_types: dict[str, str],
+    field_types: Mapping[str, str],
     *,
     view_query: str | None = None,
     view_filter: dict[str, Any] | None = None,
@@ -102,6 +102,9 @@ def compile_search(
     return {"bool": {"filter": filters}}
 
 
+# What a page of results fetches of each hit: the contact's card (see shared.contact_card).
+PAGE_SOURCE: dict[str, Any] = {"includes": ["card"]}
+
 STANDARD_SORT_FIELDS = frozenset(
     {
         "display_name",
@@ -131,7 +134,7 @@ class SortError(ValueError):
     """A sort field that does not exist or cannot be sorted on; message names it."""
 
 
-def compile_sort(sort: Sequence[tuple[str, str]], field_types: dict[str, str]) -> list[dict[str, Any]]:
+def compile_sort(sort: Sequence[tuple[str, str]], field_types: Mapping[str, str]) -> list[dict[str, Any]]:
     """Empty values last in both orders; id breaks ties so pages never repeat or skip a contact."""
     clauses: list[dict[str, Any]] = []
     for name, order in sort or DEFAULT_SORT:

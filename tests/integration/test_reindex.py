@@ -87,3 +87,27 @@ def test_a_second_reindex_is_refused_until_restarted(session_factory, search_cli
     result = reindex(session_factory, search_client, settings, restart=True)
     assert stale not in versioned_indices(search_client, settings.index_alias)
     assert alias_targets(search_client, settings.index_alias) == [result.new_index]
+
+
+def test_an_index_from_an_older_version_gains_new_fields_on_start(search_client, settings) -> None:
+    """Upgrading the service must not park every write: an index created before the card field
+    existed (dynamic mapping is strict) is given the field when the API or worker starts."""
+    from shared.search.index import ensure_index
+    from shared.search.mapping import index_mappings, index_settings
+
+    alias = f"{settings.index_alias}_upgrade"
+    old = f"{alias}_v1"
+    older_mapping = index_mappings()
+    del older_mapping["properties"]["card"]
+    search_client.indices.create(
+        index=old, body={"settings": index_settings(1, 0), "mappings": older_mapping}
+    )
+    search_client.indices.put_alias(index=old, name=alias)
+    try:
+        with pytest.raises(Exception, match="strict_dynamic_mapping_exception"):
+            search_client.index(index=alias, id="a", body={"card": {"id": "a"}})
+        assert ensure_index(search_client, settings.model_copy(update={"index_alias": alias})) == old
+        search_client.index(index=alias, id="a", body={"card": {"id": "a"}}, refresh=True)
+        assert search_client.get(index=alias, id="a")["_source"]["card"] == {"id": "a"}
+    finally:
+        search_client.indices.delete(index=old)

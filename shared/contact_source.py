@@ -1,0 +1,52 @@
+"""What a contact's search document and card are built from: the current contact row plus what it
+joins to (its channels, and its workspace's custom field types)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ChannelIdentity:
+    channel_id: str
+    channel_name: str
+    channel_type: str
+    external_id: str
+
+
+@dataclass
+class ContactSource:
+    """What the document is built from: the current contact row plus what it joins to."""
+
+    id: str
+    workspace_id: str
+    version: int
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    phone: str | None
+    country: str | None
+    language: str | None
+    assignee_id: str | None
+    tags: list[str]
+    custom_fields: dict[str, Any]
+    source: str
+    conversation_status: str
+    conversation_opened_at: datetime | None
+    last_interaction_at: datetime | None
+    last_incoming_message_at: datetime | None
+    last_interacted_channel_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    profile_pic_url: str | None
+    channels: list[ChannelIdentity] = field(default_factory=list)
+    # key -> field type for the workspace's custom field definitions
+    field_types: dict[str, str] = field(default_factory=dict)
+
+
+def display_name(first_name: str | None, last_name: str | None, phone: str | None, email: str | None) -> str:
+    """First and last name; else the phone number; else the e-mail address."""
+    name = " ".join(part for part in (first_name, last_name) if part)
+    return name or phone or email or ""
