@@ -72,6 +72,10 @@ def normalize_phone(value: str | None, region: str | None, loc: list[str | int])
 
 
 MAX_URL_CHARS = 2048
+# A contact carries at most MAX_TAGS tags of at most MAX_TAG_CHARS characters, however they arrive
+# (API, import, bulk tagging, merge).
+MAX_TAGS = 50
+MAX_TAG_CHARS = 100
 
 
 def normalize_url(value: str | None, loc: list[str | int]) -> str | None:

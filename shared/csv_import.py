@@ -14,6 +14,8 @@ from typing import Any
 
 from shared.columns import CUSTOM_PREFIX
 from shared.contact_rules import (
+    MAX_TAG_CHARS,
+    MAX_TAGS,
     FieldError,
     normalize_country,
     normalize_email,
@@ -45,8 +47,6 @@ MAX_MAPPING = 300
 # The same limits as the contacts API.
 MAX_NAME = 200
 MAX_URL = 2048
-MAX_TAGS = 50
-MAX_TAG = 100
 _TRUE = frozenset({"true", "yes", "y", "1"})
 _FALSE = frozenset({"false", "no", "n", "0"})
 _INTEGER = re.compile(r"^[+-]?\d+$")
@@ -266,8 +266,8 @@ def _standard_value(target: str, text: str, country: str | None, plan: ImportPla
         return text
     if target == "tags":
         tags = unique_tags(parse_tags(text))
-        if len(tags) > MAX_TAGS or any(len(t) > MAX_TAG for t in tags):
-            raise FieldError(loc, f"at most {MAX_TAGS} tags of at most {MAX_TAG} characters")
+        if len(tags) > MAX_TAGS or any(len(t) > MAX_TAG_CHARS for t in tags):
+            raise FieldError(loc, f"at most {MAX_TAGS} tags of at most {MAX_TAG_CHARS} characters")
         return tags
     if target == "assignee_id":
         user_id = plan.users.get(text.lower())

@@ -4,7 +4,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from api_service.contacts.schemas import MAX_TAGS, Tag
+from api_service.contacts.schemas import Tag
+from shared.contact_rules import MAX_TAGS
 from shared.selection import Selection
 
 

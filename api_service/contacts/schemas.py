@@ -7,11 +7,11 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, StringConstraints
 
 from api_service.inputs import StrictInput
+from shared.contact_rules import MAX_TAG_CHARS, MAX_TAGS
 
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TAG_CHARS)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
-MAX_TAGS = 50
 MAX_CUSTOM_FIELDS = 100
 
 

@@ -23,6 +23,7 @@ from api_service.contacts.service import IDENTITY_FIELDS, add_event
 from api_service.errors import Conflict, NotFound, ProblemError, invalid
 from api_service.merges import fields as mf
 from api_service.merges.schemas import MergeRequest
+from shared.contact_rules import MAX_TAGS
 from shared.custom_fields import field_definitions
 from shared.models import Comment, Contact, ContactChannel, Event, Merge, Message
 from shared.outbox import record_change
@@ -161,6 +162,12 @@ def merge_contacts(
     for field in body.choose:
         if field not in fields:
             raise invalid(["choose", field], f"unknown field '{field}'")
+    together = len(united_tags(primary.tags, secondary.tags))
+    if together > MAX_TAGS:
+        raise invalid(
+            ["secondary_id"],
+            f"the merged contact would have {together} tags, more than {MAX_TAGS}: remove some first",
+        )
     custom = [f for f in fields if f.startswith(mf.CUSTOM_PREFIX)]
     primary_before = mf.snapshot(primary, custom)
     secondary_snapshot = mf.snapshot(secondary, custom)

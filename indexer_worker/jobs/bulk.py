@@ -17,7 +17,7 @@ from sqlalchemy import Table, bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from indexer_worker.jobs import JobContext, JobFailed, register
-from shared.contact_rules import FieldError
+from shared.contact_rules import MAX_TAGS, FieldError
 from shared.models import Contact
 from shared.outbox import record_changes
 from shared.selection import Selection, SelectionNotFound, compile_selection, iter_selection, selection_total
@@ -113,14 +113,19 @@ def tag_chunk(
     tags: list[str],
     ids: list[uuid.UUID],
 ) -> dict[str, int]:
-    """Add the tags each contact lacks (ignoring case and accents; an existing spelling is kept)."""
+    """Add the tags each contact lacks (ignoring case and accents; an existing spelling is kept).
+    A contact the new tags would take past MAX_TAGS is left as it is and counted as `over_tag_limit`
+    (all of the tags or none, never an arbitrary part of them)."""
     rows = _locked_contacts(session, workspace_id, ids, Contact.tags, Contact.version)
     additions: dict[uuid.UUID, list[str]] = {}
     new_tags: list[tuple[uuid.UUID, list[str], int]] = []
+    over_limit = 0
     for contact_id, current, version in rows:
         have = {fold(t) for t in current}
         added = [t for t in tags if fold(t) not in have]
-        if added:
+        if len(current) + len(added) > MAX_TAGS:
+            over_limit += 1
+        elif added:
             additions[contact_id] = added
             new_tags.append((contact_id, [*current, *added], version + 1))
     if new_tags:
@@ -147,7 +152,12 @@ def tag_chunk(
             },
         )
         record_changes(session, workspace_id, [(cid, version) for cid, _, version in new_tags])
-    return {"tagged": len(new_tags), "unchanged": len(rows) - len(new_tags), "skipped": len(ids) - len(rows)}
+    return {
+        "tagged": len(new_tags),
+        "unchanged": len(rows) - len(new_tags) - over_limit,
+        "over_tag_limit": over_limit,
+        "skipped": len(ids) - len(rows),
+    }
 
 
 @register("bulk_delete")

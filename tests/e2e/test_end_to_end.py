@@ -121,3 +121,16 @@ def test_contact_journey_through_real_processes(live_stack: str) -> None:
 
     assert httpx.delete(f"{base}/v1/contacts/{contact['id']}", headers=headers).status_code == 204
     _wait(lambda: hits("rosalind") == [], 15, "the deletion to reach search")
+
+    # A huge import is refused from its headers: the server answers before the body is sent, so
+    # nothing is spooled to disk (here the client never sends a byte of the 5 GB it announced).
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(
+            b"POST /v1/imports HTTP/1.1\r\nHost: x\r\nAuthorization: "
+            + headers["Authorization"].encode()
+            + b"\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 5000000000\r\n\r\n"
+        )
+        answer = sock.recv(65536).decode()
+    assert answer.startswith("HTTP/1.1 413"), answer
+    assert "application/problem+json" in answer

@@ -73,7 +73,7 @@ def test_bulk_tags_add_missing_tags_once_keeping_existing_spelling(
     assert job["kind"] == "bulk_tags" and job["status"] == "queued" and job["total"] == 3
     done = run(client, workspace, job, session_factory, search_client, settings)
     assert done["status"] == "succeeded" and done["processed"] == 3 and done["total"] == 3
-    assert done["result"] == {"tagged": 2, "unchanged": 1, "skipped": 0}
+    assert done["result"] == {"tagged": 2, "unchanged": 1, "over_tag_limit": 0, "skipped": 0}
     vera = get(client, workspace, has_vip["id"]).json()
     assert vera["tags"] == ["VIP", "lead"] and vera["version"] == has_vip["version"] + 1
     assert get(client, workspace, plain["id"]).json()["tags"] == ["vip", "lead"]
@@ -89,6 +89,26 @@ def test_bulk_tags_add_missing_tags_once_keeping_existing_spelling(
     assert [(str(cid), data["added"]) for cid, data in tagged] == [(has_vip["id"], ["lead"])]
     sync_index()
     assert search_ids(client, workspace, "lead") == {has_vip["id"], plain["id"], complete["id"]}
+
+
+def test_bulk_tags_never_take_a_contact_past_the_tag_limit(
+    client, workspace, session_factory, search_client, settings
+) -> None:
+    nearly_full = new_contact(client, workspace, first_name="Nell", tags=[f"t{i}" for i in range(49)])
+    full = new_contact(client, workspace, first_name="Fay", tags=[f"t{i}" for i in range(50)])
+    roomy = new_contact(client, workspace, first_name="Rae", tags=["t1"])
+    response = client.post(
+        "/v1/contacts/bulk-tags",
+        headers=workspace.headers,
+        json={"selection": {"ids": [nearly_full["id"], full["id"], roomy["id"]]}, "tags": ["x", "y"]},
+    )
+    assert response.status_code == 202, response.text
+    done = run(client, workspace, response.json(), session_factory, search_client, settings)
+    assert done["result"] == {"tagged": 1, "unchanged": 0, "over_tag_limit": 2, "skipped": 0}
+    # All of the tags or none: the contact with room for one more got neither.
+    assert get(client, workspace, nearly_full["id"]).json()["tags"] == nearly_full["tags"]
+    assert get(client, workspace, full["id"]).json()["version"] == full["version"]
+    assert get(client, workspace, roomy["id"]).json()["tags"] == ["t1", "x", "y"]
 
 
 def test_bulk_tags_all_matching_touch_only_matching_contacts_of_the_workspace(
@@ -108,7 +128,7 @@ def test_bulk_tags_all_matching_touch_only_matching_contacts_of_the_workspace(
     assert response.status_code == 202, response.text
     assert response.json()["total"] is None  # counted when the job runs
     done = run(client, acme, response.json(), session_factory, search_client, settings)
-    assert done["result"] == {"tagged": 7, "unchanged": 0, "skipped": 0}
+    assert done["result"] == {"tagged": 7, "unchanged": 0, "over_tag_limit": 0, "skipped": 0}
     assert done["processed"] == 7 and done["total"] == 7
     for contact_id in matching:
         assert get(client, acme, contact_id).json()["tags"] == ["wave-1"]
@@ -132,7 +152,7 @@ def test_all_matching_rechecks_postgres_so_deleted_contacts_are_skipped(
     )
     assert response.status_code == 202, response.text
     done = run(client, workspace, response.json(), session_factory, search_client, settings)
-    assert done["result"] == {"tagged": 1, "unchanged": 0, "skipped": 1}
+    assert done["result"] == {"tagged": 1, "unchanged": 0, "over_tag_limit": 0, "skipped": 1}
     assert get(client, workspace, kept).json()["tags"] == ["x"]
     with session_factory() as session:
         assert session.get(Contact, uuid.UUID(gone)) is None

@@ -125,6 +125,24 @@ def test_merge_applies_choices_and_defaults_and_moves_the_history(
     assert later["contact_id"] == primary["id"] and later["contact_created"] is False
 
 
+def test_a_merge_that_would_exceed_the_tag_limit_is_refused_and_changes_nothing(client, workspace) -> None:
+    primary = contact(client, workspace, first_name="Pia", tags=[f"p{i}" for i in range(30)])
+    secondary = contact(client, workspace, first_name="Sol", tags=[f"s{i}" for i in range(21)] + ["P1"])
+    refused = merge(client, workspace, primary["id"], secondary["id"], 422)
+    assert refused["errors"][0]["loc"] == ["secondary_id"]
+    assert "51 tags" in refused["errors"][0]["msg"]
+    assert get(client, workspace, primary["id"]) == primary
+    assert get(client, workspace, secondary["id"]) == secondary
+    # Shared tags (ignoring case) count once: 30 + 20 is allowed.
+    trimmed = client.patch(
+        f"/v1/contacts/{secondary['id']}",
+        headers=workspace.headers,
+        json={"tags": [f"s{i}" for i in range(20)] + ["P1"]},
+    )
+    assert trimmed.status_code == 200, trimmed.text
+    assert len(merge(client, workspace, primary["id"], secondary["id"])["contact"]["tags"]) == 50
+
+
 def test_merge_refuses_self_merged_away_unknown_and_foreign_contacts(client, make_workspace) -> None:
     ws, other = make_workspace(), make_workspace()
     a, b, c = (contact(client, ws, first_name=n) for n in ("A", "B", "C"))
