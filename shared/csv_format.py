@@ -14,11 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from shared.columns import COLUMN_LABELS, CUSTOM_PREFIX
-from shared.contact_rules import FieldError
+from shared.contact_rules import TAG_SEPARATOR, FieldError
 from shared.contact_source import display_name
 
 # Lists (tags, channels) are joined with this; imports split tags on ";".
-LIST_SEPARATOR = "; "
+LIST_SEPARATOR = f"{TAG_SEPARATOR} "
 MAX_COLUMNS = 200
 
 DATETIME_COLUMNS = frozenset(

@@ -16,6 +16,7 @@ from shared.columns import CUSTOM_PREFIX
 from shared.contact_rules import (
     MAX_TAG_CHARS,
     MAX_TAGS,
+    TAG_SEPARATOR,
     FieldError,
     normalize_country,
     normalize_email,
@@ -42,7 +43,6 @@ IMPORTABLE_FIELDS = (
 IDENTITY_FIELDS = ("first_name", "email", "phone")
 DELIMITERS = ",;\t|"
 SAMPLE_BYTES = 64 * 1024
-TAG_SEPARATOR = ";"
 MAX_MAPPING = 300
 # The same limits as the contacts API.
 MAX_NAME = 200

@@ -4,12 +4,16 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from api_service.inputs import StrictInput
-from shared.contact_rules import MAX_TAG_CHARS, MAX_TAGS
+from shared.contact_rules import MAX_TAG_CHARS, MAX_TAGS, check_tag
 
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TAG_CHARS)]
+Tag = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TAG_CHARS),
+    AfterValidator(check_tag),
+]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
 MAX_CUSTOM_FIELDS = 100
