@@ -39,7 +39,6 @@ def _reindex(args: argparse.Namespace) -> int:
                 client,
                 settings,
                 batch_size=args.batch_size,
-                restart=args.restart,
                 on_total=lambda total: bar.reset(total=total),
                 on_progress=bar.update,
             )
@@ -90,7 +89,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     ri = sub.add_parser("reindex", help="rebuild the index from PostgreSQL behind the alias, no downtime")
     ri.add_argument("--batch-size", type=int, default=1000)
-    ri.add_argument("--restart", action="store_true", help="drop the index of a crashed reindex first")
     ri.set_defaults(func=_reindex)
     rc = sub.add_parser("reconcile", help="compare ids and versions with PostgreSQL and repair the drift")
     rc.add_argument("--workspace-id", type=uuid.UUID, default=None)

@@ -22,6 +22,7 @@ from opensearchpy import OpenSearch, helpers
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from indexer_worker import locks
 from indexer_worker.relay import WRITE_TARGETS_TTL_SECONDS
 from shared.models import Contact
 from shared.search.documents import load_sources
@@ -39,7 +40,7 @@ log = logging.getLogger("indexer.reindex")
 
 
 class ReindexInProgress(Exception):
-    """Another reindex holds the reindex alias (or one crashed and left it behind)."""
+    """Another reindex of this alias is running (it holds the reindex lock)."""
 
 
 @dataclass
@@ -108,22 +109,39 @@ def reindex(
     settings: Settings,
     *,
     batch_size: int = 1000,
-    restart: bool = False,
     on_total: Callable[[int], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
+) -> ReindexResult:
+    """One reindex per alias at a time: the run holds an advisory lock, which dies with its process,
+    so an index left behind by a crashed run is recognised as abandoned and dropped."""
+    alias = settings.index_alias
+    key = locks.lock_key(uuid.uuid5(uuid.NAMESPACE_URL, f"contacts-reindex:{alias}"))
+    lease = locks.try_lock(session_factory.kw["bind"], key)
+    if lease is None:
+        raise ReindexInProgress(f"another reindex of {alias} is running")
+    try:
+        return _reindex(session_factory, client, settings, batch_size, on_total, on_progress)
+    finally:
+        locks.release(lease, key)
+
+
+def _reindex(
+    session_factory: sessionmaker[Session],
+    client: OpenSearch,
+    settings: Settings,
+    batch_size: int,
+    on_total: Callable[[int], None] | None,
+    on_progress: Callable[[int], None] | None,
 ) -> ReindexResult:
     alias = settings.index_alias
     building = reindex_alias(alias)
     started = time.monotonic()
     abandoned = alias_targets(client, building)
-    if abandoned and not restart:
-        raise ReindexInProgress(
-            f"{building} already points at {', '.join(abandoned)}: a reindex is running or crashed "
-            "(run again with --restart to drop that index and start over)"
-        )
     # Named before the abandoned index goes, so a name is never reused within a run of reindexes.
     new_index = _next_index_name(client, alias)
     for name in abandoned:
+        log.warning("dropping %s, left behind by a reindex that did not finish", name)
+        client.indices.update_aliases(body={"actions": [{"remove": {"index": name, "alias": building}}]})
         if name not in alias_targets(client, alias):
             client.indices.delete(index=name)
     create_index(client, new_index, settings, bulk_load=True)

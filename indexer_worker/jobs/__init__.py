@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from opensearchpy import OpenSearch
-from sqlalchemy import func, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from indexer_worker import locks
 from shared.models import Job
 from shared.settings import Settings
 
@@ -82,31 +82,6 @@ def register(kind: str) -> Callable[[Handler], Handler]:
     return wrap
 
 
-def _lock_key(job_id: uuid.UUID) -> int:
-    """A signed 64-bit advisory lock key derived from the job id."""
-    return int.from_bytes(job_id.bytes[:8], "big", signed=True)
-
-
-def _acquire_run_lock(engine: Engine, job_id: uuid.UUID) -> Connection | None:
-    """Hold a session-level advisory lock for the whole run on a connection outside any transaction."""
-    conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-    try:
-        if conn.scalar(select(func.pg_try_advisory_lock(_lock_key(job_id)))):
-            return conn
-    except Exception:
-        conn.close()
-        raise
-    conn.close()
-    return None
-
-
-def _release_run_lock(conn: Connection, job_id: uuid.UUID) -> None:
-    try:
-        conn.scalar(select(func.pg_advisory_unlock(_lock_key(job_id))))
-    finally:
-        conn.close()  # closing the connection releases the lock in any case
-
-
 def _start(
     session_factory: sessionmaker[Session], job_id: uuid.UUID, search: OpenSearch, settings: Settings
 ) -> JobContext | str:
@@ -139,7 +114,7 @@ def run_job(
     """Run (or resume) one job; returns its final status. Finished jobs are left alone, and a job
     another worker is running right now answers "running" without being touched."""
     engine = session_factory.kw["bind"]
-    lease = _acquire_run_lock(engine, job_id)
+    lease = locks.try_lock(engine, locks.lock_key(job_id))
     if lease is None:
         return "running"
     try:
@@ -165,4 +140,4 @@ def run_job(
             )
         return status
     finally:
-        _release_run_lock(lease, job_id)
+        locks.release(lease, locks.lock_key(job_id))

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
-from indexer_worker import jobs
+from indexer_worker import jobs, locks
 from indexer_worker.jobs import bulk as bulk_jobs
 from shared.models import Contact, Event, Job
 from tests.integration.test_bulk import make_user, new_contact
@@ -58,7 +58,7 @@ def test_bulk_tags_resumed_after_a_crash_tags_and_announces_each_contact_once(
     monkeypatch.setattr(bulk_jobs, "CHUNK_SIZE", 2)
     assert jobs.run_job(uuid.UUID(job["id"]), session_factory, search_client, settings) == "succeeded"
     done = client.get(f"/v1/jobs/{job['id']}", headers=workspace.headers).json()
-    assert done["result"] == {"tagged": 5, "unchanged": 0, "skipped": 0}
+    assert done["result"] == {"tagged": 5, "unchanged": 0, "over_tag_limit": 0, "skipped": 0}
     assert (done["processed"], done["total"]) == (5, 5)
     ids = [uuid.UUID(c["id"]) for c in contacts]
     with session_factory() as session:
@@ -109,10 +109,10 @@ def test_a_job_running_elsewhere_is_not_run_again_and_a_finished_one_is_left_alo
     ).json()
     job_id = uuid.UUID(job["id"])
     with session_factory() as holder:
-        holder.execute(text("SELECT pg_advisory_lock(:k)"), {"k": jobs._lock_key(job_id)})
+        holder.execute(text("SELECT pg_advisory_lock(:k)"), {"k": locks.lock_key(job_id)})
         assert jobs.run_job(job_id, session_factory, search_client, settings) == "running"
         assert job_row(session_factory, job["id"]).status == "queued"
-        holder.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": jobs._lock_key(job_id)})
+        holder.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": locks.lock_key(job_id)})
     assert jobs.run_job(job_id, session_factory, search_client, settings) == "succeeded"
     finished = job_row(session_factory, job["id"]).finished_at
     assert jobs.run_job(job_id, session_factory, search_client, settings) == "succeeded"

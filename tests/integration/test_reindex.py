@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from typing import Any
 
 import pytest
@@ -76,16 +77,31 @@ def test_reindex_swaps_the_alias_while_searches_answer_and_live_changes_land(
     assert status["db_contacts"] == status["index_contacts"] == 6
 
 
-def test_a_second_reindex_is_refused_until_restarted(session_factory, search_client, settings) -> None:
+def test_a_crashed_reindex_is_cleaned_up_and_a_running_one_refuses_a_second(
+    session_factory, search_client, settings
+) -> None:
+    from indexer_worker import locks
+
+    # What a reindex killed mid-copy leaves: an index behind the reindex alias, and no lock holder.
     stale = (
         f"{settings.index_alias}_v{max(versioned_indices(search_client, settings.index_alias).values()) + 1}"
     )
     create_index(search_client, stale, settings)
     search_client.indices.put_alias(index=stale, name=reindex_alias(settings.index_alias))
-    with pytest.raises(ReindexInProgress):
-        reindex(session_factory, search_client, settings)
-    result = reindex(session_factory, search_client, settings, restart=True)
+    result = reindex(session_factory, search_client, settings)
     assert stale not in versioned_indices(search_client, settings.index_alias)
+    assert alias_targets(search_client, settings.index_alias) == [result.new_index]
+    assert alias_targets(search_client, reindex_alias(settings.index_alias)) == []
+
+    # While a run holds the lock (here: this test, as if it were another process), a second is refused.
+    key = locks.lock_key(uuid.uuid5(uuid.NAMESPACE_URL, f"contacts-reindex:{settings.index_alias}"))
+    lease = locks.try_lock(session_factory.kw["bind"], key)
+    assert lease is not None
+    try:
+        with pytest.raises(ReindexInProgress):
+            reindex(session_factory, search_client, settings)
+    finally:
+        locks.release(lease, key)
     assert alias_targets(search_client, settings.index_alias) == [result.new_index]
 
 
