@@ -247,4 +247,8 @@ def fault_stack(settings: Settings) -> Iterator[FaultStack]:
         opensearch.stop()
         redis.stop()
         engine.dispose()
+        # The logs go with the directory; their tails are kept in the report of a failed test.
+        for log_path in sorted(root.glob("worker-*.log")):
+            lines = log_path.read_text(errors="replace").splitlines()
+            print(f"--- last lines of {log_path.name} ---", *lines[-40:], sep="\n")
         shutil.rmtree(root, ignore_errors=True)
