@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from shared.contact_rules import FieldError, normalize_country
-from shared.text import escape_wildcard, fold
+from shared.text import fold
 
 MAX_DEPTH = 5
 MAX_CONDITIONS = 50
@@ -324,6 +324,11 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
+def _escape_wildcard(text: str) -> str:
+    """User text is literal: wildcard metacharacters and the escape itself are escaped."""
+    return text.replace("\\", "\\\\").replace("*", "\\*").replace("?", "\\?")
+
+
 def _positive(cond: Condition, path: str, now: datetime) -> dict[str, Any]:
     """The clause for the positive form of the operator on document field `path`."""
     op, value = cond.op, cond.value
@@ -336,7 +341,7 @@ def _positive(cond: Condition, path: str, now: datetime) -> dict[str, Any]:
     if op == "has_all":
         return {"bool": {"filter": [{"term": {path: v}} for v in value]}}
     if op in ("contains", "not_contains"):
-        return {"wildcard": {path: {"value": f"*{escape_wildcard(value)}*"}}}
+        return {"wildcard": {path: {"value": f"*{_escape_wildcard(value)}*"}}}
     if op == "starts_with":
         return {"prefix": {path: value}}
     if op in ("gt", "gte", "lt", "lte"):

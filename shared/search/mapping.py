@@ -3,8 +3,7 @@
 Every contact of every workspace lives in one shared index behind an alias, routed by workspace.
 Text compared by filters is folded (case and accents) in Python by `shared.text.fold` both here and
 in the query compiler, so filters and the reference semantics agree exactly; free-text search uses
-OpenSearch analyzers (edge n-grams for name words, e-mail prefixes and domains, digit n-grams for
-phones) and a wildcard field for text anywhere inside a name.
+OpenSearch analyzers (edge n-grams for names, e-mail prefixes and domains, digit n-grams for phones).
 Custom fields are one nested array of typed slots, so a workspace's keys never add mapping fields.
 Each document also stores (without indexing it) the contact's card, the API representation, so the
 contacts table needs nothing but the search hits.
@@ -78,8 +77,6 @@ def index_mappings() -> dict[str, Any]:
         "version": {"type": "long"},
         "display_name": keyword,
         "name_text": _prefix_text("words_prefix"),
-        # The folded full name, for "part of a name" anywhere in it (n-gram indexed by OpenSearch).
-        "name_infix": {"type": "wildcard"},
         "email_prefix": _prefix_text("whole_prefix"),
         "email_domain": _prefix_text("whole_prefix"),
         "phone_digits": {"type": "text", "analyzer": "digit_runs", "search_analyzer": "keyword"},
@@ -168,7 +165,6 @@ def build_document(src: ContactSource) -> dict[str, Any]:
         "version": src.version,
         "display_name": fold(name) if name else None,
         "name_text": " ".join(p for p in (src.first_name, src.last_name) if p) or None,
-        "name_infix": fold(" ".join(p for p in (src.first_name, src.last_name) if p)) or None,
         "email_prefix": email,
         "email_domain": email.split("@", 1)[1] if email and "@" in email else None,
         "phone_digits": phone_digit_forms(src.phone) or None,

@@ -10,13 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from shared.search.filters import FilterNode, and_nodes, compile_filter, parse_filter
-from shared.text import digits, escape_wildcard, fold
+from shared.text import digits, fold
 
 MAX_QUERY_CHARS = 256
 MAX_QUERY_TERMS = 8
-# A term this long also matches inside a name ("ström" finds Åström); shorter ones match the start
-# of a name's words, since one or two letters occur inside nearly every name.
-MIN_INFIX_CHARS = 3
 # A query made only of digits and phone punctuation is also tried as one phone number: "+60 12".
 _PHONE_LIKE = re.compile(r"[\d\s+()\-./]+")
 
@@ -32,8 +29,6 @@ def _term_clause(term: str) -> dict[str, Any]:
         {"term": {"email": folded}},
         {"prefix": {"tags": folded}},
     ]
-    if len(folded) >= MIN_INFIX_CHARS:
-        should.append({"wildcard": {"name_infix": {"value": f"*{escape_wildcard(folded)}*"}}})
     term_digits = digits(term)
     if len(term_digits) >= 4:
         should.append({"term": {"phone_digits": term_digits}})
@@ -41,11 +36,10 @@ def _term_clause(term: str) -> dict[str, Any]:
 
 
 def compile_text(query: str | None) -> dict[str, Any] | None:
-    """Plain-text search: every term must match some searchable field (prefix matches allowed,
-    and text anywhere inside a name). Never a query language: user input only ever reaches
-    match/term/prefix queries, whose analyzers drop or keep "*", "?" and quotes literally, and
-    wildcard patterns in which it is escaped. Cost is bounded by the 256-character limit (enforced
-    by the request models) and by looking at the first MAX_QUERY_TERMS terms."""
+    """Plain-text search: every term must match some searchable field (prefix matches allowed).
+    Never a query language: user input only ever reaches match/term/prefix queries, whose
+    analyzers drop or keep "*", "?" and quotes literally. Cost is bounded by the 256-character
+    limit (enforced by the request models) and by looking at the first MAX_QUERY_TERMS terms."""
     text = (query or "").strip()[:MAX_QUERY_CHARS]
     if not text:
         return None

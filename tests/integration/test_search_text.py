@@ -53,10 +53,6 @@ def people(client, workspace, session_factory, sync_index) -> dict[str, Any]:
         ("zoe", {"zoe"}),  # accents and case do not matter
         ("ZOË", {"zoe"}),
         ("astr", {"zoe"}),  # part of a name (a word's start)
-        ("ström", {"zoe"}),  # part of a name (inside a word, 3+ letters)
-        ("ierr", {"jp"}),
-        ("n-pie", {"jp"}),
-        ("STAR*", {"star"}),
         ("zoe astrom", {"zoe"}),  # several terms: all must match
         ("jean", {"jp"}),
         ("pierre", {"jp"}),
@@ -92,8 +88,6 @@ def test_partial_input_matches(client, workspace, people, query, who) -> None:
     "query",
     [
         "234",  # fewer than 4 digits never matches a phone
-        "oe",  # two letters match only the start of a name's words
-        "strm",  # inside a name means contiguous text
         "orp.com",  # the middle of a domain
         "zoe bob",  # terms of two different contacts
         "nobody",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
@@ -109,19 +108,8 @@ def test_the_workspace_clause_is_always_added_by_the_compiler() -> None:
     assert len(with_text["bool"]["filter"]) == 3  # workspace, the view's text, the request's text
 
 
-def _wildcards(node: Any) -> list[str]:
-    if isinstance(node, dict):
-        found = [v["name_infix"]["value"] for k, v in node.items() if k == "wildcard"]
-        return found + [w for v in node.values() for w in _wildcards(v)]
-    if isinstance(node, list):
-        return [w for v in node for w in _wildcards(v)]
-    return []
-
-
 def test_text_query_only_uses_plain_text_clauses() -> None:
-    compiled = compile_text("name:bob* OR /re.*/ ~2 a?\\")
-    for forbidden in ("query_string", "regexp", "fuzzy", "simple_query_string"):
-        assert forbidden not in str(compiled)
-    # The one pattern query (text inside a name) only ever gets the user's text escaped.
-    assert sorted(_wildcards(compiled)) == ["*/re.\\*/*", "*a\\?\\\\*", "*name:bob\\**"]
+    compiled = str(compile_text("name:bob* OR /re.*/ ~2"))
+    for forbidden in ("query_string", "regexp", "wildcard", "fuzzy", "simple_query_string"):
+        assert forbidden not in compiled
     assert compile_text("   ") is None
