@@ -224,9 +224,6 @@ BASELINE_INDEXES = (
     "CREATE INDEX IF NOT EXISTS bench_email_trgm ON contacts USING gin (email gin_trgm_ops)",
     "CREATE INDEX IF NOT EXISTS bench_phone_trgm ON contacts USING gin "
     "(regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g') gin_trgm_ops)",
-    # The national form of the synthetic (+60) numbers: 0 and the digits after the country code.
-    "CREATE INDEX IF NOT EXISTS bench_phone_national_trgm ON contacts USING gin "
-    "(('0' || substr(regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g'), 3)) gin_trgm_ops)",
     "CREATE INDEX IF NOT EXISTS bench_tags_gin ON contacts USING gin (tags)",
     "CREATE INDEX IF NOT EXISTS bench_country ON contacts (workspace_id, country)",
     "CREATE INDEX IF NOT EXISTS bench_plan ON contacts ((custom_fields->>'plan'))",
@@ -243,7 +240,6 @@ def seed(count: int, client: OpenSearch) -> BenchWorkspace:
     found = _existing(count, client)
     if found is not None:
         print(f"reusing the seeded bench workspace ({count:,} contacts)")
-        _baseline_indexes()  # an index this version of the bench added
         return found
     settings = get_settings()
     _reset_database()
@@ -265,11 +261,7 @@ def seed(count: int, client: OpenSearch) -> BenchWorkspace:
                 bar.update(len(batch))
     client.indices.put_settings(index=index, body={"index": {"refresh_interval": "1s"}})
     client.indices.refresh(index=index)
-    _baseline_indexes()
-    return bw
-
-
-def _baseline_indexes() -> None:
     with psycopg.connect(psycopg_url(), autocommit=True) as conn:
         for statement in tqdm(BASELINE_INDEXES, desc="pg_trgm baseline indexes", unit="index"):
             conn.execute(statement)  # type: ignore[arg-type]
+    return bw
