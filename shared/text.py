@@ -35,3 +35,9 @@ def fold(value: str) -> str:
 
 def digits(value: str) -> str:
     return _NON_DIGIT.sub("", value)
+
+
+def escape_wildcard(text: str) -> str:
+    """Text inside a wildcard pattern is literal: the metacharacters and the escape itself are
+    escaped."""
+    return text.replace("\\", "\\\\").replace("*", "\\*").replace("?", "\\?")

@@ -22,7 +22,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from shared.contact_rules import FieldError, normalize_country
-from shared.text import fold
+from shared.search.mapping import CUSTOM_MAX, custom_term, sortable_number
+from shared.text import escape_wildcard, fold
 
 MAX_DEPTH = 5
 MAX_CONDITIONS = 50
@@ -324,11 +325,6 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def _escape_wildcard(text: str) -> str:
-    """User text is literal: wildcard metacharacters and the escape itself are escaped."""
-    return text.replace("\\", "\\\\").replace("*", "\\*").replace("?", "\\?")
-
-
 def _positive(cond: Condition, path: str, now: datetime) -> dict[str, Any]:
     """The clause for the positive form of the operator on document field `path`."""
     op, value = cond.op, cond.value
@@ -341,7 +337,7 @@ def _positive(cond: Condition, path: str, now: datetime) -> dict[str, Any]:
     if op == "has_all":
         return {"bool": {"filter": [{"term": {path: v}} for v in value]}}
     if op in ("contains", "not_contains"):
-        return {"wildcard": {path: {"value": f"*{_escape_wildcard(value)}*"}}}
+        return {"wildcard": {path: {"value": f"*{escape_wildcard(value)}*"}}}
     if op == "starts_with":
         return {"prefix": {path: value}}
     if op in ("gt", "gte", "lt", "lte"):
@@ -362,16 +358,72 @@ def _positive(cond: Condition, path: str, now: datetime) -> dict[str, Any]:
     raise ValueError(f"no compilation for operator {op}")
 
 
-_CUSTOM_SLOTS = {"text_custom": "text", "number": "num", "datetime": "date", "boolean": "bool"}
+def _custom_range(
+    field: str, key: str, low: tuple[str, float] | None, high: tuple[str, float] | None
+) -> dict[str, Any]:
+    """A range over one key's encoded values; an open side stops at the key's own values."""
+    bounds: dict[str, str] = {}
+    if low is None:
+        bounds["gte"] = custom_term(key, "")
+    else:
+        bounds[low[0]] = custom_term(key, sortable_number(low[1]))
+    if high is None:
+        bounds["lt"] = custom_term(key, CUSTOM_MAX)
+    else:
+        bounds[high[0]] = custom_term(key, sortable_number(high[1]))
+    return {"range": {field: bounds}}
+
+
+def _millis(moment: datetime) -> float:
+    return moment.timestamp() * 1000
+
+
+def _custom_positive(cond: Condition, now: datetime) -> dict[str, Any]:
+    """The positive clause for a custom field, on the flat fields the document builder writes
+    (shared.search.mapping: custom_keys, custom_kv, custom_num, custom_date)."""
+    op, value, key = cond.op, cond.value, cond.target
+    if op in ("exists", "not_exists"):
+        return {"term": {"custom_keys": key}}
+    if cond.kind == "boolean":
+        return {"term": {"custom_kv": custom_term(key, "true" if value else "false")}}
+    if cond.kind == "text_custom":
+        if op in ("eq", "neq"):
+            return {"term": {"custom_kv": custom_term(key, value)}}
+        if op in ("in", "not_in"):
+            return {"terms": {"custom_kv": [custom_term(key, v) for v in value]}}
+        if op == "starts_with":
+            return {"prefix": {"custom_kv": custom_term(key, value)}}
+        pattern = f"{escape_wildcard(custom_term(key, ''))}*{escape_wildcard(value)}*"
+        return {"wildcard": {"custom_kv": {"value": pattern}}}
+    if cond.kind == "number":
+        field, low, high = "custom_num", None, None
+        if op in ("eq", "neq"):
+            return {"term": {field: custom_term(key, sortable_number(value))}}
+        if op in ("gt", "gte"):
+            low = (op, value)
+        elif op in ("lt", "lte"):
+            high = (op, value)
+        else:  # between
+            low, high = ("gte", value[0]), ("lte", value[1])
+        return _custom_range(field, key, low, high)
+    field = "custom_date"
+    if op == "before":
+        return _custom_range(field, key, None, ("lt", _millis(value)))
+    if op == "after":
+        return _custom_range(field, key, ("gt", _millis(value)), None)
+    if op == "between":
+        return _custom_range(field, key, ("gte", _millis(value[0])), ("lte", _millis(value[1])))
+    if op == "within_last":
+        bound = relative_bound(now, value)
+        return _custom_range(field, key, ("gte", _millis(bound)), ("lte", _millis(now)))
+    if op == "older_than":
+        return _custom_range(field, key, None, ("lt", _millis(relative_bound(now, value))))
+    raise ValueError(f"no compilation for operator {op}")
 
 
 def compile_condition(cond: Condition, now: datetime) -> dict[str, Any]:
     if cond.field.startswith("custom."):
-        slot = f"custom.{_CUSTOM_SLOTS[cond.kind]}"
-        inner: list[dict[str, Any]] = [{"term": {"custom.key": cond.target}}]
-        if cond.op not in ("exists", "not_exists"):
-            inner.append(_positive(cond, slot, now))
-        positive = {"nested": {"path": "custom", "query": {"bool": {"filter": inner}}}}
+        positive = _custom_positive(cond, now)
     else:
         positive = _positive(cond, cond.target, now)
     if cond.op in NEGATIVE_OPS:

@@ -11,7 +11,8 @@ contacts table needs nothing but the search hits.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import struct
+from datetime import UTC, date, datetime
 from typing import Any
 
 import phonenumbers
@@ -89,6 +90,12 @@ def index_mappings() -> dict[str, Any]:
         "conversation_status": keyword,
         "source": keyword,
         "custom_text": _prefix_text("words_prefix"),
+        # Filters on custom fields read these flat keyword fields, each value prefixed with its key
+        # (see custom_term): a plain term or range query instead of a nested join per condition.
+        "custom_keys": keyword,
+        "custom_kv": keyword,
+        "custom_num": keyword,
+        "custom_date": keyword,
         # The contact as the API shows it: stored, never indexed; pages of the table are served
         # from it (shared.contact_card builds it).
         "card": {"type": "object", "enabled": False},
@@ -140,6 +147,47 @@ def _custom_slot(key: str, field_type: str, value: Any) -> dict[str, Any] | None
     return slot
 
 
+CUSTOM_SEP = "\x1f"
+# Sorts after every hex digit: the open end of a range over one key's encoded values.
+CUSTOM_MAX = "~"
+
+
+def custom_term(key: str, encoded: str) -> str:
+    return f"{key}{CUSTOM_SEP}{encoded}"
+
+
+def sortable_number(value: float) -> str:
+    """16 hex digits whose string order is the numeric order of the double (a keyword range over
+    them is a numeric range)."""
+    bits = int.from_bytes(struct.pack(">d", float(value) + 0.0), "big")  # + 0.0 makes -0.0 zero
+    bits = bits ^ 0xFFFF_FFFF_FFFF_FFFF if bits >> 63 else bits | (1 << 63)
+    return f"{bits:016x}"
+
+
+def instant_millis(value: Any) -> float:
+    """Epoch milliseconds of a stored date or date-time (a plain date is midnight UTC)."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, datetime.min.time())
+    else:
+        moment = datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp() * 1000
+
+
+def _flat_custom(key: str, field_type: str, value: Any) -> tuple[str, str]:
+    """(document field, term) of a custom value for filters."""
+    if field_type == "number":
+        return "custom_num", custom_term(key, sortable_number(float(value)))
+    if field_type in ("date", "datetime"):
+        return "custom_date", custom_term(key, sortable_number(instant_millis(value)))
+    if field_type == "boolean":
+        return "custom_kv", custom_term(key, "true" if value else "false")
+    return "custom_kv", custom_term(key, fold(str(value)))
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -147,6 +195,7 @@ def _iso(value: datetime | None) -> str | None:
 def build_document(src: ContactSource) -> dict[str, Any]:
     custom: list[dict[str, Any]] = []
     custom_text: list[str] = []
+    flat: dict[str, list[str]] = {"custom_keys": [], "custom_kv": [], "custom_num": [], "custom_date": []}
     for key, value in sorted(src.custom_fields.items()):
         field_type = src.field_types.get(key)
         if field_type is None:
@@ -154,6 +203,9 @@ def build_document(src: ContactSource) -> dict[str, Any]:
         slot = _custom_slot(key, field_type, value)
         if slot is not None:
             custom.append(slot)
+            flat["custom_keys"].append(key)
+            field, term = _flat_custom(key, field_type, value)
+            flat[field].append(term)
             if field_type not in ("number", "date", "datetime", "boolean"):
                 custom_text.append(str(value))
     card = contact_card(src)
@@ -178,6 +230,7 @@ def build_document(src: ContactSource) -> dict[str, Any]:
         "source": src.source,
         "custom_text": custom_text or None,
         "custom": custom,
+        **{name: terms or None for name, terms in flat.items()},
         "created_at": _iso(src.created_at),
         "updated_at": _iso(src.updated_at),
         "last_interaction_at": _iso(src.last_interaction_at),

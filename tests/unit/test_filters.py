@@ -64,23 +64,26 @@ def test_wildcard_metacharacters_are_escaped() -> None:
 def test_negations_wrap_the_positive_clause_so_empties_match() -> None:
     node = parse_filter({"field": "custom.plan", "op": "neq", "value": "Pro"}, TYPES)
     assert node is not None
+    assert compile_filter(node) == {"bool": {"must_not": [{"term": {"custom_kv": "plan\x1fpro"}}]}}
+
+
+def test_custom_number_ranges_stay_within_their_key_and_keep_numeric_order() -> None:
+    from shared.search.mapping import sortable_number
+
+    values = [-1e15, -2.5, -1, -0.0, 0, 1e-9, 1, 2, 2.5, 50, 100, 1e15]
+    assert [sortable_number(v) for v in values] == sorted(sortable_number(v) for v in values)
+    assert sortable_number(-0.0) == sortable_number(0)
+    node = parse_filter({"field": "custom.score", "op": "gte", "value": 50}, TYPES)
+    assert node is not None
     assert compile_filter(node) == {
-        "bool": {
-            "must_not": [
-                {
-                    "nested": {
-                        "path": "custom",
-                        "query": {
-                            "bool": {
-                                "filter": [{"term": {"custom.key": "plan"}}, {"term": {"custom.text": "pro"}}]
-                            }
-                        },
-                    }
-                }
-            ]
-        }
+        "range": {"custom_num": {"gte": f"score\x1f{sortable_number(50)}", "lt": "score\x1f~"}}
     }
 
+
+def test_a_custom_text_pattern_escapes_the_users_text() -> None:
+    node = parse_filter({"field": "custom.plan", "op": "contains", "value": "a*?"}, {"plan": "text"})
+    assert node is not None
+    assert compile_filter(node) == {"wildcard": {"custom_kv": {"value": "plan\x1f*a\\*\\?*"}}}
 
 def test_relative_times() -> None:
     now = datetime(2024, 3, 31, 12, 0, tzinfo=UTC)
