@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from api_service.ops.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST, OUTBOX_PARKED
 from shared.models import Contact
+from shared.search.index import documents_version
+from shared.search.mapping import MAPPING_VERSION
 from shared.search.sync_state import outbox_backlog, parked_changes, retry_parked
 from shared.settings import Settings
 
@@ -34,12 +36,16 @@ def sync_status(
         body={"query": {"term": {"workspace_id": str(workspace_id)}}},
         routing=str(workspace_id),
     )["count"]
+    version = documents_version(client, settings.index_alias)
     return {
         "pending_changes": backlog.pending,
         "oldest_pending_seconds": round(backlog.oldest_pending_seconds, 3),
         "parked_changes": backlog.parked,
         "db_contacts": int(db_contacts or 0),
         "index_contacts": int(index_contacts),
+        # Documents built by an older version: `contacts-index reindex` brings them up to date.
+        "index_documents_version": version,
+        "reindex_required": version < MAPPING_VERSION,
     }
 
 

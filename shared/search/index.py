@@ -14,7 +14,7 @@ from typing import Any
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import NotFoundError, RequestError
 
-from shared.search.mapping import index_mappings, index_settings
+from shared.search.mapping import MAPPING_VERSION, index_mappings, index_settings
 from shared.settings import Settings
 
 log = logging.getLogger("search.index")
@@ -61,13 +61,31 @@ def ensure_index(client: OpenSearch, settings: Settings) -> str:
 def update_mapping(client: OpenSearch, alias: str) -> None:
     """Apply additive mapping changes (a new field) to the indices behind the alias and, during a
     reindex, its target, so documents of this version are accepted. Existing documents gain the
-    new field when next written or on `contacts-index reindex`. A change OpenSearch cannot apply in
-    place (a field's type changed) is logged: it needs that reindex."""
+    new fields when next written or on `contacts-index reindex`; until then the index keeps the
+    older documents version (its `_meta`), which /v1/ops/sync reports. A change OpenSearch cannot
+    apply in place (a field's type changed) is logged: it needs that reindex."""
+    body = {k: v for k, v in index_mappings().items() if k != "_meta"}
     for name in write_indices(client, alias):
         try:
-            client.indices.put_mapping(index=name, body=index_mappings())
+            client.indices.put_mapping(index=name, body=body)
         except RequestError as exc:
             log.warning("index %s needs `contacts-index reindex` for this mapping: %s", name, exc)
+    version = documents_version(client, alias)
+    if version < MAPPING_VERSION:
+        log.warning(
+            "%s holds documents of mapping version %s (this version expects %s): run "
+            "`contacts-index reindex` (no downtime); until then filters on custom fields miss them",
+            alias,
+            version,
+            MAPPING_VERSION,
+        )
+
+
+def documents_version(client: OpenSearch, alias: str) -> int:
+    """The mapping version the live index's documents were built with (0 when unrecorded)."""
+    mappings = client.indices.get_mapping(index=alias)
+    versions = [int(m["mappings"].get("_meta", {}).get("mapping_version", 0)) for m in mappings.values()]
+    return min(versions, default=0)
 
 
 def alias_targets(client: OpenSearch, alias: str) -> list[str]:

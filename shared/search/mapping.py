@@ -21,7 +21,10 @@ from shared.contact_card import contact_card
 from shared.contact_source import ContactSource
 from shared.text import digits, fold
 
-MAPPING_VERSION = 1
+# Bumped when documents must be rebuilt for queries of this version to be right (the live index
+# records the version its documents were built with; see shared.search.index.documents_version).
+# 2: flat custom-field filter fields (custom_keys, custom_kv, custom_num, custom_date) and cards.
+MAPPING_VERSION = 2
 
 TEXT_FIELDS = ("first_name", "last_name", "email", "phone", "language")
 DATE_FIELDS = (
@@ -114,7 +117,7 @@ def index_mappings() -> dict[str, Any]:
         props[name] = keyword
     for name in DATE_FIELDS:
         props[name] = date_type
-    return {"dynamic": "strict", "properties": props}
+    return {"dynamic": "strict", "_meta": {"mapping_version": MAPPING_VERSION}, "properties": props}
 
 
 def phone_digit_forms(phone: str | None) -> list[str]:

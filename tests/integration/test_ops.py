@@ -8,6 +8,7 @@ import urllib.request
 from prometheus_client import REGISTRY
 
 from indexer_worker import metrics as worker_metrics
+from shared.search.mapping import MAPPING_VERSION
 
 
 def test_healthz_answers_without_dependencies(client) -> None:
@@ -28,6 +29,8 @@ def test_sync_status_shows_pending_changes_until_the_relay_runs(client, workspac
         "pending_changes": 0,
         "oldest_pending_seconds": 0.0,
         "parked_changes": 0,
+        "index_documents_version": MAPPING_VERSION,
+        "reindex_required": False,
         "db_contacts": 3,
         "index_contacts": 3,
     }

@@ -105,16 +105,22 @@ def test_a_crashed_reindex_is_cleaned_up_and_a_running_one_refuses_a_second(
     assert alias_targets(search_client, settings.index_alias) == [result.new_index]
 
 
-def test_an_index_from_an_older_version_gains_new_fields_on_start(search_client, settings) -> None:
+def test_an_index_from_an_older_version_gains_new_fields_on_start_and_asks_for_a_reindex(
+    client, workspace, search_client, settings, session_factory, sync_index
+) -> None:
     """Upgrading the service must not park every write: an index created before the card field
-    existed (dynamic mapping is strict) is given the field when the API or worker starts."""
-    from shared.search.index import ensure_index
-    from shared.search.mapping import index_mappings, index_settings
+    existed (dynamic mapping is strict) is given the new fields when the API or worker starts, and
+    the sync status says its documents need `contacts-index reindex` until one has run."""
+    from shared.search.index import documents_version, ensure_index
+    from shared.search.mapping import MAPPING_VERSION, index_mappings, index_settings
 
-    alias = f"{settings.index_alias}_upgrade"
-    old = f"{alias}_v1"
+    assert client.get("/v1/ops/sync", headers=workspace.headers).json()["reindex_required"] is False
     older_mapping = index_mappings()
+    del older_mapping["_meta"]
     del older_mapping["properties"]["card"]
+    older_settings = settings.model_copy(update={"index_alias": f"{settings.index_alias}_upgrade"})
+    alias = older_settings.index_alias
+    old = f"{alias}_v1"
     search_client.indices.create(
         index=old, body={"settings": index_settings(1, 0), "mappings": older_mapping}
     )
@@ -122,8 +128,12 @@ def test_an_index_from_an_older_version_gains_new_fields_on_start(search_client,
     try:
         with pytest.raises(Exception, match="strict_dynamic_mapping_exception"):
             search_client.index(index=alias, id="a", body={"card": {"id": "a"}})
-        assert ensure_index(search_client, settings.model_copy(update={"index_alias": alias})) == old
+        assert ensure_index(search_client, older_settings) == old
         search_client.index(index=alias, id="a", body={"card": {"id": "a"}}, refresh=True)
         assert search_client.get(index=alias, id="a")["_source"]["card"] == {"id": "a"}
+        assert documents_version(search_client, alias) == 0  # new fields, old documents
+        reindex(session_factory, search_client, older_settings)
+        assert documents_version(search_client, alias) == MAPPING_VERSION
     finally:
-        search_client.indices.delete(index=old)
+        for name in search_client.indices.get(index=f"{alias}_v*", expand_wildcards="all"):
+            search_client.indices.delete(index=name)

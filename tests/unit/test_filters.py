@@ -85,6 +85,7 @@ def test_a_custom_text_pattern_escapes_the_users_text() -> None:
     assert node is not None
     assert compile_filter(node) == {"wildcard": {"custom_kv": {"value": "plan\x1f*a\\*\\?*"}}}
 
+
 def test_relative_times() -> None:
     now = datetime(2024, 3, 31, 12, 0, tzinfo=UTC)
     assert months_before(now, 1) == datetime(2024, 2, 29, 12, 0, tzinfo=UTC)
