@@ -75,8 +75,8 @@ def resolve_sort(
 
 @dataclass
 class SearchPage:
-    """One page of the contacts table. Items are ContactOut-shaped plain data (the presenter's
-    payloads), so a page is serialized straight to JSON without a model per row."""
+    """One page of the contacts table. Items are cards (ContactOut-shaped, JSON-ready data), so a
+    page is serialized straight to JSON without a model per row."""
 
     items: list[dict[str, Any]]
     total: dict[str, Any]
