@@ -4,7 +4,9 @@ Every contact of every workspace lives in one shared index behind an alias, rout
 Text compared by filters is folded (case and accents) in Python by `shared.text.fold` both here and
 in the query compiler, so filters and the reference semantics agree exactly; free-text search uses
 OpenSearch analyzers (edge n-grams for names, e-mail prefixes and domains, digit n-grams for phones).
-Custom fields are one nested array of typed slots, so a workspace's keys never add mapping fields.
+A workspace's custom field keys never add mapping fields: filters read flat keyword fields whose
+values carry their key (numbers and dates as order-preserving hex, so a keyword range is a value
+range), and sorting reads one nested array of typed slots.
 Each document also stores (without indexing it) the contact's card, the API representation, so the
 contacts table needs nothing but the search hits.
 """
