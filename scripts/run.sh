@@ -23,7 +23,7 @@ cat <<MSG
 
   Create a workspace and get its owner's token:
     curl -s -X POST http://$host:$port/v1/workspaces -H 'X-Admin-Key: $admin_key' \\
-      -H 'Content-Type: application/json' -d '{"name": "Acme", "owner": {"email": "owner@acme.test", "name": "Olive"}}'
+      -H 'Content-Type: application/json' -d '{"name": "Acme", "owner": {"email": "owner@example.com", "name": "Olive"}}'
 
 MSG
 .venv/bin/uvicorn --factory api_service.main:create_app --host "$host" --port "$port"
