@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from api_service.columns.schemas import ColumnChoice, ColumnsIn, ColumnsOut
 from api_service.deps import Principal
-from api_service.errors import invalid
+from api_service.errors import ProblemError, invalid
 from shared.columns import COLUMN_LABELS, CUSTOM_PREFIX, DEFAULT_COLUMNS, REQUIRED_COLUMN
 from shared.custom_fields import field_definitions
 from shared.models import User
@@ -21,7 +21,8 @@ def _available(session: Session, principal: Principal) -> dict[str, str]:
 
 def _user(session: Session, principal: Principal) -> User:
     user = session.get(User, principal.user_id)
-    assert user is not None  # authenticated in this very transaction
+    if user is None:  # authenticated in this very transaction, so only if deleted meanwhile
+        raise ProblemError(401, "invalid or revoked token")
     return user
 
 
