@@ -3,75 +3,46 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api_service.contacts import repository
 from api_service.pagination import keyset_page
 from shared.models import Comment, Event, Message
 
+HistoryRow = TypeVar("HistoryRow", Message, Event, Comment)
+# Each kind of history row, by the moment it is ordered by.
+_ORDERED_BY: dict[type[Message | Event | Comment], InstrumentedAttribute[datetime]] = {
+    Message: Message.sent_at,
+    Event: Event.at,
+    Comment: Comment.created_at,
+}
 
-def list_messages(
+
+def list_history(
     session: Session,
+    model: type[HistoryRow],
     workspace_id: uuid.UUID,
     contact_id: uuid.UUID,
     page_size: int,
     cursor: str | None,
     secret: str,
-) -> tuple[list[Message], str | None]:
+) -> tuple[list[HistoryRow], str | None]:
+    """One page of a contact's messages, events or comments, newest first; the cursor is bound to
+    the contact and the kind of row."""
     contact = repository.get_contact(session, workspace_id, contact_id)
     return keyset_page(
         session,
-        select(Message).where(Message.contact_id == contact.id, Message.workspace_id == workspace_id),
-        Message.sent_at,
-        Message.id,
+        select(model).where(model.contact_id == contact.id, model.workspace_id == workspace_id),
+        _ORDERED_BY[model],
+        model.id,
         page_size=page_size,
         cursor=cursor,
         secret=secret,
-        scope=f"messages:{contact.id}",
-    )
-
-
-def list_events(
-    session: Session,
-    workspace_id: uuid.UUID,
-    contact_id: uuid.UUID,
-    page_size: int,
-    cursor: str | None,
-    secret: str,
-) -> tuple[list[Event], str | None]:
-    contact = repository.get_contact(session, workspace_id, contact_id)
-    return keyset_page(
-        session,
-        select(Event).where(Event.contact_id == contact.id, Event.workspace_id == workspace_id),
-        Event.at,
-        Event.id,
-        page_size=page_size,
-        cursor=cursor,
-        secret=secret,
-        scope=f"events:{contact.id}",
-    )
-
-
-def list_comments(
-    session: Session,
-    workspace_id: uuid.UUID,
-    contact_id: uuid.UUID,
-    page_size: int,
-    cursor: str | None,
-    secret: str,
-) -> tuple[list[Comment], str | None]:
-    contact = repository.get_contact(session, workspace_id, contact_id)
-    return keyset_page(
-        session,
-        select(Comment).where(Comment.contact_id == contact.id, Comment.workspace_id == workspace_id),
-        Comment.created_at,
-        Comment.id,
-        page_size=page_size,
-        cursor=cursor,
-        secret=secret,
-        scope=f"comments:{contact.id}",
+        scope=f"{model.__tablename__}:{contact.id}",
     )
 
 

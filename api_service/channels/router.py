@@ -27,6 +27,7 @@ from api_service.contacts.router import parse_id
 from api_service.contacts.schemas import ContactOut
 from api_service.deps import ModuleUser, SessionDep, SettingsDep
 from api_service.pagination import DEFAULT_PAGE_SIZE, Cursor, PageSize
+from shared.models import Comment, Event, Message
 
 router = APIRouter(prefix="/v1", tags=["channels"])
 
@@ -82,8 +83,8 @@ def list_messages(
     page_size: PageSize = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
 ) -> MessagePage:
-    rows, next_cursor = history.list_messages(
-        session, principal.workspace_id, parse_id(contact_id), page_size, cursor, settings.secret_key
+    rows, next_cursor = history.list_history(
+        session, Message, principal.workspace_id, parse_id(contact_id), page_size, cursor, settings.secret_key
     )
     return MessagePage(items=[MessageOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
@@ -107,8 +108,8 @@ def list_events(
     page_size: PageSize = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
 ) -> EventPage:
-    rows, next_cursor = history.list_events(
-        session, principal.workspace_id, parse_id(contact_id), page_size, cursor, settings.secret_key
+    rows, next_cursor = history.list_history(
+        session, Event, principal.workspace_id, parse_id(contact_id), page_size, cursor, settings.secret_key
     )
     return EventPage(items=[EventOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
@@ -132,7 +133,7 @@ def list_comments(
     page_size: PageSize = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
 ) -> CommentPage:
-    rows, next_cursor = history.list_comments(
-        session, principal.workspace_id, parse_id(contact_id), page_size, cursor, settings.secret_key
+    rows, next_cursor = history.list_history(
+        session, Comment, principal.workspace_id, parse_id(contact_id), page_size, cursor, settings.secret_key
     )
     return CommentPage(items=[CommentOut.model_validate(r) for r in rows], next_cursor=next_cursor)

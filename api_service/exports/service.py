@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from api_service.deps import Principal
 from api_service.errors import NotFound, ProblemError
 from api_service.exports.schemas import ExportCreate, ExportOut
+from api_service.jobs.repository import get_job
 from shared.columns import COLUMN_LABELS, CUSTOM_PREFIX, DEFAULT_COLUMNS
 from shared.csv_format import validate_columns
 from shared.custom_fields import field_definitions
@@ -76,16 +77,7 @@ def start_export(session: Session, principal: Principal, body: ExportCreate, set
 
 def get_export(session: Session, workspace_id: uuid.UUID, raw_id: str) -> Job:
     """The workspace's export job; another workspace's id answers exactly like a missing one."""
-    try:
-        job_id = uuid.UUID(raw_id)
-    except ValueError:
-        raise NotFound("export") from None
-    job = session.scalars(
-        select(Job).where(Job.id == job_id, Job.workspace_id == workspace_id, Job.kind == "export")
-    ).one_or_none()
-    if job is None:
-        raise NotFound("export")
-    return job
+    return get_job(session, workspace_id, raw_id, "export")
 
 
 def describe(job: Job) -> ExportOut:

@@ -7,12 +7,12 @@ import uuid
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api_service.deps import Principal
-from api_service.errors import NotFound, ProblemError, invalid
+from api_service.errors import ProblemError, invalid
 from api_service.imports.schemas import ImportOut, RowErrorOut
+from api_service.jobs.repository import get_job
 from shared.csv_import import (
     EncodingSniffer,
     UnreadableFile,
@@ -102,16 +102,7 @@ def start_import(
 
 def get_import(session: Session, workspace_id: uuid.UUID, raw_id: str) -> Job:
     """The workspace's import job; another workspace's id answers exactly like a missing one."""
-    try:
-        job_id = uuid.UUID(raw_id)
-    except ValueError:
-        raise NotFound("import") from None
-    job = session.scalars(
-        select(Job).where(Job.id == job_id, Job.workspace_id == workspace_id, Job.kind == "import")
-    ).one_or_none()
-    if job is None:
-        raise NotFound("import")
-    return job
+    return get_job(session, workspace_id, raw_id, "import")
 
 
 def errors_file(job: Job) -> Path:

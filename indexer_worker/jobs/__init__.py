@@ -21,7 +21,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from indexer_worker import locks
+from shared.contact_rules import FieldError
 from shared.models import Job
+from shared.selection import Selection, SelectionNotFound, compile_selection
 from shared.settings import Settings
 
 log = logging.getLogger("jobs")
@@ -72,6 +74,21 @@ class JobContext:
 
 Handler = Callable[[JobContext], dict[str, Any] | None]
 HANDLERS: dict[str, Handler] = {}
+
+
+def selection_query(ctx: JobContext, selection: Selection) -> dict[str, Any] | None:
+    """The OpenSearch query of an "all matching" selection (None for explicit ids), compiled when
+    the job runs: a view deleted, or a filter made invalid (a custom field deleted), since the
+    request fails the job with a message naming it."""
+    if selection.all_matching is None:
+        return None
+    with ctx.session_factory() as session:
+        try:
+            return compile_selection(session, ctx.workspace_id, ctx.user_id, selection.all_matching)
+        except SelectionNotFound as exc:
+            raise JobFailed(str(exc)) from None
+        except FieldError as exc:
+            raise JobFailed(f"{'.'.join(map(str, exc.loc))}: {exc.msg}") from None
 
 
 def register(kind: str) -> Callable[[Handler], Handler]:

@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import Table, bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
-from indexer_worker.jobs import JobContext, JobFailed, register
-from shared.contact_rules import MAX_TAGS, FieldError
+from indexer_worker.jobs import JobContext, register, selection_query
+from shared.contact_rules import MAX_TAGS
 from shared.models import Contact
 from shared.outbox import record_changes
-from shared.selection import Selection, SelectionNotFound, compile_selection, iter_selection, selection_total
+from shared.selection import Selection, iter_selection, selection_total
 from shared.text import fold
 
 # Contacts per transaction: bounds memory and lock time whatever the selection's size.
@@ -57,15 +57,7 @@ def _locked_contacts(
 def run_in_chunks(ctx: JobContext, work: ChunkWork) -> dict[str, int]:
     """Resolve the selection and apply `work` chunk by chunk; returns the summed counters."""
     selection = Selection.model_validate(ctx.params["selection"])
-    query = None
-    if selection.all_matching is not None:
-        with ctx.session_factory() as session:
-            try:
-                query = compile_selection(session, ctx.workspace_id, ctx.user_id, selection.all_matching)
-            except SelectionNotFound as exc:
-                raise JobFailed(str(exc)) from None
-            except FieldError as exc:
-                raise JobFailed(f"{'.'.join(map(str, exc.loc))}: {exc.msg}") from None
+    query = selection_query(ctx, selection)
     state = dict(ctx.checkpoint or {})
     counts: dict[str, int] = dict(state.get("counts", {}))
     processed = int(state.get("processed", 0))

@@ -29,12 +29,12 @@ from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.orm import Session, sessionmaker
 
 from indexer_worker.celery_app import app
-from indexer_worker.jobs import JobContext, JobFailed, register
+from indexer_worker.jobs import JobContext, JobFailed, register, selection_query
 from indexer_worker.runtime import session_factory as worker_session_factory
 from shared.csv_format import ChannelCell, RenderContext, header_labels, make_renderers
 from shared.csv_safety import neutralize
 from shared.models import Channel, Contact, ContactChannel, ContactField, Job, User
-from shared.selection import Selection, SelectionNotFound, compile_selection, iter_selection, selection_total
+from shared.selection import Selection, iter_selection, selection_total
 from shared.settings import Settings
 
 log = logging.getLogger("jobs.export")
@@ -75,13 +75,7 @@ def selection_batches(ctx: JobContext) -> Iterator[tuple[list[uuid.UUID], int]]:
     """(ids, total) batches of the job's selection: explicit ids in the order given, "all matching"
     streamed from one point-in-time snapshot of the index (shared.selection)."""
     selection = Selection.model_validate(ctx.params["selection"])
-    query = None
-    if selection.all_matching is not None:
-        with ctx.session_factory() as session:
-            try:
-                query = compile_selection(session, ctx.workspace_id, ctx.user_id, selection.all_matching)
-            except SelectionNotFound as exc:  # the view was deleted after the request
-                raise JobFailed(str(exc)) from None
+    query = selection_query(ctx, selection)
     alias = ctx.settings.index_alias
     total = selection_total(selection, ctx.search, alias, ctx.workspace_id, query)
     for ids, _position in iter_selection(

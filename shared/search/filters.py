@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from shared.contact_rules import FieldError, normalize_country
-from shared.search.mapping import CUSTOM_MAX, custom_term, sortable_number
+from shared.search.mapping import CUSTOM_MAX, custom_term, instant_millis, sortable_number
 from shared.text import escape_wildcard, fold
 
 MAX_DEPTH = 5
@@ -374,10 +374,6 @@ def _custom_range(
     return {"range": {field: bounds}}
 
 
-def _millis(moment: datetime) -> float:
-    return moment.timestamp() * 1000
-
-
 def _custom_positive(cond: Condition, now: datetime) -> dict[str, Any]:
     """The positive clause for a custom field, on the flat fields the document builder writes
     (shared.search.mapping: custom_keys, custom_kv, custom_num, custom_date)."""
@@ -408,16 +404,16 @@ def _custom_positive(cond: Condition, now: datetime) -> dict[str, Any]:
         return _custom_range(field, key, low, high)
     field = "custom_date"
     if op == "before":
-        return _custom_range(field, key, None, ("lt", _millis(value)))
+        return _custom_range(field, key, None, ("lt", instant_millis(value)))
     if op == "after":
-        return _custom_range(field, key, ("gt", _millis(value)), None)
+        return _custom_range(field, key, ("gt", instant_millis(value)), None)
     if op == "between":
-        return _custom_range(field, key, ("gte", _millis(value[0])), ("lte", _millis(value[1])))
+        return _custom_range(field, key, ("gte", instant_millis(value[0])), ("lte", instant_millis(value[1])))
     if op == "within_last":
         bound = relative_bound(now, value)
-        return _custom_range(field, key, ("gte", _millis(bound)), ("lte", _millis(now)))
+        return _custom_range(field, key, ("gte", instant_millis(bound)), ("lte", instant_millis(now)))
     if op == "older_than":
-        return _custom_range(field, key, None, ("lt", _millis(relative_bound(now, value))))
+        return _custom_range(field, key, None, ("lt", instant_millis(relative_bound(now, value))))
     raise ValueError(f"no compilation for operator {op}")
 
 
