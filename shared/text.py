@@ -33,6 +33,21 @@ def fold(value: str) -> str:
     return stripped.casefold()
 
 
+_WORD = re.compile(r"[^\W_]+")
+GRAM = 3
+
+
+def name_words(value: str) -> list[str]:
+    """The folded letter-and-digit runs of a name: 'Jean-Pierre O'Neil' -> jean, pierre, o, neil."""
+    return _WORD.findall(fold(value))
+
+
+def trigrams(word: str) -> str:
+    """A word's overlapping three-letter pieces in order, space-separated: 'astrom' ->
+    'ast str tro rom'. Text inside a name is found as a phrase of these pieces."""
+    return " ".join(word[i : i + GRAM] for i in range(len(word) - GRAM + 1))
+
+
 def digits(value: str) -> str:
     return _NON_DIGIT.sub("", value)
 

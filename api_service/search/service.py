@@ -1,6 +1,7 @@
 """Contact search: compile the request, ask OpenSearch, and answer with the cards stored in the
-hits. A page costs one search and no contact reads from PostgreSQL; a hit from a document written
-before cards existed is read from PostgreSQL instead."""
+hits. A page costs one search and no contact reads from PostgreSQL; the cards are JSON text written
+into the response as they are. A hit from a document written before cards were stored this way is
+read from PostgreSQL instead."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ from api_service.ops.metrics import timed_search
 from api_service.search.schemas import SearchRequest, SortItem
 from shared.custom_fields import LazyFieldTypes
 from shared.search import cursor as cursors
-from shared.search.mapping import MAPPING_VERSION
-from shared.search.query import PAGE_SOURCE, SortError, build_search_query, compile_sort
+from shared.search.mapping import CARD_FIELD, MAPPING_VERSION
+from shared.search.query import PAGE_FETCH, SortError, build_search_query, compile_sort
 from shared.settings import Settings
 from shared.views import ViewNotFound, view_criteria
 
@@ -75,24 +76,26 @@ def resolve_sort(
 
 @dataclass
 class SearchPage:
-    """One page of the contacts table. Items are cards (ContactOut-shaped, JSON-ready data), so a
-    page is serialized straight to JSON without a model per row."""
+    """One page of the contacts table. Items are cards (ContactOut-shaped) as JSON text, so a page
+    is written without parsing a card or building a model per row."""
 
-    items: list[dict[str, Any]]
+    items: list[str]
     total: dict[str, Any]
     next_cursor: str | None
 
-    def to_json(self) -> bytes:
-        return to_json({"items": self.items, "total": self.total, "next_cursor": self.next_cursor})
+    def to_json(self, *, with_total: bool = True) -> bytes:
+        rest: dict[str, Any] = {"total": self.total} if with_total else {}
+        rest["next_cursor"] = self.next_cursor
+        return b'{"items":[' + ",".join(self.items).encode() + b"]," + to_json(rest)[1:]
 
 
-def page_items(session: Session, workspace_id: uuid.UUID, hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The hits' cards in hit order; hits without one (indexed before cards existed, until the next
+def page_items(session: Session, workspace_id: uuid.UUID, hits: list[dict[str, Any]]) -> list[str]:
+    """The hits' cards in hit order; hits without one (indexed by an older version, until the next
     write or reindex) are read from PostgreSQL, and dropped if the contact is gone."""
-    found: dict[str, dict[str, Any] | None] = {h["_id"]: h.get("_source", {}).get("card") for h in hits}
+    found: dict[str, str | None] = {h["_id"]: h.get("fields", {}).get(CARD_FIELD, [None])[0] for h in hits}
     missing = [uuid.UUID(i) for i, card in found.items() if card is None]
     if missing:
-        found.update((card["id"], card) for card in cards(session, workspace_id, missing))
+        found.update((card["id"], to_json(card).decode()) for card in cards(session, workspace_id, missing))
     return [card for card in found.values() if card is not None]
 
 
@@ -136,7 +139,7 @@ def search_contacts(
         "sort": sort,
         "size": request.page_size,
         "track_total_hits": True,
-        "_source": PAGE_SOURCE,
+        **PAGE_FETCH,
     }
     if request.cursor:
         try:
@@ -152,6 +155,7 @@ def search_contacts(
             request.min_version,
             settings.min_version_wait_seconds,
         )
+
     response = timed_search(client, index=settings.index_alias, body=body, routing=str(workspace_id))
     hits = response["hits"]["hits"]
     next_cursor = None

@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from bench.search.scenarios import SCENARIOS, Request
 from bench.search.seed import FIELD_TYPES, BenchWorkspace, psycopg_url, seed, use_bench_environment
-from shared.search.query import PAGE_SOURCE, build_search_query, compile_sort
+from shared.search.query import PAGE_FETCH, build_search_query, compile_sort
 from shared.settings import get_settings
 
 PAGE_SIZE = 50
@@ -94,7 +94,7 @@ class Runners:
             "sort": compile_sort(sort_spec, FIELD_TYPES),
             "size": PAGE_SIZE,
             "track_total_hits": True,
-            "_source": PAGE_SOURCE,
+            **PAGE_FETCH,
         }
         routing = str(self.bw.workspace_id)
         for _ in range(req.page - 1):

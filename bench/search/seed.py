@@ -19,8 +19,8 @@ from tqdm import tqdm
 
 from shared.contact_source import ChannelIdentity, ContactSource
 from shared.dbadmin import reset_database as reset_db
-from shared.search.index import ensure_index
-from shared.search.mapping import build_document
+from shared.search.index import documents_version, ensure_index
+from shared.search.mapping import MAPPING_VERSION, build_document
 from shared.settings import get_settings
 from shared.text import fold
 
@@ -90,8 +90,7 @@ def _existing(count: int, client: OpenSearch) -> BenchWorkspace | None:
         return None
     if client.count(index=alias)["count"] != count:
         return None
-    sample = client.search(index=alias, body={"size": 1, "_source": ["card"]})["hits"]["hits"]
-    if not sample or "card" not in sample[0]["_source"]:
+    if documents_version(client, alias) != MAPPING_VERSION:
         return None  # documents of an older mapping: seed again
     return BenchWorkspace(ws, users, channels)
 

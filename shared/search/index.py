@@ -64,7 +64,9 @@ def update_mapping(client: OpenSearch, alias: str) -> None:
     new fields when next written or on `contacts-index reindex`; until then the index keeps the
     older documents version (its `_meta`), which /v1/ops/sync reports. A change OpenSearch cannot
     apply in place (a field's type changed) is logged: it needs that reindex."""
-    body = {k: v for k, v in index_mappings().items() if k != "_meta"}
+    # _meta records the documents' version (only a reindex may raise it); _source settings cannot
+    # change in place, and a new index gets them.
+    body = {k: v for k, v in index_mappings().items() if k not in ("_meta", "_source")}
     for name in write_indices(client, alias):
         try:
             client.indices.put_mapping(index=name, body=body)

@@ -10,12 +10,23 @@ from datetime import datetime
 from typing import Any
 
 from shared.search.filters import FilterNode, and_nodes, compile_filter, parse_filter
-from shared.text import digits, fold
+from shared.search.mapping import CARD_FIELD, ID_ORDER_FIELDS
+from shared.text import GRAM, digits, fold, name_words, trigrams
 
 MAX_QUERY_CHARS = 256
 MAX_QUERY_TERMS = 8
 # A query made only of digits and phone punctuation is also tried as one phone number: "+60 12".
 _PHONE_LIKE = re.compile(r"[\d\s+()\-./]+")
+
+
+def _inside_name(term: str) -> dict[str, Any] | None:
+    """Text inside a name: each letter-and-digit run of the term of three or more characters is
+    found as a phrase of its trigrams within one name word ("strö" in Åström, "neil" in O'Neil).
+    Shorter terms match the start of a name word only."""
+    words = [w for w in name_words(term) if len(w) >= GRAM]
+    if not words:
+        return None
+    return {"bool": {"filter": [{"match_phrase": {"name_grams": trigrams(w)}} for w in words]}}
 
 
 def _term_clause(term: str) -> dict[str, Any]:
@@ -29,6 +40,9 @@ def _term_clause(term: str) -> dict[str, Any]:
         {"term": {"email": folded}},
         {"prefix": {"tags": folded}},
     ]
+    inside = _inside_name(term)
+    if inside is not None:
+        should.append(inside)
     term_digits = digits(term)
     if len(term_digits) >= 4:
         should.append({"term": {"phone_digits": term_digits}})
@@ -102,8 +116,9 @@ def compile_search(
     return {"bool": {"filter": filters}}
 
 
-# What a page of results fetches of each hit: the contact's card (see shared.contact_card).
-PAGE_SOURCE: dict[str, Any] = {"includes": ["card"]}
+# What a page of results fetches of each hit: the contact's card, a JSON string stored outside
+# _source (see shared.search.mapping), so no document is parsed to serve a page.
+PAGE_FETCH: dict[str, Any] = {"_source": False, "stored_fields": [CARD_FIELD]}
 
 STANDARD_SORT_FIELDS = frozenset(
     {
@@ -135,7 +150,8 @@ class SortError(ValueError):
 
 
 def compile_sort(sort: Sequence[tuple[str, str]], field_types: Mapping[str, str]) -> list[dict[str, Any]]:
-    """Empty values last in both orders; id breaks ties so pages never repeat or skip a contact."""
+    """Empty values last in both orders; the id breaks ties so pages never repeat or skip a contact
+    (read as two numbers, see shared.search.mapping.id_order)."""
     clauses: list[dict[str, Any]] = []
     for name, order in sort or DEFAULT_SORT:
         if order not in ("asc", "desc"):
@@ -160,5 +176,5 @@ def compile_sort(sort: Sequence[tuple[str, str]], field_types: Mapping[str, str]
             )
         else:
             raise SortError(f"unknown sort field '{name}'")
-    clauses.append({"id": {"order": "asc"}})
+    clauses.extend({name: {"order": "asc"}} for name in ID_ORDER_FIELDS)
     return clauses

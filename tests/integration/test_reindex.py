@@ -108,7 +108,7 @@ def test_a_crashed_reindex_is_cleaned_up_and_a_running_one_refuses_a_second(
 def test_an_index_from_an_older_version_gains_new_fields_on_start_and_asks_for_a_reindex(
     client, workspace, search_client, settings, session_factory, sync_index
 ) -> None:
-    """Upgrading the service must not park every write: an index created before the card field
+    """Upgrading the service must not park every write: an index created before the id_low field
     existed (dynamic mapping is strict) is given the new fields when the API or worker starts, and
     the sync status says its documents need `contacts-index reindex` until one has run."""
     from shared.search.index import documents_version, ensure_index
@@ -117,7 +117,8 @@ def test_an_index_from_an_older_version_gains_new_fields_on_start_and_asks_for_a
     assert client.get("/v1/ops/sync", headers=workspace.headers).json()["reindex_required"] is False
     older_mapping = index_mappings()
     del older_mapping["_meta"]
-    del older_mapping["properties"]["card"]
+    del older_mapping["_source"]
+    del older_mapping["properties"]["id_low"]
     older_settings = settings.model_copy(update={"index_alias": f"{settings.index_alias}_upgrade"})
     alias = older_settings.index_alias
     old = f"{alias}_v1"
@@ -127,10 +128,10 @@ def test_an_index_from_an_older_version_gains_new_fields_on_start_and_asks_for_a
     search_client.indices.put_alias(index=old, name=alias)
     try:
         with pytest.raises(Exception, match="strict_dynamic_mapping_exception"):
-            search_client.index(index=alias, id="a", body={"card": {"id": "a"}})
+            search_client.index(index=alias, id="a", body={"id_low": 7})
         assert ensure_index(search_client, older_settings) == old
-        search_client.index(index=alias, id="a", body={"card": {"id": "a"}}, refresh=True)
-        assert search_client.get(index=alias, id="a")["_source"]["card"] == {"id": "a"}
+        search_client.index(index=alias, id="a", body={"id_low": 7}, refresh=True)
+        assert search_client.get(index=alias, id="a")["_source"]["id_low"] == 7
         assert documents_version(search_client, alias) == 0  # new fields, old documents
         reindex(session_factory, search_client, older_settings)
         assert documents_version(search_client, alias) == MAPPING_VERSION

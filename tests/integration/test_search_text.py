@@ -52,7 +52,12 @@ def people(client, workspace, session_factory, sync_index) -> dict[str, Any]:
     [
         ("zoe", {"zoe"}),  # accents and case do not matter
         ("ZOË", {"zoe"}),
-        ("astr", {"zoe"}),  # part of a name (a word's start)
+        ("astr", {"zoe"}),  # part of a name: a word's start
+        ("strö", {"zoe"}),  # or text inside a word, accents and case aside
+        ("TROM", {"zoe"}),
+        ("ierr", {"jp"}),
+        ("neil", {"jp"}),  # after the apostrophe of O'Neil
+        ("ean-pie", {"jp"}),  # each piece inside a word of the name
         ("zoe astrom", {"zoe"}),  # several terms: all must match
         ("jean", {"jp"}),
         ("pierre", {"jp"}),
@@ -89,6 +94,10 @@ def test_partial_input_matches(client, workspace, people, query, who) -> None:
     [
         "234",  # fewer than 4 digits never matches a phone
         "orp.com",  # the middle of a domain
+        "oea",  # "zoe astrom": text inside a name never spans two words
+        "eanpie",  # nor skips the hyphen between them
+        "tr",  # two letters match only at the start of a word
+        "xampl",  # inside a domain (example.org) is not its start
         "zoe bob",  # terms of two different contacts
         "nobody",
         "42",

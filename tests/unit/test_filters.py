@@ -117,3 +117,23 @@ def test_text_query_only_uses_plain_text_clauses() -> None:
     for forbidden in ("query_string", "regexp", "wildcard", "fuzzy", "simple_query_string"):
         assert forbidden not in compiled
     assert compile_text("   ") is None
+
+
+def test_id_order_sorts_as_the_id_text_does() -> None:
+    """Ties are broken by id: the two numbers a document sorts by must order contacts exactly as
+    their ids' text does, across the sign boundary of each half."""
+    import uuid
+
+    from shared.search.mapping import id_order
+
+    ids = [str(uuid.uuid4()) for _ in range(2000)]
+    ids += [
+        "00000000-0000-4000-8000-000000000000",
+        "7fffffff-ffff-4fff-bfff-ffffffffffff",
+        "80000000-0000-4000-8000-000000000000",
+        "ffffffff-ffff-4fff-bfff-ffffffffffff",
+        "80000000-0000-4000-7fff-ffffffffffff",
+        "80000000-0000-4000-8000-000000000001",
+    ]
+    assert sorted(ids, key=id_order) == sorted(ids)
+    assert all(-(2**63) <= half < 2**63 for i in ids for half in id_order(i))
