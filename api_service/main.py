@@ -28,7 +28,7 @@ from api_service.views.router import router as views_router
 from api_service.workspaces.router import router as workspaces_router
 from shared.db import make_engine, make_session_factory
 from shared.queue import make_celery_client
-from shared.search.index import ensure_index, make_client
+from shared.search.index import LiveDocumentsVersion, ensure_index, make_client
 from shared.settings import Settings, get_settings
 
 log = logging.getLogger("api")
@@ -36,11 +36,13 @@ log = logging.getLogger("api")
 
 def build_state(settings: Settings) -> AppState:
     engine = make_engine(settings.database_url)
+    search = make_client(settings)
     return AppState(
         settings=settings,
         engine=engine,
         session_factory=make_session_factory(engine),
-        search=make_client(settings),
+        search=search,
+        index_version=LiveDocumentsVersion(search, settings.index_alias),
         redis=Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0),
         celery=make_celery_client(settings),
     )

@@ -10,6 +10,7 @@ from redis import Redis
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from shared.search.index import LiveDocumentsVersion
 from shared.settings import Settings
 
 
@@ -21,3 +22,4 @@ class AppState:
     search: OpenSearch
     redis: Redis
     celery: Celery
+    index_version: LiveDocumentsVersion

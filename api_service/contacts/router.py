@@ -56,7 +56,7 @@ def list_contacts(
         )
     except ValidationError as exc:  # too many sort fields, or an absurdly long name
         raise invalid(["sort"], exc.errors()[0]["msg"]) from None
-    page = search_service.search_contacts(session, state.search, state.settings, principal, request)
+    page = search_service.search_contacts(session, state, principal, request)
     return Response(page.to_json(with_total=False), media_type="application/json")
 
 

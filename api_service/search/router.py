@@ -11,5 +11,5 @@ router = APIRouter(prefix="/v1", tags=["search"])
 
 @router.post("/contacts/search", response_model=SearchResponse)
 def search(body: SearchRequest, principal: ModuleUser, session: SessionDep, state: StateDep) -> Response:
-    page = service.search_contacts(session, state.search, state.settings, principal, body)
+    page = service.search_contacts(session, state, principal, body)
     return Response(page.to_json(), media_type="application/json")

@@ -20,11 +20,11 @@ from api_service.deps import Principal
 from api_service.errors import NotFound, ProblemError, invalid
 from api_service.ops.metrics import timed_search
 from api_service.search.schemas import SearchRequest, SortItem
+from api_service.state import AppState
 from shared.custom_fields import LazyFieldTypes
 from shared.search import cursor as cursors
 from shared.search.mapping import CARD_FIELD, MAPPING_VERSION
-from shared.search.query import PAGE_FETCH, SortError, build_search_query, compile_sort
-from shared.settings import Settings
+from shared.search.query import ID_NUMBERS_SINCE, PAGE_FETCH, SortError, build_search_query, compile_sort
 from shared.views import ViewNotFound, view_criteria
 
 
@@ -100,8 +100,9 @@ def page_items(session: Session, workspace_id: uuid.UUID, hits: list[dict[str, A
 
 
 def search_contacts(
-    session: Session, client: OpenSearch, settings: Settings, principal: Principal, request: SearchRequest
+    session: Session, state: AppState, principal: Principal, request: SearchRequest
 ) -> SearchPage:
+    client, settings = state.search, state.settings
     workspace_id = principal.workspace_id
     field_types = LazyFieldTypes(session, workspace_id)
     try:
@@ -111,8 +112,9 @@ def search_contacts(
     except ViewNotFound:
         raise NotFound("view") from None
     sort_spec = resolve_sort(request.sort, view_sort)
+    id_as_numbers = state.index_version.current() >= ID_NUMBERS_SINCE
     try:
-        sort = compile_sort(sort_spec, field_types)
+        sort = compile_sort(sort_spec, field_types, id_as_numbers=id_as_numbers)
     except SortError as exc:
         raise invalid(["sort"], str(exc)) from None
     query = build_search_query(
@@ -133,6 +135,7 @@ def search_contacts(
         request.view_id,
         [view_query, view_filter],
         sort_spec,
+        id_as_numbers,
     )
     body: dict[str, Any] = {
         "query": query,

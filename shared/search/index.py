@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from typing import Any
 
 from opensearchpy import OpenSearch
@@ -88,6 +89,27 @@ def documents_version(client: OpenSearch, alias: str) -> int:
     mappings = client.indices.get_mapping(index=alias)
     versions = [int(m["mappings"].get("_meta", {}).get("mapping_version", 0)) for m in mappings.values()]
     return min(versions, default=0)
+
+
+class LiveDocumentsVersion:
+    """documents_version of the live index, read again at most every `ttl` seconds: searches ask
+    on every request, and a reindex finishing elsewhere is noticed within the ttl."""
+
+    def __init__(self, client: OpenSearch, alias: str, ttl: float = 30.0) -> None:
+        self._client, self._alias, self._ttl = client, alias, ttl
+        self._value = 0
+        self._read_at: float | None = None
+
+    def current(self) -> int:
+        now = time.monotonic()
+        if self._read_at is None or now - self._read_at >= self._ttl:
+            self._value = documents_version(self._client, self._alias)
+            self._read_at = now
+        return self._value
+
+    def forget(self) -> None:
+        """Read it again on the next search."""
+        self._read_at = None
 
 
 def alias_targets(client: OpenSearch, alias: str) -> list[str]:

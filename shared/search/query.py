@@ -143,15 +143,20 @@ SORTABLE_CUSTOM_TYPES = {
     "select": "text",
 }
 DEFAULT_SORT: tuple[tuple[str, str], ...] = (("last_interaction_at", "desc"),)
+# The first mapping version whose documents carry the id as numbers (ID_ORDER_FIELDS).
+ID_NUMBERS_SINCE = 3
 
 
 class SortError(ValueError):
     """A sort field that does not exist or cannot be sorted on; message names it."""
 
 
-def compile_sort(sort: Sequence[tuple[str, str]], field_types: Mapping[str, str]) -> list[dict[str, Any]]:
-    """Empty values last in both orders; the id breaks ties so pages never repeat or skip a contact
-    (read as two numbers, see shared.search.mapping.id_order)."""
+def compile_sort(
+    sort: Sequence[tuple[str, str]], field_types: Mapping[str, str], *, id_as_numbers: bool = True
+) -> list[dict[str, Any]]:
+    """Empty values last in both orders; the id breaks ties so pages never repeat or skip a contact,
+    read as two numbers (see shared.search.mapping.id_order), or as the keyword itself while the
+    index still holds documents written before those numbers existed (mapping version < 3)."""
     clauses: list[dict[str, Any]] = []
     for name, order in sort or DEFAULT_SORT:
         if order not in ("asc", "desc"):
@@ -176,5 +181,5 @@ def compile_sort(sort: Sequence[tuple[str, str]], field_types: Mapping[str, str]
             )
         else:
             raise SortError(f"unknown sort field '{name}'")
-    clauses.extend({name: {"order": "asc"}} for name in ID_ORDER_FIELDS)
+    clauses.extend({name: {"order": "asc"}} for name in (ID_ORDER_FIELDS if id_as_numbers else ("id",)))
     return clauses
