@@ -5,14 +5,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from api_service.contacts import repository, service
 from api_service.contacts.presenter import present_many
 from api_service.contacts.schemas import ContactCreate, ContactOut, ContactPage, ContactUpdate
-from api_service.deps import ModuleUser, SessionDep, StateDep
+from api_service.deps import BearerToken, ModuleUser, Principal, SessionDep, StateDep, as_module_user
 from api_service.errors import NotFound, invalid
 from api_service.search import service as search_service
 from api_service.search.schemas import SearchRequest, SortItem
+from api_service.search.service import SearchPage
 
 router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
 
@@ -39,9 +41,8 @@ def parse_sort(raw: str | None) -> list[SortItem] | None:
 
 
 @router.get("", response_model=ContactPage)
-def list_contacts(
-    principal: ModuleUser,
-    session: SessionDep,
+async def list_contacts(
+    token: BearerToken,
     state: StateDep,
     q: Annotated[str | None, Query(max_length=256)] = None,
     view_id: str | None = None,
@@ -50,13 +51,17 @@ def list_contacts(
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> Response:
     """The contacts table: the same search as POST /v1/contacts/search, from query parameters."""
-    try:
-        request = SearchRequest(
-            query=q, view_id=view_id, sort=parse_sort(sort), page_size=page_size, cursor=cursor
-        )
-    except ValidationError as exc:  # too many sort fields, or an absurdly long name
-        raise invalid(["sort"], exc.errors()[0]["msg"]) from None
-    page = search_service.search_contacts(session, state, principal, request)
+
+    def table_page(session: Session, principal: Principal) -> SearchPage:
+        try:
+            request = SearchRequest(
+                query=q, view_id=view_id, sort=parse_sort(sort), page_size=page_size, cursor=cursor
+            )
+        except ValidationError as exc:  # too many sort fields, or an absurdly long name
+            raise invalid(["sort"], exc.errors()[0]["msg"]) from None
+        return search_service.search_contacts(session, state, principal, request)
+
+    page = await as_module_user(state, token, table_page)
     return Response(page.to_json(with_total=False), media_type="application/json")
 
 

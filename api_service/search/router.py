@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from api_service.deps import ModuleUser, SessionDep, StateDep
+from api_service.deps import BearerToken, StateDep, as_module_user
 from api_service.search import service
 from api_service.search.schemas import SearchRequest, SearchResponse
 
@@ -10,6 +10,8 @@ router = APIRouter(prefix="/v1", tags=["search"])
 
 
 @router.post("/contacts/search", response_model=SearchResponse)
-def search(body: SearchRequest, principal: ModuleUser, session: SessionDep, state: StateDep) -> Response:
-    page = service.search_contacts(session, state, principal, body)
+async def search(body: SearchRequest, token: BearerToken, state: StateDep) -> Response:
+    page = await as_module_user(
+        state, token, lambda session, principal: service.search_contacts(session, state, principal, body)
+    )
     return Response(page.to_json(), media_type="application/json")

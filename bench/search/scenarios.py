@@ -5,6 +5,7 @@ exact count, since the API answers exact totals too)."""
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,12 +66,18 @@ def _phone(rng: random.Random) -> Request:
 
 def _email(rng: random.Random) -> Request:
     start = rng.choice(["ana.g", "jose.", "zoe.t", "mei.l", "priya", "john.s", "emma.", "wei.c"])
-    # The API's plain text also matches a name word starting the same way ("jose." finds José).
-    word = start.split(".")[0]
+    # The API's plain text also finds the term in names: each run of three or more letters inside
+    # the name, a shorter one at the start of a word ("ana.g" finds Ana Garcia, "jose." José).
+    name_parts, params = [], [f"{start}%"]
+    for piece in re.findall(r"[a-z0-9]+", start):
+        if len(piece) >= 3:
+            name_parts.append(f"{NAME_EXPR} LIKE %s")
+            params.append(f"%{piece}%")
+        else:
+            name_parts.append(f"{NAME_EXPR} ~ %s")
+            params.append(f"(^|[^[:alnum:]]){piece}")
     return Request(
-        query=start,
-        sql_where=f"(email LIKE %s OR {NAME_EXPR} LIKE %s)",
-        sql_params=[f"{start}%", f"%{word}%" if start.endswith(".") else "-"],
+        query=start, sql_where=f"(email LIKE %s OR ({' AND '.join(name_parts)}))", sql_params=params
     )
 
 

@@ -20,13 +20,23 @@ _PHONE_LIKE = re.compile(r"[\d\s+()\-./]+")
 
 
 def _inside_name(term: str) -> dict[str, Any] | None:
-    """Text inside a name: each letter-and-digit run of the term of three or more characters is
-    found as a phrase of its trigrams within one name word ("strö" in Åström, "neil" in O'Neil).
-    Shorter terms match the start of a name word only."""
-    words = [w for w in name_words(term) if len(w) >= GRAM]
-    if not words:
+    """Text inside a name: every letter-and-digit run of the term must be in the name, one of three
+    or more characters anywhere inside a name word (a phrase of its trigrams: "strö" in Åström),
+    a shorter one at the start of a word ("ana.g" finds Ana García, "o'neil" finds O'Neil). None
+    when the term has no run of three or more (word starts are matched by the caller)."""
+    words = name_words(term)
+    if not any(len(w) >= GRAM for w in words):
         return None
-    return {"bool": {"filter": [{"match_phrase": {"name_grams": trigrams(w)}} for w in words]}}
+    return {
+        "bool": {
+            "filter": [
+                {"match_phrase": {"name_grams": trigrams(w)}}
+                if len(w) >= GRAM
+                else {"match": {"name_text": {"query": w}}}
+                for w in words
+            ]
+        }
+    }
 
 
 def _term_clause(term: str) -> dict[str, Any]:

@@ -58,6 +58,7 @@ def people(client, workspace, session_factory, sync_index) -> dict[str, Any]:
         ("ierr", {"jp"}),
         ("neil", {"jp"}),  # after the apostrophe of O'Neil
         ("ean-pie", {"jp"}),  # each piece inside a word of the name
+        ("zoe.a", {"zoe"}),  # a short piece at the start of a word
         ("zoe astrom", {"zoe"}),  # several terms: all must match
         ("jean", {"jp"}),
         ("pierre", {"jp"}),
@@ -97,6 +98,7 @@ def test_partial_input_matches(client, workspace, people, query, who) -> None:
         "oea",  # "zoe astrom": text inside a name never spans two words
         "eanpie",  # nor skips the hyphen between them
         "tr",  # two letters match only at the start of a word
+        "zoe.s",  # a short piece must start a word (Zoë Åström has none starting with s)
         "xampl",  # inside a domain (example.org) is not its start
         "zoe bob",  # terms of two different contacts
         "nobody",
