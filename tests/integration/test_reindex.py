@@ -108,8 +108,8 @@ def test_a_crashed_reindex_is_cleaned_up_and_a_running_one_refuses_a_second(
 def test_an_index_from_an_older_version_gains_new_fields_on_start_and_asks_for_a_reindex(
     client, workspace, search_client, settings, session_factory, sync_index
 ) -> None:
-    """Upgrading the service must not park every write: an index created before the id_low field
-    existed (dynamic mapping is strict) is given the new fields when the API or worker starts, and
+    """Upgrading the service must not park every write: an index created before mapping version 3
+    added its fields (dynamic mapping is strict) is given the new fields when the API or worker starts, and
     the sync status says its documents need `contacts-index reindex` until one has run."""
     from shared.search.index import documents_version, ensure_index
     from shared.search.mapping import MAPPING_VERSION, index_mappings, index_settings
@@ -118,7 +118,8 @@ def test_an_index_from_an_older_version_gains_new_fields_on_start_and_asks_for_a
     older_mapping = index_mappings()
     del older_mapping["_meta"]
     del older_mapping["_source"]
-    del older_mapping["properties"]["id_low"]
+    for added_in_version_3 in ("id_high", "id_low", "card_json", "name_grams"):
+        del older_mapping["properties"][added_in_version_3]
     older_settings = settings.model_copy(update={"index_alias": f"{settings.index_alias}_upgrade"})
     alias = older_settings.index_alias
     old = f"{alias}_v1"
@@ -127,11 +128,16 @@ def test_an_index_from_an_older_version_gains_new_fields_on_start_and_asks_for_a
     )
     search_client.indices.put_alias(index=old, name=alias)
     try:
+        new_fields = {"id_high": -5, "id_low": 7, "card_json": '{"id": "a"}', "name_grams": ["ana"]}
         with pytest.raises(Exception, match="strict_dynamic_mapping_exception"):
-            search_client.index(index=alias, id="a", body={"id_low": 7})
+            search_client.index(index=alias, id="a", body=new_fields)
         assert ensure_index(search_client, older_settings) == old
-        search_client.index(index=alias, id="a", body={"id_low": 7}, refresh=True)
-        assert search_client.get(index=alias, id="a")["_source"]["id_low"] == 7
+        search_client.index(index=alias, id="a", body=new_fields, refresh=True)
+        found = search_client.search(
+            index=alias,
+            body={"query": {"match_phrase": {"name_grams": "ana"}}, "stored_fields": ["card_json"]},
+        )["hits"]["hits"]
+        assert [h["fields"]["card_json"] for h in found] == [['{"id": "a"}']]
         assert documents_version(search_client, alias) == 0  # new fields, old documents
         reindex(session_factory, search_client, older_settings)
         assert documents_version(search_client, alias) == MAPPING_VERSION
