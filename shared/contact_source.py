@@ -44,6 +44,8 @@ class ContactSource:
     channels: list[ChannelIdentity] = field(default_factory=list)
     # key -> field type for the workspace's custom field definitions
     field_types: dict[str, str] = field(default_factory=dict)
+    # key -> the field's sort slot (see shared.search.mapping.sort_slot_field)
+    field_slots: dict[str, int] = field(default_factory=dict)
 
 
 def display_name(first_name: str | None, last_name: str | None, phone: str | None, email: str | None) -> str:

@@ -16,6 +16,8 @@ from shared.models import ContactField
 
 MAX_TEXT = 1000
 MAX_NUMBER = 10**15
+# Custom fields a workspace may define; each owns one sort slot of the index (migration 0002).
+MAX_FIELDS = 100
 
 
 def field_definitions(session: Session, workspace_id: uuid.UUID) -> dict[str, ContactField]:
@@ -24,17 +26,29 @@ def field_definitions(session: Session, workspace_id: uuid.UUID) -> dict[str, Co
 
 
 class LazyFieldTypes(Mapping[str, str]):
-    """key -> type of a workspace's custom fields, read on first use: most searches (text, standard
-    fields) never look a custom field up, and so skip the query."""
+    """key -> type of a workspace's custom fields (and each field's sort slot), read on first use:
+    most searches (text, standard fields) never look a custom field up, and so skip the query."""
 
     def __init__(self, session: Session, workspace_id: uuid.UUID) -> None:
         self._session, self._workspace_id = session, workspace_id
         self._types: dict[str, str] | None = None
+        self._slots: dict[str, int | None] = {}
 
     def _loaded(self) -> dict[str, str]:
         if self._types is None:
-            self._types = custom_field_types(self._session, self._workspace_id)
+            rows = self._session.execute(
+                select(ContactField.key, ContactField.type, ContactField.sort_slot).where(
+                    ContactField.workspace_id == self._workspace_id
+                )
+            ).all()
+            self._types = {key: kind for key, kind, _ in rows}
+            self._slots = {key: slot for key, _, slot in rows}
         return self._types
+
+    def slot(self, key: str) -> int | None:
+        """The field's sort slot (None for an unknown field)."""
+        self._loaded()
+        return self._slots.get(key)
 
     def __getitem__(self, key: str) -> str:
         return self._loaded()[key]

@@ -10,10 +10,12 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    FetchedValue,
     ForeignKey,
     Identity,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -230,7 +232,10 @@ class ContactField(Base):
     """A custom contact field defined by the workspace."""
 
     __tablename__ = "contact_fields"
-    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "key"),
+        UniqueConstraint("workspace_id", "sort_slot"),
+    )
     id: Mapped[uuid.UUID] = _pk()
     workspace_id: Mapped[uuid.UUID] = _workspace_fk()
     key: Mapped[str] = mapped_column(String(64), nullable=False)
@@ -238,6 +243,10 @@ class ContactField(Base):
     type: Mapped[str] = mapped_column(String(20), nullable=False)
     options: Mapped[list[str]] = mapped_column(JSONB, nullable=False, server_default=text("'[]'::jsonb"))
     created_at: Mapped[datetime] = _created()
+    # Which of the workspace's numbered sort fields in the search index holds this field's values
+    # (shared.search.mapping.sort_slot_field); given by a database trigger on insert: the lowest
+    # slot no other field of the workspace holds.
+    sort_slot: Mapped[int | None] = mapped_column(SmallInteger, FetchedValue())
 
 
 class View(Base):

@@ -18,11 +18,10 @@ from sqlalchemy.orm import Session
 from api_service.errors import Conflict, NotFound, invalid
 from api_service.fields.schemas import FieldCreate, FieldUpdate
 from api_service.pagination import keyset_page
+from shared.custom_fields import MAX_FIELDS
 from shared.models import Contact, ContactField
 from shared.outbox import record_changes
 from shared.text import fold
-
-MAX_FIELDS_PER_WORKSPACE = 100
 
 
 def _check_options(field_type: str, options: list[str] | None) -> list[str]:
@@ -76,8 +75,8 @@ def create_field(session: Session, workspace_id: uuid.UUID, body: FieldCreate) -
     ):
         raise Conflict(f"a contact field with key '{body.key}' already exists")
     count = session.scalar(select(func.count()).where(ContactField.workspace_id == workspace_id)) or 0
-    if count >= MAX_FIELDS_PER_WORKSPACE:
-        raise invalid(["key"], f"a workspace can define at most {MAX_FIELDS_PER_WORKSPACE} contact fields")
+    if count >= MAX_FIELDS:
+        raise invalid(["key"], f"a workspace can define at most {MAX_FIELDS} contact fields")
     field = ContactField(
         workspace_id=workspace_id, key=body.key, label=body.label, type=body.type, options=options
     )

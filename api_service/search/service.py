@@ -24,7 +24,7 @@ from api_service.state import AppState
 from shared.custom_fields import LazyFieldTypes
 from shared.search import cursor as cursors
 from shared.search.mapping import CARD_FIELD, MAPPING_VERSION
-from shared.search.query import ID_NUMBERS_SINCE, PAGE_FETCH, SortError, build_search_query, compile_sort
+from shared.search.query import FLAT_SORT_SINCE, PAGE_FETCH, SortError, build_search_query, compile_sort
 from shared.views import ViewNotFound, view_criteria
 
 
@@ -112,9 +112,9 @@ def search_contacts(
     except ViewNotFound:
         raise NotFound("view") from None
     sort_spec = resolve_sort(request.sort, view_sort)
-    id_as_numbers = state.index_version.current() >= ID_NUMBERS_SINCE
+    older_documents = state.index_version.current() < FLAT_SORT_SINCE
     try:
-        sort = compile_sort(sort_spec, field_types, id_as_numbers=id_as_numbers)
+        sort = compile_sort(sort_spec, field_types, slot_of=field_types.slot, older_documents=older_documents)
     except SortError as exc:
         raise invalid(["sort"], str(exc)) from None
     query = build_search_query(
@@ -134,8 +134,7 @@ def search_contacts(
         request.filter,
         request.view_id,
         [view_query, view_filter],
-        sort_spec,
-        id_as_numbers,
+        sort,
     )
     body: dict[str, Any] = {
         "query": query,

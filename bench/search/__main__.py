@@ -91,7 +91,7 @@ class Runners:
         sort_spec = [(s["field"], s["order"]) for s in req.sort or []]
         body: dict[str, Any] = {
             "query": build_search_query(str(self.bw.workspace_id), req.query, req.filter, FIELD_TYPES),
-            "sort": compile_sort(sort_spec, FIELD_TYPES),
+            "sort": compile_sort(sort_spec, FIELD_TYPES, slot_of=self.bw.slots.get),
             "size": PAGE_SIZE,
             "track_total_hits": True,
             **PAGE_FETCH,

@@ -57,7 +57,13 @@ class BenchWorkspace:
     workspace_id: uuid.UUID
     user_ids: list[uuid.UUID]
     channels: list[ChannelIdentity]
+    slots: dict[str, int]  # custom field key -> sort slot (given by the database)
     token: str = BENCH_TOKEN
+
+
+def _slots(conn: psycopg.Connection[Any], ws: uuid.UUID) -> dict[str, int]:
+    rows = conn.execute("SELECT key, sort_slot FROM contact_fields WHERE workspace_id = %s", (ws,))
+    return {key: slot for key, slot in rows}
 
 
 def _reset_database() -> None:
@@ -83,7 +89,8 @@ def _existing(count: int, client: OpenSearch) -> BenchWorkspace | None:
                     "SELECT id, name, type FROM channels WHERE workspace_id = %s ORDER BY name", (ws,)
                 )
             ]
-    except psycopg.OperationalError:
+            slots = _slots(conn, ws)
+    except psycopg.Error:  # no database yet, or one of an older schema: seed again
         return None
     alias = get_settings().index_alias
     if not client.indices.exists_alias(name=alias) or contacts is None or contacts[0] != count:
@@ -92,7 +99,7 @@ def _existing(count: int, client: OpenSearch) -> BenchWorkspace | None:
         return None
     if documents_version(client, alias) != MAPPING_VERSION:
         return None  # documents of an older mapping: seed again
-    return BenchWorkspace(ws, users, channels)
+    return BenchWorkspace(ws, users, channels, slots)
 
 
 def _workspace(conn: psycopg.Connection[Any], count: int) -> BenchWorkspace:
@@ -125,7 +132,7 @@ def _workspace(conn: psycopg.Connection[Any], count: int) -> BenchWorkspace:
             " VALUES (%s, %s, %s, %s, %s, %s)",
             (uuid.uuid4(), ws, key, key.title(), ftype, Jsonb(PLANS if ftype == "select" else [])),
         )
-    return BenchWorkspace(ws, users, channels)
+    return BenchWorkspace(ws, users, channels, _slots(conn, ws))
 
 
 def _maybe(rng: random.Random, p: float, value: Any) -> Any:
@@ -175,6 +182,7 @@ def synthetic_contact(rng: random.Random, i: int, bw: BenchWorkspace, now: datet
         profile_pic_url=None,
         channels=[identity],
         field_types=FIELD_TYPES,
+        field_slots=bw.slots,
     )
 
 

@@ -43,12 +43,15 @@ def load_sources(
         channels[contact_id].append(ChannelIdentity(str(channel_id), name, ctype, external_id))
     workspaces = {c.workspace_id for c in contacts}
     field_types: dict[uuid.UUID, dict[str, str]] = defaultdict(dict)
-    for ws, key, ftype in session.execute(
-        select(ContactField.workspace_id, ContactField.key, ContactField.type).where(
+    field_slots: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
+    for ws, key, ftype, slot in session.execute(
+        select(ContactField.workspace_id, ContactField.key, ContactField.type, ContactField.sort_slot).where(
             ContactField.workspace_id.in_(workspaces)
         )
     ).all():
         field_types[ws][key] = ftype
+        if slot is not None:
+            field_slots[ws][key] = slot
     return {
         c.id: ContactSource(
             id=str(c.id),
@@ -74,6 +77,7 @@ def load_sources(
             profile_pic_url=c.profile_pic_url,
             channels=channels.get(c.id, []),
             field_types=field_types.get(c.workspace_id, {}),
+            field_slots=field_slots.get(c.workspace_id, {}),
         )
         for c in contacts
     }

@@ -7,7 +7,9 @@ OpenSearch analyzers (edge n-grams for name words, e-mail prefixes and domains, 
 phones) and, for text inside a name, trigrams built here.
 A workspace's custom field keys never add mapping fields: filters read flat keyword fields whose
 values carry their key (numbers and dates as order-preserving hex, so a keyword range is a value
-range), and sorting reads one nested array of typed slots.
+range), and sorting reads the numbered sort field of the field's slot (each field of a workspace
+owns one of MAX_FIELDS slots; contact_fields.sort_slot), or, for documents of an older version,
+one nested array of typed values.
 Each document also stores (without indexing it) the contact's card, the API representation, as one
 JSON string in a stored field outside `_source`: a page of the contacts table is the hits' cards,
 fetched without parsing any document and written into the response as they are.
@@ -25,13 +27,14 @@ from pydantic_core import to_json
 
 from shared.contact_card import contact_card
 from shared.contact_source import ContactSource
+from shared.custom_fields import MAX_FIELDS
 from shared.text import GRAM, digits, fold, name_words, trigrams
 
 # Bumped when documents must be rebuilt for queries of this version to be right (the live index
 # records the version its documents were built with; see shared.search.index.documents_version).
 # 2: flat custom-field filter fields (custom_keys, custom_kv, custom_num, custom_date) and cards.
 # 3: the id as two longs (`id_high`, `id_low`: the tie-breaker of every sort), the card as a
-#    stored JSON string, and `name_grams` (text inside a name).
+#    stored JSON string, `name_grams` (text inside a name), and custom field sort slots.
 MAPPING_VERSION = 3
 
 TEXT_FIELDS = ("first_name", "last_name", "email", "phone", "language")
@@ -92,6 +95,25 @@ def id_order(contact_id: str) -> tuple[int, int]:
     return (value >> 64) - 2**63, (value & (2**64 - 1)) - 2**63
 
 
+# Sortable custom field types -> the kind of sort field their slot uses.
+SORT_SLOT_KINDS = {"number": "num", "date": "num", "datetime": "num", "text": "text", "select": "text"}
+
+
+def sort_slot_field(slot: int, field_type: str) -> str | None:
+    """The flat field a custom field's values are sorted by: numbers, and dates as epoch
+    milliseconds, in `sort_num_<slot>`; text and select values folded in `sort_text_<slot>`."""
+    kind = SORT_SLOT_KINDS.get(field_type)
+    return f"sort_{kind}_{slot}" if kind is not None else None
+
+
+def _sort_value(field_type: str, value: Any) -> float | str:
+    if field_type == "number":
+        return float(value)
+    if field_type in ("date", "datetime"):
+        return instant_millis(value)
+    return fold(str(value))
+
+
 def index_mappings() -> dict[str, Any]:
     keyword = {"type": "keyword"}
     date_type = {"type": "date"}
@@ -148,6 +170,9 @@ def index_mappings() -> dict[str, Any]:
         props[name] = keyword
     for name in DATE_FIELDS:
         props[name] = date_type
+    for slot in range(MAX_FIELDS):
+        props[f"sort_num_{slot}"] = {"type": "double"}
+        props[f"sort_text_{slot}"] = keyword
     return {
         "dynamic": "strict",
         "_meta": {"mapping_version": MAPPING_VERSION},
@@ -235,6 +260,7 @@ def build_document(src: ContactSource) -> dict[str, Any]:
     custom: list[dict[str, Any]] = []
     custom_text: list[str] = []
     flat: dict[str, list[str]] = {"custom_keys": [], "custom_kv": [], "custom_num": [], "custom_date": []}
+    sort_values: dict[str, float | str] = {}
     for key, value in sorted(src.custom_fields.items()):
         field_type = src.field_types.get(key)
         if field_type is None:
@@ -247,6 +273,10 @@ def build_document(src: ContactSource) -> dict[str, Any]:
             flat[field].append(term)
             if field_type not in ("number", "date", "datetime", "boolean"):
                 custom_text.append(str(value))
+            sort_slot = src.field_slots.get(key)
+            sort_field = sort_slot_field(sort_slot, field_type) if sort_slot is not None else None
+            if sort_field is not None:
+                sort_values[sort_field] = _sort_value(field_type, value)
     card = contact_card(src)
     name = card["display_name"]  # sorted by the name the table shows
     email = src.email or None
@@ -275,6 +305,7 @@ def build_document(src: ContactSource) -> dict[str, Any]:
         "custom_text": custom_text or None,
         "custom": custom,
         **{name: terms or None for name, terms in flat.items()},
+        **sort_values,
         "created_at": _iso(src.created_at),
         "updated_at": _iso(src.updated_at),
         "last_interaction_at": _iso(src.last_interaction_at),

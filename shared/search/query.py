@@ -4,13 +4,13 @@ always, and never by a caller."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from shared.search.filters import FilterNode, and_nodes, compile_filter, parse_filter
-from shared.search.mapping import CARD_FIELD, ID_ORDER_FIELDS
+from shared.search.mapping import CARD_FIELD, ID_ORDER_FIELDS, sort_slot_field
 from shared.text import GRAM, digits, fold, name_words, trigrams
 
 MAX_QUERY_CHARS = 256
@@ -153,8 +153,9 @@ SORTABLE_CUSTOM_TYPES = {
     "select": "text",
 }
 DEFAULT_SORT: tuple[tuple[str, str], ...] = (("last_interaction_at", "desc"),)
-# The first mapping version whose documents carry the id as numbers (ID_ORDER_FIELDS).
-ID_NUMBERS_SINCE = 3
+# The first mapping version whose documents carry the id as numbers (ID_ORDER_FIELDS) and custom
+# field values in their fields' sort slots.
+FLAT_SORT_SINCE = 3
 
 
 class SortError(ValueError):
@@ -162,11 +163,18 @@ class SortError(ValueError):
 
 
 def compile_sort(
-    sort: Sequence[tuple[str, str]], field_types: Mapping[str, str], *, id_as_numbers: bool = True
+    sort: Sequence[tuple[str, str]],
+    field_types: Mapping[str, str],
+    *,
+    slot_of: Callable[[str], int | None] | None = None,
+    older_documents: bool = False,
 ) -> list[dict[str, Any]]:
-    """Empty values last in both orders; the id breaks ties so pages never repeat or skip a contact,
-    read as two numbers (see shared.search.mapping.id_order), or as the keyword itself while the
-    index still holds documents written before those numbers existed (mapping version < 3)."""
+    """Empty values last in both orders; the id breaks ties so pages never repeat or skip a contact.
+
+    A custom field sorts by its slot's flat field (`slot_of(key)`, see
+    shared.search.mapping.sort_slot_field), the id by its two numbers (shared.search.mapping.id_order).
+    While the index still holds documents older than FLAT_SORT_SINCE (`older_documents`), which
+    lack both, custom fields sort by the nested values and ties fall to the id keyword."""
     clauses: list[dict[str, Any]] = []
     for name, order in sort or DEFAULT_SORT:
         if order not in ("asc", "desc"):
@@ -175,14 +183,19 @@ def compile_sort(
             clauses.append({name: {"order": order, "missing": "_last"}})
         elif name.startswith("custom."):
             key = name.removeprefix("custom.")
-            slot = SORTABLE_CUSTOM_TYPES.get(field_types.get(key, ""))
+            nested_value = SORTABLE_CUSTOM_TYPES.get(field_types.get(key, ""))
             if key not in field_types:
                 raise SortError(f"unknown sort field '{name}'")
-            if slot is None:
+            if nested_value is None:
                 raise SortError(f"cannot sort on '{name}' (a {field_types[key]} field)")
+            slot = slot_of(key) if slot_of is not None and not older_documents else None
+            flat = sort_slot_field(slot, field_types[key]) if slot is not None else None
+            if flat is not None:
+                clauses.append({flat: {"order": order, "missing": "_last"}})
+                continue
             clauses.append(
                 {
-                    f"custom.{slot}": {
+                    f"custom.{nested_value}": {
                         "order": order,
                         "missing": "_last",
                         "nested": {"path": "custom", "filter": {"term": {"custom.key": key}}},
@@ -191,5 +204,5 @@ def compile_sort(
             )
         else:
             raise SortError(f"unknown sort field '{name}'")
-    clauses.extend({name: {"order": "asc"}} for name in (ID_ORDER_FIELDS if id_as_numbers else ("id",)))
+    clauses.extend({name: {"order": "asc"}} for name in (("id",) if older_documents else ID_ORDER_FIELDS))
     return clauses

@@ -154,3 +154,37 @@ def test_deleting_a_field_removes_its_values_and_reindexes_those_contacts(
     assert found["items"] == []
     assert client.get("/v1/contact-fields/plan", headers=workspace.headers).status_code == 404
     assert client.delete("/v1/contact-fields/plan", headers=workspace.headers).status_code == 404
+
+
+def test_a_new_field_sorts_by_its_own_values_even_in_a_deleted_fields_slot(
+    client, workspace, session_factory, sync_index
+) -> None:
+    """Each field sorts from a numbered slot of its workspace; a field created after another was
+    deleted takes over the freed slot, and sorting by it never sees the deleted field's values."""
+    create_field(client, workspace, key="alpha", label="Alpha", type="number")
+    create_field(client, workspace, key="keep", label="Keep", type="text")
+
+    def contact(name: str, values: dict[str, Any]) -> str:
+        body = {"first_name": name, "custom_fields": values}
+        return str(client.post("/v1/contacts", headers=workspace.headers, json=body).json()["id"])
+
+    high, low, none = contact("High", {"alpha": 100}), contact("Low", {"alpha": 1}), contact("None", {})
+    assert client.delete("/v1/contact-fields/alpha", headers=workspace.headers).status_code == 204
+    create_field(client, workspace, key="beta", label="Beta", type="number")
+    with session_factory() as session:
+        slots = dict(
+            session.execute(
+                select(ContactField.key, ContactField.sort_slot).where(
+                    ContactField.workspace_id == workspace.id
+                )
+            ).all()
+        )
+    assert slots == {"beta": 0, "keep": 1}  # beta holds the slot alpha had
+    for contact_id, beta in ((none, 5), (high, 1)):
+        patch = {"custom_fields": {"beta": beta}}
+        client.patch(f"/v1/contacts/{contact_id}", headers=workspace.headers, json=patch)
+    sync_index()
+    for order, expected in (("desc", [none, high, low]), ("asc", [high, none, low])):
+        body = {"sort": [{"field": "custom.beta", "order": order}]}
+        found = client.post("/v1/contacts/search", headers=workspace.headers, json=body).json()
+        assert [c["id"] for c in found["items"]] == expected  # low has no beta: last both ways

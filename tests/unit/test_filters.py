@@ -137,3 +137,29 @@ def test_id_order_sorts_as_the_id_text_does() -> None:
     ]
     assert sorted(ids, key=id_order) == sorted(ids)
     assert all(-(2**63) <= half < 2**63 for i in ids for half in id_order(i))
+
+
+def test_custom_fields_sort_by_their_slot_unless_the_index_holds_older_documents() -> None:
+    from shared.search.query import compile_sort
+
+    types = {"score": "number", "plan": "select", "renewal": "date"}
+    slots = {"score": 4, "plan": 0, "renewal": 7}.get
+    sort = [("custom.score", "desc"), ("custom.plan", "asc"), ("custom.renewal", "asc")]
+    assert compile_sort(sort, types, slot_of=slots) == [
+        {"sort_num_4": {"order": "desc", "missing": "_last"}},
+        {"sort_text_0": {"order": "asc", "missing": "_last"}},
+        {"sort_num_7": {"order": "asc", "missing": "_last"}},
+        {"id_high": {"order": "asc"}},
+        {"id_low": {"order": "asc"}},
+    ]
+    older = compile_sort(sort[:1], types, slot_of=slots, older_documents=True)
+    assert older == [
+        {
+            "custom.num": {
+                "order": "desc",
+                "missing": "_last",
+                "nested": {"path": "custom", "filter": {"term": {"custom.key": "score"}}},
+            }
+        },
+        {"id": {"order": "asc"}},
+    ]
