@@ -8,12 +8,18 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from opensearchpy.exceptions import ConnectionError as SearchUnreachable
+from opensearchpy.exceptions import TransportError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.contact_rules import FieldError
 
 log = logging.getLogger("api.errors")
 PROBLEM = "application/problem+json"
+# A dependency that is down or overloaded is a 503 the client may retry, never a 500.
+RETRY_AFTER_SECONDS = "5"
+_BUSY_STATUSES = frozenset({429, 502, 503, 504})
 
 _TITLES = {
     400: "Bad Request",
@@ -119,6 +125,26 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.headers:
             response.headers.update(exc.headers)
         return response
+
+    def unavailable(what: str, exc: Exception) -> JSONResponse:
+        log.warning("%s unavailable: %s", what, exc)
+        response = problem(503, f"{what} is unavailable at the moment; retry shortly")
+        response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+        return response
+
+    @app.exception_handler(TransportError)
+    async def _search(request: Request, exc: TransportError) -> JSONResponse:
+        # Unreachable (ConnectionError, timeouts) or answering "busy": retryable. Any other answer
+        # means the request we built was wrong: a bug, so a 500 like any other.
+        if isinstance(exc, SearchUnreachable) or exc.status_code in _BUSY_STATUSES:
+            return unavailable("search", exc)
+        return await _unexpected(request, exc)
+
+    @app.exception_handler(OperationalError)
+    async def _database(_: Request, exc: OperationalError) -> JSONResponse:
+        # Connection refused or lost, server shutting down, deadlock or serialization failure: all
+        # transient, and the transaction was rolled back.
+        return unavailable("the database", exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -157,7 +157,6 @@ def search_contacts(
             request.min_version,
             settings.min_version_wait_seconds,
         )
-
     response = timed_search(client, index=settings.index_alias, body=body, routing=str(workspace_id))
     hits = response["hits"]["hits"]
     next_cursor = None
