@@ -36,11 +36,7 @@ class LazyFieldTypes(Mapping[str, str]):
 
     def _loaded(self) -> dict[str, str]:
         if self._types is None:
-            rows = self._session.execute(
-                select(ContactField.key, ContactField.type, ContactField.sort_slot).where(
-                    ContactField.workspace_id == self._workspace_id
-                )
-            ).all()
+            rows = custom_field_rows(self._session, self._workspace_id)
             self._types = {key: kind for key, kind, _ in rows}
             self._slots = {key: slot for key, _, slot in rows}
         return self._types
@@ -60,13 +56,20 @@ class LazyFieldTypes(Mapping[str, str]):
         return len(self._loaded())
 
 
-def custom_field_types(session: Session, workspace_id: uuid.UUID) -> dict[str, str]:
-    """key -> type of the workspace's custom fields: all the search compiler needs, without
-    loading whole definitions."""
+def custom_field_rows(session: Session, workspace_id: uuid.UUID) -> list[tuple[str, str, int | None]]:
+    """(key, type, sort slot) of the workspace's custom fields: all the search compiler needs,
+    without loading whole definitions."""
     rows = session.execute(
-        select(ContactField.key, ContactField.type).where(ContactField.workspace_id == workspace_id)
+        select(ContactField.key, ContactField.type, ContactField.sort_slot).where(
+            ContactField.workspace_id == workspace_id
+        )
     )
-    return {key: kind for key, kind in rows}
+    return [(key, kind, slot) for key, kind, slot in rows]
+
+
+def custom_field_types(session: Session, workspace_id: uuid.UUID) -> dict[str, str]:
+    """key -> type of the workspace's custom fields."""
+    return {key: kind for key, kind, _ in custom_field_rows(session, workspace_id)}
 
 
 def coerce_value(definition: ContactField, value: Any, loc: list[str | int], country: str | None) -> Any:
