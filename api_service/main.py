@@ -20,6 +20,7 @@ from api_service.imports.router import router as imports_router
 from api_service.imports.upload_limit import UploadLimit
 from api_service.jobs.router import router as jobs_router
 from api_service.merges.router import router as merges_router
+from api_service.ops.metrics import RequestMetrics
 from api_service.ops.router import router as ops_router
 from api_service.search.router import router as search_router
 from api_service.state import AppState
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Contacts API", version="1", lifespan=lifespan)
     install_error_handlers(app)
     app.add_middleware(UploadLimit, max_bytes=lambda: settings.import_max_bytes)
+    app.add_middleware(RequestMetrics)  # outermost: counts every answer, 413s included
     app.include_router(ops_router)
     app.include_router(workspaces_router)
     app.include_router(jobs_router)

@@ -20,24 +20,42 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy.orm import Session, sessionmaker
 
+from shared.jobs import JOB_KINDS
 from shared.search.sync_state import outbox_backlog
 
 log = logging.getLogger("indexer.metrics")
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 INDEXED_DOCUMENTS = Counter(
-    "contacts_indexed_documents", "Documents written to (or deleted from) the index by the relay", ["op"]
+    "contacts_indexed_documents",
+    "Documents written to (op=index) or deleted from (op=delete) the index by the relay (documents)",
+    ["op"],
 )
 BULK_ERRORS = Counter(
     "contacts_index_bulk_errors",
-    "Relay failures: per-document bulk errors, and whole batches refused because the index was down",
+    "Relay failures (errors): kind=document for a document a bulk request refused, "
+    "kind=unavailable for a whole batch refused because the index was down",
     ["kind"],
 )
 COMMIT_TO_SEARCHABLE = Histogram(
     "contacts_commit_to_searchable_seconds",
-    "From the commit that wrote an outbox row to the bulk write that made it searchable",
+    "From the commit that wrote an outbox row to the bulk write that made it searchable (seconds)",
     buckets=(0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0),
 )
+JOBS_FINISHED = Counter(
+    "contacts_jobs_finished",
+    "Background jobs (bulk delete, bulk tags, export, import) that ended (jobs), by kind and final status",
+    ["kind", "status"],
+)
+JOB_STATUSES = ("succeeded", "failed")
+# Every series exists from the start (at zero), so a rule's rate() or increase() sees the first event.
+for _op in ("index", "delete"):
+    INDEXED_DOCUMENTS.labels(_op)
+for _kind in ("document", "unavailable"):
+    BULK_ERRORS.labels(_kind)
+for _job_kind in JOB_KINDS:
+    for _status in JOB_STATUSES:
+        JOBS_FINISHED.labels(_job_kind, _status)
 
 
 class BacklogCollector(Collector):
@@ -53,13 +71,17 @@ class BacklogCollector(Collector):
         except Exception as exc:  # a scrape must not fail because the database is down
             log.warning("backlog metrics unavailable: %s", exc)
             return
-        yield GaugeMetricFamily("contacts_outbox_backlog", "Outbox rows not yet relayed", backlog.pending)
+        yield GaugeMetricFamily(
+            "contacts_outbox_backlog", "Outbox rows not yet relayed to the index (rows)", backlog.pending
+        )
         yield GaugeMetricFamily(
             "contacts_outbox_oldest_pending_seconds",
-            "Age of the oldest pending outbox row",
+            "Age of the oldest pending outbox row (seconds)",
             backlog.oldest_pending_seconds,
         )
-        yield GaugeMetricFamily("contacts_outbox_parked", "Outbox rows parked after failures", backlog.parked)
+        yield GaugeMetricFamily(
+            "contacts_outbox_parked", "Outbox rows parked after repeated failures (rows)", backlog.parked
+        )
 
 
 def multiprocess_dir() -> Path | None:
@@ -77,7 +99,7 @@ def serve(host: str, port: int, session_factory: sessionmaker[Session]) -> None:
         multiprocess.MultiProcessCollector(registry, path=str(directory))  # type: ignore[no-untyped-call]
     else:
         registry = CollectorRegistry()
-        for metric in (INDEXED_DOCUMENTS, BULK_ERRORS, COMMIT_TO_SEARCHABLE):
+        for metric in (INDEXED_DOCUMENTS, BULK_ERRORS, COMMIT_TO_SEARCHABLE, JOBS_FINISHED):
             registry.register(metric)
     registry.register(BacklogCollector(session_factory))
     start_http_server(port, addr=host, registry=registry)

@@ -1,4 +1,9 @@
-"""The API's own Prometheus metrics (the backlog gauges are refreshed by GET /metrics)."""
+"""The API's own Prometheus metrics (the backlog gauges are refreshed by GET /metrics).
+
+Labels stay bounded: `route` is the matched route's path template ("/v1/contacts/{contact_id}"),
+never the raw path, and "unmatched" for paths no route serves; `status_class` is 2xx..5xx;
+`operation` names what the API asked OpenSearch for. No workspace label: workspaces are unbounded.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +11,75 @@ import time
 from typing import Any
 
 from opensearchpy import OpenSearch
-from prometheus_client import Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-OUTBOX_BACKLOG = Gauge("contacts_outbox_backlog", "Outbox rows not yet relayed to the index")
-OUTBOX_OLDEST = Gauge("contacts_outbox_oldest_pending_seconds", "Age of the oldest pending outbox row")
-OUTBOX_PARKED = Gauge("contacts_outbox_parked", "Outbox rows parked after repeated failures")
+OUTBOX_BACKLOG = Gauge("contacts_outbox_backlog", "Outbox rows not yet relayed to the index (rows)")
+OUTBOX_OLDEST = Gauge(
+    "contacts_outbox_oldest_pending_seconds", "Age of the oldest pending outbox row (seconds)"
+)
+OUTBOX_PARKED = Gauge("contacts_outbox_parked", "Outbox rows parked after repeated failures (rows)")
 SEARCH_LATENCY = Histogram(
     "contacts_search_latency_seconds",
-    "Time OpenSearch took to answer a contact search, as seen by the API",
+    "Time OpenSearch took to answer a request of the API, as seen by the API (seconds); "
+    "operation: search (a page of contacts) or aggregate (dashboard counts)",
+    ["operation"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
+SEARCH_OPERATIONS = ("search", "aggregate")
+HTTP_REQUESTS = Counter(
+    "contacts_http_requests",
+    "HTTP requests answered by the API (requests), by method, route template and status class",
+    ["method", "route", "status_class"],
+)
+HTTP_DURATION = Histogram(
+    "contacts_http_request_duration_seconds",
+    "Time from receiving an HTTP request to the end of its response (seconds), by route template",
+    ["route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+for _operation in SEARCH_OPERATIONS:
+    SEARCH_LATENCY.labels(_operation)  # exported from the start, so rates begin at zero
 
 
-def timed_search(client: OpenSearch, **kwargs: Any) -> Any:
-    """`client.search(**kwargs)`, observed in the search latency histogram."""
+def timed_search(client: OpenSearch, *, operation: str = "search", **kwargs: Any) -> Any:
+    """`client.search(**kwargs)`, observed in the search latency histogram under `operation`."""
     started = time.perf_counter()
     try:
         return client.search(**kwargs)
     finally:
-        SEARCH_LATENCY.observe(time.perf_counter() - started)
+        SEARCH_LATENCY.labels(operation).observe(time.perf_counter() - started)
+
+
+def _route_of(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else "unmatched"
+
+
+class RequestMetrics:
+    """ASGI middleware counting every HTTP request by method, route template and status class,
+    and timing it by route template. A request that raises counts as a 5xx."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            route = _route_of(scope)
+            HTTP_REQUESTS.labels(scope.get("method", ""), route, f"{status // 100}xx").inc()
+            HTTP_DURATION.labels(route).observe(time.perf_counter() - started)

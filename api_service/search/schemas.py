@@ -33,3 +33,45 @@ class SearchResponse(BaseModel):
     items: list[ContactOut]
     total: Total
     next_cursor: str | None
+
+
+# Aggregations (dashboards). Shapes only: fields, sizes, intervals, time zones, bounds and limits
+# are checked by shared.search.aggregations, which names the offending node in its 422.
+class FacetRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    field: Annotated[str, Field(min_length=1, max_length=200)]
+    size: int = 10
+
+
+class HistogramRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    field: Annotated[str, Field(min_length=1, max_length=200)]
+    interval: str
+    time_zone: Annotated[str, Field(max_length=64)] | None = None
+    from_: Annotated[str, Field(max_length=64)] | None = Field(default=None, alias="from")
+    to: Annotated[str, Field(max_length=64)] | None = None
+
+
+class AggregateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    query: Annotated[str, Field(max_length=256)] | None = None
+    view_id: str | None = None
+    filter: dict[str, Any] | None = None
+    facets: list[FacetRequest] = Field(default_factory=list)
+    histograms: list[HistogramRequest] = Field(default_factory=list)
+
+
+class FacetBucket(BaseModel):
+    value: str | bool | None
+    count: int
+
+
+class HistogramBucket(BaseModel):
+    start: str
+    count: int
+
+
+class AggregateResponse(BaseModel):
+    total: int
+    facets: dict[str, list[FacetBucket]]
+    histograms: dict[str, list[HistogramBucket]]

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from indexer_worker import locks
+from indexer_worker.metrics import JOBS_FINISHED
 from shared.contact_rules import FieldError
 from shared.models import Job
 from shared.selection import Selection, SelectionNotFound, compile_selection
@@ -155,6 +156,7 @@ def run_job(
                 .where(Job.id == job_id)
                 .values(status=status, result=result, error=error, finished_at=datetime.now(UTC))
             )
+        JOBS_FINISHED.labels(ctx.kind, status).inc()
         return status
     finally:
         locks.release(lease, locks.lock_key(job_id))

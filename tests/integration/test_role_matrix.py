@@ -38,6 +38,7 @@ ENDPOINTS = [
     Endpoint("PATCH", "/v1/contacts/{contact}", 200, {"last_name": "Changed"}),
     Endpoint("DELETE", "/v1/contacts/{contact}", 204),
     Endpoint("POST", "/v1/contacts/search", 200, {"query": "mei"}),
+    Endpoint("POST", "/v1/contacts/aggregate", 200, {"query": "mei", "facets": [{"field": "tags"}]}),
     Endpoint("POST", "/v1/contacts/bulk-tags", 202, {"selection": {"ids": ["{contact}"]}, "tags": ["x"]}),
     Endpoint(
         "POST",
