@@ -1,5 +1,6 @@
 """Differential property test: for random nested filter trees, the search service must return
-exactly the contacts a plain-Python reading of the contract's semantics selects.
+exactly the contacts a plain-Python reading of the contract's semantics selects, and the
+aggregation service must count them exactly so: every facet value and every histogram bucket.
 
 The reference evaluator below is written from API.md alone (it never calls the compiler): text
 compares folded (case and accents ignored), negations also match empty fields, time comparisons
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, example, given
@@ -383,28 +385,247 @@ def filters(draw: st.DrawFn, data: Dataset) -> dict[str, Any]:
     return draw(tree(data.channels, data.users))
 
 
+# ----------------------------------------------------------------------------- reference counts
+
+FACETS = [
+    "tags",
+    "channels",
+    "country",
+    "language",
+    "assignee_id",
+    "conversation_status",
+    "source",
+    "last_interacted_channel_id",
+    "custom.plan",
+    "custom.active",
+    "custom.note",
+]
+# Written from the contract alone, like the filter reference: an hour, a day, a week from Monday,
+# a month, each in the histogram's time zone; a calendar date is the same day in every zone.
+ZONES = ["UTC", "Asia/Kuala_Lumpur", "America/New_York", "Asia/Kolkata"]
+HISTOGRAM_FIELDS = [*DATE_FIELDS, "custom.renewal", "custom.birthday"]
+HISTOGRAM_BOUNDS = [
+    None,
+    None,
+    (NOW - timedelta(days=45)).date().isoformat(),
+    (NOW - timedelta(days=2, hours=7)).isoformat(),
+    (NOW - timedelta(days=500)).isoformat(),
+    (NOW + timedelta(days=3)).isoformat(),
+    "2000-01-01",
+    "2021-06-15T12:00:00+08:00",
+]
+MAX_BUCKETS = 2000
+
+
+def facet_values(contact: dict[str, Any], name: str) -> list[Any]:
+    """The values of a facet field one contact is counted under ([None] for nobody assigned)."""
+    if name == "tags":
+        return sorted({fold(t) for t in contact["tags"]})
+    if name == "channels":
+        return sorted({c["channel_id"] for c in contact["channels"]})
+    if name.startswith("custom."):
+        value = contact["custom_fields"].get(name.removeprefix("custom."))
+        if value is None:
+            return []
+        return [fold(value)] if name == "custom.note" else [value]
+    value = contact[name]
+    if name == "assignee_id":
+        return [value]
+    if value is None or value == "":
+        return []
+    return [fold(value) if name == "language" else value]
+
+
+def expected_facet(contacts: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    counts: dict[Any, int] = {}
+    for contact in contacts:
+        for value in facet_values(contact, name):
+            counts[value] = counts.get(value, 0) + 1
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] is None, fold(str(kv[0]))))
+    return [{"value": value, "count": count} for value, count in ordered]
+
+
+def _local_start(moment: datetime, interval: str, zone: ZoneInfo) -> datetime:
+    local = moment.astimezone(zone)
+    if interval == "hour":
+        return local.replace(minute=0, second=0, microsecond=0)
+    day = local.date()
+    if interval == "week":
+        day = day - timedelta(days=day.weekday())
+    if interval == "month":
+        day = date(day.year, day.month, 1)
+    return datetime(day.year, day.month, day.day, tzinfo=zone)
+
+
+def _following(start: datetime, interval: str, zone: ZoneInfo) -> datetime:
+    if interval == "hour":
+        return _local_start(start.astimezone(UTC) + timedelta(hours=1), interval, zone)
+    if interval == "month":
+        year, month = (start.year + 1, 1) if start.month == 12 else (start.year, start.month + 1)
+        return datetime(year, month, 1, tzinfo=zone)
+    step = timedelta(days=7 if interval == "week" else 1)
+    day = start.date() + step
+    return datetime(day.year, day.month, day.day, tzinfo=zone)
+
+
+def histogram_instant(contact: dict[str, Any], name: str) -> datetime | None:
+    if name.startswith("custom."):
+        value = contact["custom_fields"].get(name.removeprefix("custom."))
+        return _instant(value) if value is not None else None
+    value = contact[name]
+    return datetime.fromisoformat(value).astimezone(UTC) if value else None
+
+
+def _bound(text: str, zone: ZoneInfo) -> datetime:
+    if len(text) == 10:
+        day = date.fromisoformat(text)
+        return datetime(day.year, day.month, day.day, tzinfo=zone)
+    return datetime.fromisoformat(text)
+
+
+def expected_histogram(contacts: list[dict[str, Any]], spec: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The buckets, or None when they are more than MAX_BUCKETS (the API's 422)."""
+    date_only = spec["field"] == "custom.birthday"
+    zone = ZoneInfo("UTC" if date_only else spec["time_zone"])
+    values = [v for v in (histogram_instant(c, spec["field"]) for c in contacts) if v is not None]
+    low = _bound(spec["from"], zone) if "from" in spec else None
+    high = _bound(spec["to"], zone) if "to" in spec else None
+    if low is None and high is None and not values:
+        return []
+    if low is None:  # from the earliest value, or from `to` when every value is later
+        low = min([*values, high]) if high is not None else min(values)
+    if high is None:  # to the latest value, or to `from` when every value is earlier
+        high = max([*values, low])
+    assert low is not None and high is not None
+    # Bucket starts as UTC instants: Python compares and hashes two aware times of one zone by
+    # their wall clock, so the two 01:00 of a DST fall-back would be one bucket.
+    interval = spec["interval"]
+    starts = [_local_start(low, interval, zone).astimezone(UTC)]
+    last = _local_start(high, interval, zone).astimezone(UTC)
+    while starts[-1] < last:
+        starts.append(_following(starts[-1].astimezone(zone), interval, zone).astimezone(UTC))
+        if len(starts) > MAX_BUCKETS:
+            return None
+    counts = dict.fromkeys(starts, 0)
+    for value in values:
+        start = _local_start(value, interval, zone).astimezone(UTC)
+        if start in counts:
+            counts[start] += 1
+    return [
+        {
+            "start": start.date().isoformat() if date_only else start.astimezone(zone).isoformat(),
+            "count": count,
+        }
+        for start, count in counts.items()
+    ]
+
+
+@st.composite
+def histogram_specs(draw: st.DrawFn) -> dict[str, Any]:
+    name = draw(st.sampled_from(HISTOGRAM_FIELDS))
+    intervals = ["day", "week", "month"] if name == "custom.birthday" else ["hour", "day", "week", "month"]
+    spec: dict[str, Any] = {
+        "field": name,
+        "interval": draw(st.sampled_from(intervals)),
+        "time_zone": draw(st.sampled_from(ZONES)),
+    }
+    bounds = [draw(st.sampled_from(HISTOGRAM_BOUNDS)), draw(st.sampled_from(HISTOGRAM_BOUNDS))]
+    zone = ZoneInfo(spec["time_zone"])
+    if all(bounds) and _bound(bounds[0], zone) > _bound(bounds[1], zone):  # type: ignore[arg-type]
+        bounds.reverse()
+    for key, bound in zip(("from", "to"), bounds, strict=True):
+        if bound is not None:
+            spec[key] = bound
+    return spec
+
+
+def check_aggregations(
+    client: Any, data: Dataset, filter_tree: dict[str, Any], histogram: dict[str, Any], selected: set[str]
+) -> bool:
+    """Every facet count and histogram bucket equals the reference count over `selected`; True
+    when the histogram was within the bucket limit."""
+    contacts = [data.contacts[cid] for cid in sorted(selected)]
+    response = client.post(
+        "/v1/contacts/aggregate",
+        headers=data.ws.headers,
+        json={"filter": filter_tree, "facets": [{"field": f, "size": 100} for f in FACETS]},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["total"] == len(selected)
+    for name in FACETS:
+        assert body["facets"][name] == expected_facet(contacts, name), (name, filter_tree)
+    expected = expected_histogram(contacts, histogram)
+    response = client.post(
+        "/v1/contacts/aggregate",
+        headers=data.ws.headers,
+        json={"filter": filter_tree, "histograms": [histogram]},
+    )
+    if expected is None:
+        assert response.status_code == 422, (response.text, histogram)
+        assert response.json()["errors"][0]["loc"] == ["histograms", 0]
+        return False
+    assert response.status_code == 200, (response.text, histogram)
+    assert response.json()["histograms"][histogram["field"]] == expected, (histogram, filter_tree)
+    return True
+
+
 def test_the_filter_tree_selects_exactly_what_the_contract_says(client: Any, dataset: Dataset) -> None:
     selected_any = 0
+    histograms_checked = 0
 
     @hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(filter_tree=filters(dataset))
-    @example({"and": [{"field": "first_name", "op": "contains", "value": "*"}]})
-    @example({"or": [{"field": "custom.note", "op": "contains", "value": "VIP*"}]})
-    @example({"or": [{"field": "custom.note", "op": "not_contains", "value": "vip?"}]})
-    @example({"and": [{"field": "tags", "op": "has_all", "value": ["A*B", "vip"]}]})
-    @example({"and": [{"field": "last_name", "op": "neq", "value": "ASTROM"}]})
-    @example({"and": [{"field": "custom.score", "op": "between", "value": [0, 10]}]})
+    @given(filter_tree=filters(dataset), histogram=histogram_specs())
     @example(
-        {"and": [{"field": "custom.renewal", "op": "older_than", "value": {"amount": 1, "unit": "months"}}]}
+        {"and": [{"field": "first_name", "op": "contains", "value": "*"}]},
+        {"field": "last_interaction_at", "interval": "day", "time_zone": "Asia/Kuala_Lumpur"},
     )
-    def check(filter_tree: dict[str, Any]) -> None:
-        nonlocal selected_any
+    @example(
+        {"or": [{"field": "custom.note", "op": "contains", "value": "VIP*"}]},
+        {"field": "custom.birthday", "interval": "month", "time_zone": "America/New_York"},
+    )
+    @example(
+        {"or": [{"field": "custom.note", "op": "not_contains", "value": "vip?"}]},
+        {"field": "created_at", "interval": "hour", "time_zone": "Asia/Kolkata"},
+    )
+    @example(
+        {"and": [{"field": "tags", "op": "has_all", "value": ["A*B", "vip"]}]},
+        {"field": "custom.renewal", "interval": "week", "time_zone": "UTC", "from": HISTOGRAM_BOUNDS[2]},
+    )
+    @example(
+        {"and": [{"field": "last_name", "op": "neq", "value": "ASTROM"}]},
+        {"field": "last_incoming_message_at", "interval": "hour", "time_zone": "UTC"},
+    )
+    @example(
+        {"and": [{"field": "custom.score", "op": "between", "value": [0, 10]}]},
+        {
+            "field": "conversation_opened_at",
+            "interval": "month",
+            "time_zone": "America/New_York",
+            "from": "2000-01-01",
+            "to": HISTOGRAM_BOUNDS[5],
+        },
+    )
+    @example(
+        {"and": [{"field": "custom.renewal", "op": "older_than", "value": {"amount": 1, "unit": "months"}}]},
+        {
+            "field": "updated_at",
+            "interval": "day",
+            "time_zone": "Asia/Kuala_Lumpur",
+            "to": HISTOGRAM_BOUNDS[3],
+        },
+    )
+    def check(filter_tree: dict[str, Any], histogram: dict[str, Any]) -> None:
+        nonlocal selected_any, histograms_checked
         got = search_ids(client, dataset.ws, filter=filter_tree, page_size=200)
         now = datetime.now(UTC)
         expected = {cid for cid, c in dataset.contacts.items() if matches(c, filter_tree, now)}
         assert got == expected, filter_tree
         selected_any += 0 < len(expected) < len(dataset.contacts)
+        histograms_checked += check_aggregations(client, dataset, filter_tree, histogram, expected)
 
     check()
-    # The trees are not degenerate: many of them select a proper, non-empty subset.
+    # The trees are not degenerate: many of them select a proper, non-empty subset, and most
+    # histograms are within the bucket limit (the rest must be refused).
     assert selected_any > 30
+    assert histograms_checked > 60
