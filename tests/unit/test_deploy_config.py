@@ -27,7 +27,9 @@ def compose() -> dict:
 
 def test_compose_runs_the_whole_system() -> None:
     services = compose()["services"]
-    assert set(services) == {"postgres", "redis", "opensearch", "migrate", "api", "worker", "beat"}
+    assert set(services) == {
+        "postgres", "redis", "opensearch", "migrate", "api", "worker", "beat", "prometheus", "grafana"
+    }  # fmt: skip
     assert services["migrate"]["command"] == ["contacts-admin", "migrate"]
     for name in ("api", "worker", "beat"):
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
@@ -52,3 +54,16 @@ def test_compose_environment_names_real_settings() -> None:
     for key in env:
         assert key.startswith("CONTACTS_")
         assert key.removeprefix("CONTACTS_").lower() in fields, key
+
+
+def test_compose_runs_prometheus_and_grafana_with_the_deploy_files() -> None:
+    services = compose()["services"]
+    assert services["prometheus"]["image"].startswith("prom/prometheus:")
+    assert "./deploy/prometheus:/etc/prometheus:ro" in services["prometheus"]["volumes"]
+    assert services["grafana"]["image"].startswith("grafana/grafana:")
+    assert "./deploy/grafana/provisioning:/etc/grafana/provisioning:ro" in services["grafana"]["volumes"]
+    # Prometheus reaches the worker's metrics only if it listens beyond loopback.
+    assert services["worker"]["environment"]["CONTACTS_API_HOST"] == "0.0.0.0"
+    scrape = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
+    targets = {t for job in scrape["scrape_configs"] for c in job["static_configs"] for t in c["targets"]}
+    assert targets == {"api:8000", f"worker:{Settings.model_fields['worker_metrics_port'].default}"}
