@@ -19,15 +19,16 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from api_service.contacts import repository
-from api_service.contacts.service import add_event
 from api_service.errors import Conflict, NotFound, ProblemError, invalid
 from api_service.merges import fields as mf
 from api_service.merges.schemas import MergeRequest
 from shared.contact_rules import MAX_TAGS
 from shared.custom_fields import field_definitions
+from shared.events import EventType, add_event
 from shared.fields import CUSTOM_PREFIX, IDENTITY
 from shared.models import Comment, Contact, ContactChannel, Event, Merge, Message
 from shared.outbox import record_change
+from shared.tags import missing_tags, united_tags
 from shared.text import fold
 
 # What moves with a merge, by the key it has in the merge record.
@@ -110,11 +111,6 @@ def preview(
     }
 
 
-def united_tags(primary: list[str], secondary: list[str]) -> list[str]:
-    have = {fold(t) for t in primary}
-    return [*primary, *(t for t in secondary if fold(t) not in have)]
-
-
 def _take_values(
     primary: Contact, secondary: Contact, fields: list[str], choose: dict[str, str]
 ) -> dict[str, Any]:
@@ -130,7 +126,7 @@ def _take_values(
         if use_theirs and theirs != ours:
             mf.set_value(primary, field, theirs)
             taken[field] = theirs
-    added = [t for t in secondary.tags if fold(t) not in {fold(x) for x in primary.tags}]
+    added = missing_tags(primary.tags, secondary.tags)
     if added:
         primary.tags = [*primary.tags, *added]
         taken["tags"] = added
@@ -204,7 +200,7 @@ def merge_contacts(
         add_event(
             session,
             primary,
-            "conversation_closed",
+            EventType.CONVERSATION_CLOSED,
             actor_id,
             {"reason": "merge", "merge_id": str(merge.id), "contact_id": str(secondary.id)},
             triggers_workflows=False,
@@ -216,7 +212,7 @@ def merge_contacts(
     add_event(
         session,
         primary,
-        "merged",
+        EventType.MERGED,
         actor_id,
         {"merge_id": str(merge.id), "secondary_id": str(secondary.id), "taken": sorted(taken)},
     )
@@ -352,15 +348,15 @@ def unmerge(
     secondary.updated_at = func.now()
     session.flush()
     data = {"merge_id": str(merge.id), "secondary_id": str(secondary.id), "reverted": sorted(reverted)}
-    add_event(session, primary, "unmerged", actor_id, data)
-    add_event(session, secondary, "unmerged", actor_id, {**data, "primary_id": str(primary.id)})
+    add_event(session, primary, EventType.UNMERGED, actor_id, data)
+    add_event(session, secondary, EventType.UNMERGED, actor_id, {**data, "primary_id": str(primary.id)})
     if snap.get("conversation_status") == "open":
         # The merge closed this conversation without triggering workflows; undoing it reopens it
         # the same way.
         add_event(
             session,
             secondary,
-            "conversation_opened",
+            EventType.CONVERSATION_OPENED,
             actor_id,
             {"reason": "unmerge", "merge_id": str(merge.id)},
             triggers_workflows=False,
