@@ -25,22 +25,13 @@ from shared.contact_rules import (
 )
 from shared.csv_safety import restore
 from shared.custom_fields import coerce_value
+from shared.fields import IDENTITY, IMPORTABLE
 from shared.models import ContactField
-from shared.text import fold
+from shared.tags import unique_tags
 
 # Standard contact fields an import may set; read-only ones (display_name, channels, ...) are not.
-IMPORTABLE_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "country",
-    "language",
-    "profile_pic_url",
-    "tags",
-    "assignee_id",
-)
-IDENTITY_FIELDS = ("first_name", "email", "phone")
+IMPORTABLE_FIELDS = IMPORTABLE
+IDENTITY_FIELDS = IDENTITY
 DELIMITERS = ",;\t|"
 SAMPLE_BYTES = 64 * 1024
 MAX_MAPPING = 300
@@ -235,17 +226,6 @@ class ImportPlan:
             lookup[email.lower()] = user_id
             lookup[str(user_id)] = user_id
         return cls(columns, definitions, lookup)
-
-
-def unique_tags(tags: list[str]) -> list[str]:
-    """Tags are unique per contact ignoring case and accents; the first spelling wins."""
-    seen: set[str] = set()
-    result: list[str] = []
-    for tag in tags:
-        if fold(tag) not in seen:
-            seen.add(fold(tag))
-            result.append(tag)
-    return result
 
 
 def _standard_value(target: str, text: str, country: str | None, plan: ImportPlan) -> Any:
