@@ -26,7 +26,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from shared.contact_rules import FieldError
-from shared.search.filters import STANDARD_FIELDS
+from shared.fields import BY_NAME, DATETIME, FACETABLE, FACETABLE_CUSTOM_TYPES
 from shared.search.mapping import CUSTOM_SEP
 from shared.text import fold
 
@@ -40,24 +40,13 @@ Interval = Literal["hour", "day", "week", "month"]
 INTERVALS: tuple[Interval, ...] = ("hour", "day", "week", "month")
 DATE_ONLY_INTERVALS: tuple[Interval, ...] = ("day", "week", "month")
 
-# Facet field -> the document field counted (shared.search.mapping).
-STANDARD_FACETS: dict[str, str] = {
-    "tags": "tags",
-    "channels": "channel_ids",
-    "country": "country",
-    "language": "language",
-    "assignee_id": "assignee_id",
-    "conversation_status": "conversation_status",
-    "source": "source",
-    "last_interacted_channel_id": "last_interacted_channel_id",
-}
+# Facet field -> the document field counted; histogram field -> its date field. Both from the
+# field registry (shared.fields): the facetable standard fields and the datetime ones.
+STANDARD_FACETS: dict[str, str] = {name: BY_NAME[name].target for name in FACETABLE}
 # Facets where contacts without a value are counted too, as the value null.
 NULL_FACETS = frozenset({"assignee_id"})
-CUSTOM_FACET_TYPES = ("select", "boolean", "text")
-# The datetime fields of the filter contract are the histogram fields.
-HISTOGRAM_FIELDS: dict[str, str] = {
-    name: doc for name, (kind, doc) in STANDARD_FIELDS.items() if kind == "datetime"
-}
+CUSTOM_FACET_TYPES = tuple(sorted(FACETABLE_CUSTOM_TYPES))
+HISTOGRAM_FIELDS: dict[str, str] = {name: BY_NAME[name].target for name in DATETIME}
 CUSTOM_HISTOGRAM_TYPES = ("date", "datetime")
 
 
@@ -148,7 +137,7 @@ def parse_facets(raw: Any, field_types: Mapping[str, str]) -> list[Facet]:
                 raise AggregationError(
                     [*loc, "field"],
                     f"cannot count values of '{name[:64]}' (a {ftype} field): "
-                    "facets take select, boolean or text fields",
+                    f"facets take {', '.join(CUSTOM_FACET_TYPES)} fields",
                 )
             facets.append(Facet(name, size, key, ftype))
         elif name in STANDARD_FACETS:
