@@ -6,8 +6,9 @@ import argparse
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -133,11 +134,21 @@ def _demo(args: argparse.Namespace) -> int:
     from seeds.workspace import ensure_demo_workspace
 
     settings = get_settings()
+    bars: list[Any] = []
+
+    def progress(total: int) -> Callable[[int], object]:
+        bars.append(tqdm(total=total, unit="contacts", desc="seeding the demo workspace", leave=False))
+        update: Callable[[int], object] = bars[-1].update
+        return update
+
     with _sessions() as factory:
-        with tqdm(total=args.count, unit="contacts", desc="demo workspace", leave=False) as bar:
+        try:
             demo = ensure_demo_workspace(
-                factory, count=args.count, owner_email=args.owner_email, progress=bar.update
+                factory, count=args.count, owner_email=args.owner_email, progress=progress
             )
+        finally:
+            for bar in bars:
+                bar.close()
         with factory() as session, session.begin():
             url, _ = create_sign_in_link(session, settings, demo.workspace_id, demo.owner_id)
     what = "created" if demo.created else ("topped up" if demo.seeded else "already there")

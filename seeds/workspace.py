@@ -57,8 +57,10 @@ def ensure_demo_workspace(
     *,
     count: int = DEMO_COUNT,
     owner_email: str = DEMO_OWNER_EMAIL,
-    progress: Callable[[int], object] | None = None,
+    progress: Callable[[int], Callable[[int], object]] | None = None,
 ) -> DemoWorkspace:
+    """`progress(total)`, called only when contacts are to be written, returns the callback that
+    is told how many were written after each batch."""
     created = False
     with factory() as session, session.begin():
         owner = find_demo_owner(session, owner_email)
@@ -78,5 +80,6 @@ def ensure_demo_workspace(
     if missing:
         # A fixed seed for the first run (the same demo everywhere); a top-up must not repeat it.
         rng_seed = DEMO_RANDOM_SEED if not existing else None
-        seeded = seed(factory, workspace_id, missing, rng_seed=rng_seed, progress=progress)
+        update = progress(missing) if progress is not None else None
+        seeded = seed(factory, workspace_id, missing, rng_seed=rng_seed, progress=update)
     return DemoWorkspace(workspace_id, owner_id, created, seeded, (existing or 0) + seeded)

@@ -112,6 +112,19 @@ def test_expired_and_unknown_links_are_refused(client, browser, workspace, sessi
     assert both.status_code == 422 and "code" in both.json()["detail"]
 
 
+def test_another_site_cannot_sign_a_browser_in(client, browser, workspace) -> None:
+    """Login CSRF: a cross-site form can post text/plain but never application/json (that needs a
+    CORS preflight this API does not grant), and a sign-in body must be JSON."""
+    url = link_for(client, workspace.headers, workspace.owner_id)
+    jar = browser()
+    forged = jar.post(
+        "/v1/sessions", content=f'{{"code": "{code_of(url)}"}}', headers={"Content-Type": "text/plain"}
+    )
+    assert forged.status_code == 422
+    assert "contacts_session" not in jar.cookies
+    sign_in(jar, url)  # the link was not spent by the refused request
+
+
 def test_only_a_hash_of_the_code_is_stored(client, workspace, session_factory) -> None:
     url = link_for(client, workspace.headers, workspace.owner_id)
     with session_factory() as session:
