@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from api_service.deps import ModuleUser, SessionDep, SettingsDep
+from api_service.deps import AuthFirstRoute, ModuleUser, SessionDep, SettingsDep
 from api_service.fields import service
 from api_service.fields.schemas import FieldCreate, FieldOut, FieldPage, FieldUpdate
 from api_service.pagination import DEFAULT_PAGE_SIZE, Cursor, PageSize
 
-router = APIRouter(prefix="/v1/contact-fields", tags=["contact fields"])
+router = APIRouter(prefix="/v1/contact-fields", tags=["contact fields"], route_class=AuthFirstRoute)
 
 
 @router.get("", response_model=FieldPage)
