@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api_service.deps import Principal
+from api_service.auth import Principal
 from api_service.errors import NotFound
 from api_service.ops.metrics import timed_search
 from api_service.search.schemas import AggregateRequest
