@@ -46,6 +46,39 @@ def list_history(
     )
 
 
+def list_messages(
+    session: Session,
+    workspace_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    page_size: int,
+    cursor: str | None,
+    secret: str,
+) -> tuple[list[Message], str | None]:
+    return list_history(session, Message, workspace_id, contact_id, page_size, cursor, secret)
+
+
+def list_events(
+    session: Session,
+    workspace_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    page_size: int,
+    cursor: str | None,
+    secret: str,
+) -> tuple[list[Event], str | None]:
+    return list_history(session, Event, workspace_id, contact_id, page_size, cursor, secret)
+
+
+def list_comments(
+    session: Session,
+    workspace_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    page_size: int,
+    cursor: str | None,
+    secret: str,
+) -> tuple[list[Comment], str | None]:
+    return list_history(session, Comment, workspace_id, contact_id, page_size, cursor, secret)
+
+
 def add_comment(
     session: Session, workspace_id: uuid.UUID, author_id: uuid.UUID, contact_id: uuid.UUID, text: str
 ) -> Comment:

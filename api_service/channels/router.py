@@ -27,7 +27,6 @@ from api_service.contacts.router import parse_id
 from api_service.contacts.schemas import ContactOut
 from api_service.deps import ModuleUser, SessionDep
 from api_service.pagination import PageParams
-from shared.models import Comment, Event, Message
 
 router = APIRouter(prefix="/v1", tags=["channels"])
 
@@ -79,8 +78,8 @@ def list_messages(
     session: SessionDep,
     page: PageParams,
 ) -> MessagePage:
-    rows, next_cursor = history.list_history(
-        session, Message, principal.workspace_id, parse_id(contact_id), page.size, page.cursor, page.secret
+    rows, next_cursor = history.list_messages(
+        session, principal.workspace_id, parse_id(contact_id), page.size, page.cursor, page.secret
     )
     return MessagePage(items=[MessageOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
@@ -102,8 +101,8 @@ def list_events(
     session: SessionDep,
     page: PageParams,
 ) -> EventPage:
-    rows, next_cursor = history.list_history(
-        session, Event, principal.workspace_id, parse_id(contact_id), page.size, page.cursor, page.secret
+    rows, next_cursor = history.list_events(
+        session, principal.workspace_id, parse_id(contact_id), page.size, page.cursor, page.secret
     )
     return EventPage(items=[EventOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
@@ -125,7 +124,7 @@ def list_comments(
     session: SessionDep,
     page: PageParams,
 ) -> CommentPage:
-    rows, next_cursor = history.list_history(
-        session, Comment, principal.workspace_id, parse_id(contact_id), page.size, page.cursor, page.secret
+    rows, next_cursor = history.list_comments(
+        session, principal.workspace_id, parse_id(contact_id), page.size, page.cursor, page.secret
     )
     return CommentPage(items=[CommentOut.model_validate(r) for r in rows], next_cursor=next_cursor)
