@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, TypeVar, overload
+from typing import Annotated, Any
 
 from fastapi import Depends, Query
 from sqlalchemy import Select, tuple_
@@ -42,42 +42,9 @@ async def page_request(
 # The one page-parameters dependency of every keyset-paginated list.
 PageParams = Annotated[PageRequest, Depends(page_request)]
 
-T = TypeVar("T")
-U = TypeVar("U")
-
 
 def _bad_cursor(msg: str) -> ProblemError:
     return ProblemError(400, msg, errors=[{"loc": ["cursor"], "msg": msg}])
-
-
-@overload
-def keyset_page(
-    session: Session,
-    stmt: Select[T],
-    ts_col: InstrumentedAttribute[datetime],
-    id_col: InstrumentedAttribute[uuid.UUID],
-    *,
-    page_size: int,
-    cursor: str | None,
-    secret: str,
-    scope: str,
-    newest_first: bool = ...,
-) -> tuple[list[T], str | None]: ...
-
-
-@overload
-def keyset_page(
-    session: Session,
-    stmt: Select[T, U],
-    ts_col: InstrumentedAttribute[datetime],
-    id_col: InstrumentedAttribute[uuid.UUID],
-    *,
-    page_size: int,
-    cursor: str | None,
-    secret: str,
-    scope: str,
-    newest_first: bool = ...,
-) -> tuple[list[tuple[T, U]], str | None]: ...
 
 
 def keyset_page(
@@ -85,16 +52,15 @@ def keyset_page(
     stmt: Select[*tuple[Any, ...]],
     ts_col: InstrumentedAttribute[datetime],
     id_col: InstrumentedAttribute[uuid.UUID],
+    page: PageRequest,
     *,
-    page_size: int,
-    cursor: str | None,
-    secret: str,
     scope: str,
     newest_first: bool = True,
 ) -> tuple[list[Any], str | None]:
     """One page of `stmt` ordered by (ts_col, id_col) and the cursor of the next page, if any.
     A statement of several entities (select(A, B)) gives rows of them; its first entity is keyed."""
     fingerprint = cursors.fingerprint(scope)
+    page_size, cursor, secret = page.size, page.cursor, page.secret
     if cursor:
         try:
             after: list[Any] = cursors.decode(secret, cursor, fingerprint)
@@ -106,9 +72,9 @@ def keyset_page(
         position = tuple_(ts_col, id_col)
         stmt = stmt.where(position < tuple_(*key) if newest_first else position > tuple_(*key))
     order = (ts_col.desc(), id_col.desc()) if newest_first else (ts_col.asc(), id_col.asc())
-    page = stmt.order_by(*order).limit(page_size + 1)
-    several = len(page.column_descriptions) > 1
-    rows: list[Any] = list(session.execute(page).all() if several else session.scalars(page))
+    query = stmt.order_by(*order).limit(page_size + 1)
+    several = len(query.column_descriptions) > 1
+    rows: list[Any] = list(session.execute(query).all() if several else session.scalars(query))
     if len(rows) <= page_size:
         return rows, None
     rows = rows[:page_size]

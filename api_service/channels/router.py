@@ -42,9 +42,7 @@ def list_channels(
     session: SessionDep,
     page: PageParams,
 ) -> ChannelPage:
-    rows, next_cursor = service.list_channels(
-        session, principal.workspace_id, page.size, page.cursor, page.secret
-    )
+    rows, next_cursor = service.list_channels(session, principal.workspace_id, page)
     return ChannelPage(items=[ChannelOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -78,8 +76,8 @@ def list_messages(
     session: SessionDep,
     page: PageParams,
 ) -> MessagePage:
-    rows, next_cursor = history.list_messages(
-        session, principal.workspace_id, parse_id(contact_id), page.size, page.cursor, page.secret
+    rows, next_cursor = history.list_history(
+        session, "messages", principal.workspace_id, parse_id(contact_id), page
     )
     return MessagePage(items=[MessageOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
@@ -101,8 +99,8 @@ def list_events(
     session: SessionDep,
     page: PageParams,
 ) -> EventPage:
-    rows, next_cursor = history.list_events(
-        session, principal.workspace_id, parse_id(contact_id), page.size, page.cursor, page.secret
+    rows, next_cursor = history.list_history(
+        session, "events", principal.workspace_id, parse_id(contact_id), page
     )
     return EventPage(items=[EventOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
@@ -124,7 +122,7 @@ def list_comments(
     session: SessionDep,
     page: PageParams,
 ) -> CommentPage:
-    rows, next_cursor = history.list_comments(
-        session, principal.workspace_id, parse_id(contact_id), page.size, page.cursor, page.secret
+    rows, next_cursor = history.list_history(
+        session, "comments", principal.workspace_id, parse_id(contact_id), page
     )
     return CommentPage(items=[CommentOut.model_validate(r) for r in rows], next_cursor=next_cursor)

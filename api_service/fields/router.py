@@ -16,9 +16,7 @@ def list_fields(
     session: SessionDep,
     page: PageParams,
 ) -> FieldPage:
-    fields, next_cursor = service.list_fields(
-        session, principal.workspace_id, page.size, page.cursor, page.secret
-    )
+    fields, next_cursor = service.list_fields(session, principal.workspace_id, page)
     return FieldPage(items=[FieldOut.model_validate(f) for f in fields], next_cursor=next_cursor)
 
 

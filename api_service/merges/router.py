@@ -39,9 +39,7 @@ def merge(body: MergeRequest, principal: ModuleUser, session: SessionDep) -> Mer
 
 @router.get("/{contact_id}/merges", response_model=MergePage)
 def list_merges(contact_id: str, principal: ModuleUser, session: SessionDep, page: PageParams) -> MergePage:
-    rows, next_cursor = service.list_merges(
-        session, principal.workspace_id, parse_id(contact_id), page.size, page.cursor, page.secret
-    )
+    rows, next_cursor = service.list_merges(session, principal.workspace_id, parse_id(contact_id), page)
     items = [
         MergeOut(
             id=m.id,

@@ -22,7 +22,7 @@ from api_service.contacts import repository
 from api_service.errors import Conflict, NotFound, ProblemError, invalid
 from api_service.merges import fields as mf
 from api_service.merges.schemas import MergeRequest
-from api_service.pagination import keyset_page
+from api_service.pagination import PageRequest, keyset_page
 from shared.contact_rules import MAX_TAGS
 from shared.custom_fields import field_definitions
 from shared.events import EventType, add_event
@@ -371,9 +371,7 @@ def list_merges(
     session: Session,
     workspace_id: uuid.UUID,
     contact_id: uuid.UUID,
-    page_size: int,
-    cursor: str | None,
-    secret: str,
+    page: PageRequest,
 ) -> tuple[list[tuple[Merge, Contact]], str | None]:
     """Merges into this contact with the contact each merged away, newest first."""
     repository.get_contact(session, workspace_id, contact_id)
@@ -384,8 +382,6 @@ def list_merges(
         .where(Merge.workspace_id == workspace_id, Merge.primary_id == contact_id),
         Merge.created_at,
         Merge.id,
-        page_size=page_size,
-        cursor=cursor,
-        secret=secret,
+        page,
         scope=f"merges:{contact_id}",
     )

@@ -23,9 +23,7 @@ def list_users(
     session: SessionDep,
     page: PageParams,
 ) -> UserPage:
-    users, next_cursor = service.list_users(
-        session, principal.workspace_id, page.size, page.cursor, page.secret
-    )
+    users, next_cursor = service.list_users(session, principal.workspace_id, page)
     return UserPage(items=[UserOut.model_validate(u) for u in users], next_cursor=next_cursor)
 
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from api_service.errors import ProblemError
-from api_service.pagination import keyset_page
+from api_service.pagination import PageRequest, keyset_page
 from shared.models import Channel, Workspace
 
 SECRET = "keyset-test-secret"
@@ -36,25 +36,38 @@ def channels(session_factory: Any) -> tuple[uuid.UUID, list[uuid.UUID]]:
         return workspace.id, [c.id for c in ordered]
 
 
+def page(
+    session_factory: Any,
+    workspace_id: uuid.UUID,
+    cursor: str | None,
+    *,
+    size: int = 2,
+    newest_first: bool = True,
+    scope: str | None = None,
+    secret: str = SECRET,
+) -> tuple[list[uuid.UUID], str | None]:
+    """One page of the workspace's channels (ids) and the next cursor."""
+    with session_factory() as session:
+        rows, next_cursor = keyset_page(
+            session,
+            select(Channel).where(Channel.workspace_id == workspace_id),
+            Channel.created_at,
+            Channel.id,
+            PageRequest(size=size, cursor=cursor, secret=secret),
+            scope=scope or f"channels:{workspace_id}",
+            newest_first=newest_first,
+        )
+    return [c.id for c in rows], next_cursor
+
+
 def all_pages(
     session_factory: Any, workspace_id: uuid.UUID, size: int, *, newest_first: bool
-) -> list[list[Any]]:
-    pages: list[list[Any]] = []
+) -> list[list[uuid.UUID]]:
+    pages: list[list[uuid.UUID]] = []
     cursor = None
     while True:
-        with session_factory() as session:
-            rows, cursor = keyset_page(
-                session,
-                select(Channel).where(Channel.workspace_id == workspace_id),
-                Channel.created_at,
-                Channel.id,
-                page_size=size,
-                cursor=cursor,
-                secret=SECRET,
-                scope=f"channels:{workspace_id}",
-                newest_first=newest_first,
-            )
-        pages.append([c.id for c in rows])
+        ids, cursor = page(session_factory, workspace_id, cursor, size=size, newest_first=newest_first)
+        pages.append(ids)
         if cursor is None:
             return pages
         assert len(pages) < 20
@@ -83,9 +96,7 @@ def test_rows_of_several_entities_are_paged_by_the_first(session_factory, channe
                 .where(Workspace.id == workspace_id),
                 Channel.created_at,
                 Channel.id,
-                page_size=3,
-                cursor=cursor,
-                secret=SECRET,
+                PageRequest(size=3, cursor=cursor, secret=SECRET),
                 scope=f"pairs:{workspace_id}",
                 newest_first=False,
             )
@@ -93,22 +104,6 @@ def test_rows_of_several_entities_are_paged_by_the_first(session_factory, channe
         if cursor is None:
             break
     assert seen == [(c, workspace_id) for c in oldest_first]
-
-
-def first_cursor(session_factory: Any, workspace_id: uuid.UUID, scope: str) -> str:
-    with session_factory() as session:
-        _, cursor = keyset_page(
-            session,
-            select(Channel).where(Channel.workspace_id == workspace_id),
-            Channel.created_at,
-            Channel.id,
-            page_size=2,
-            cursor=None,
-            secret=SECRET,
-            scope=scope,
-        )
-    assert cursor is not None
-    return cursor
 
 
 @pytest.mark.parametrize(
@@ -119,22 +114,13 @@ def test_a_cursor_of_another_list_or_key_is_a_400_naming_the_cursor(
     session_factory, channels, cursor_of, secret
 ) -> None:
     workspace_id, _ = channels
-    scope = f"channels:{workspace_id}"
     cursor = {
-        "another list": first_cursor(session_factory, workspace_id, "users:elsewhere"),
-        "mine": first_cursor(session_factory, workspace_id, scope),
+        "another list": page(session_factory, workspace_id, None, scope="users:elsewhere")[1],
+        "mine": page(session_factory, workspace_id, None)[1],
         "garbage": "not-a-cursor",
     }[cursor_of]
-    with session_factory() as session, pytest.raises(ProblemError) as caught:
-        keyset_page(
-            session,
-            select(Channel).where(Channel.workspace_id == workspace_id),
-            Channel.created_at,
-            Channel.id,
-            page_size=2,
-            cursor=cursor,
-            secret=secret,
-            scope=scope,
-        )
+    assert cursor is not None
+    with pytest.raises(ProblemError) as caught:
+        page(session_factory, workspace_id, cursor, secret=secret)
     assert caught.value.status == 400
     assert caught.value.errors is not None and caught.value.errors[0]["loc"] == ["cursor"]
