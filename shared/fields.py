@@ -69,8 +69,8 @@ class FieldSpec:
     document: str | None = None
     sortable: bool = False
     facetable: bool = False
-    column: bool = False
-    exportable: bool = False
+    column: bool = True
+    exportable: bool = True
     importable: bool = False
     mergeable: bool = False
     identity: bool = False
@@ -86,105 +86,58 @@ class FieldSpec:
         return self.document or self.name
 
 
-def _text(
-    name: str, label: str, *, identity: bool = False, sortable: bool = True, facetable: bool = False
-) -> FieldSpec:
+def _text(name: str, label: str, *, identity: bool = False, sortable: bool = True, **more: Any) -> FieldSpec:
     return FieldSpec(
         name,
         label,
         "text",
         kind="text",
         sortable=sortable,
-        facetable=facetable,
-        column=True,
-        exportable=True,
         importable=True,
         mergeable=True,
         identity=identity,
+        **more,
     )
 
 
+def _code(name: str, label: str, type_: str = "code", **more: Any) -> FieldSpec:
+    return FieldSpec(name, label, type_, kind="code", facetable=True, **more)
+
+
 def _datetime(name: str, label: str) -> FieldSpec:
-    return FieldSpec(name, label, "datetime", kind="datetime", sortable=True, column=True, exportable=True)
+    return FieldSpec(name, label, "datetime", kind="datetime", sortable=True)
 
 
 # Standard fields in the order clients show them (GET /v1/fields, the column picker, merge preview).
+# A field is a column (and exported) unless it says otherwise.
 FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("display_name", "Name", "text", sortable=True, column=True, exportable=True),
+    FieldSpec("display_name", "Name", "text", sortable=True),
     _text("first_name", "First name", identity=True),
     _text("last_name", "Last name"),
     _text("email", "Email", identity=True),
     _text("phone", "Phone", identity=True),
-    FieldSpec(
-        "tags",
-        "Tags",
-        "set",
-        kind="set",
-        facetable=True,
-        column=True,
-        exportable=True,
-        importable=True,
-    ),
-    FieldSpec(
-        "channels",
-        "Channels",
-        "set",
-        kind="set",
-        document="channel_ids",
-        facetable=True,
-        column=True,
-        exportable=True,
-        ids=True,
-    ),
-    FieldSpec(
-        "country",
-        "Country",
-        "code",
-        kind="code",
-        sortable=True,
-        facetable=True,
-        column=True,
-        exportable=True,
-        importable=True,
-        mergeable=True,
-    ),
+    FieldSpec("tags", "Tags", "set", kind="set", facetable=True, importable=True),
+    FieldSpec("channels", "Channels", "set", kind="set", document="channel_ids", facetable=True, ids=True),
+    _code("country", "Country", sortable=True, importable=True, mergeable=True),
     _text("language", "Language", sortable=False, facetable=True),
-    FieldSpec("profile_pic_url", "Profile picture URL", "url", importable=True, mergeable=True),
     FieldSpec(
-        "assignee_id",
-        "Assignee",
-        "user",
-        kind="code",
-        facetable=True,
-        column=True,
-        exportable=True,
+        "profile_pic_url",
+        "Profile picture URL",
+        "url",
+        column=False,
+        exportable=False,
         importable=True,
         mergeable=True,
-        ids=True,
     ),
-    FieldSpec(
-        "conversation_status",
-        "Conversation status",
-        "code",
-        kind="status",
-        facetable=True,
-        column=True,
-        exportable=True,
-    ),
+    _code("assignee_id", "Assignee", "user", importable=True, mergeable=True, ids=True),
+    FieldSpec("conversation_status", "Conversation status", "code", kind="status", facetable=True),
     _datetime("conversation_opened_at", "Conversation opened at"),
     _datetime("last_interaction_at", "Last interaction at"),
     _datetime("last_incoming_message_at", "Last incoming message at"),
     FieldSpec(
-        "last_interacted_channel_id",
-        "Last interacted channel",
-        "code",
-        kind="code",
-        facetable=True,
-        column=True,
-        exportable=True,
-        ids=True,
+        "last_interacted_channel_id", "Last interacted channel", "code", kind="code", facetable=True, ids=True
     ),
-    FieldSpec("source", "Source", "code", facetable=True, column=True, exportable=True),
+    FieldSpec("source", "Source", "code", facetable=True),
     _datetime("created_at", "Created at"),
     _datetime("updated_at", "Updated at"),
 )
