@@ -60,6 +60,7 @@ class FieldSpec:
     filter operators (None: not filterable); `document` is the index field filters and sort use.
     `ids`: its values are ids (UUIDs), checked as such in filters and converted in merge records.
     `identity`: one of the fields of which a contact created without a channel needs at least one.
+    `stored`: the contacts table has a column of that name.
     """
 
     name: str
@@ -75,6 +76,8 @@ class FieldSpec:
     mergeable: bool = False
     identity: bool = False
     ids: bool = False
+    # A column of the contacts table (display_name is derived, channels are joined).
+    stored: bool = True
 
     @property
     def operators(self) -> tuple[str, ...]:
@@ -111,13 +114,22 @@ def _datetime(name: str, label: str) -> FieldSpec:
 # Standard fields in the order clients show them (GET /v1/fields, the column picker, merge preview).
 # A field is a column (and exported) unless it says otherwise.
 FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("display_name", "Name", "text", sortable=True),
+    FieldSpec("display_name", "Name", "text", sortable=True, stored=False),
     _text("first_name", "First name", identity=True),
     _text("last_name", "Last name"),
     _text("email", "Email", identity=True),
     _text("phone", "Phone", identity=True),
     FieldSpec("tags", "Tags", "set", kind="set", facetable=True, importable=True),
-    FieldSpec("channels", "Channels", "set", kind="set", document="channel_ids", facetable=True, ids=True),
+    FieldSpec(
+        "channels",
+        "Channels",
+        "set",
+        kind="set",
+        document="channel_ids",
+        facetable=True,
+        ids=True,
+        stored=False,
+    ),
     _code("country", "Country", sortable=True, importable=True, mergeable=True),
     _text("language", "Language", sortable=False, facetable=True),
     FieldSpec(
@@ -160,6 +172,7 @@ MERGEABLE = names(mergeable=True)
 IDENTITY = names(identity=True)
 ID_VALUED = frozenset(names(ids=True))
 DATETIME = names(type="datetime")
+STORED = names(stored=True)
 # Fields the index holds as folded keywords, one per standard text field.
 TEXT = names(kind="text")
 
