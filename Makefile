@@ -16,10 +16,11 @@ run: ## install, start the local stack, migrate, run API + worker + beat
 test: ## install, start the local stack, ruff + mypy + pytest (stops what it started)
 	scripts/test.sh
 
-lint: install ## ruff and mypy
+lint: install ## ruff, mypy and the import rules (lint-imports)
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
 	$(VENV)/mypy
+	$(VENV)/lint-imports --no-cache
 
 format: install ## apply ruff fixes and formatting
 	$(VENV)/ruff check --fix .

@@ -13,5 +13,7 @@ echo "[test] ruff"
 .venv/bin/ruff format --check .
 echo "[test] mypy"
 .venv/bin/mypy
+echo "[test] import rules"
+.venv/bin/lint-imports --no-cache
 echo "[test] pytest"
 .venv/bin/pytest "$@"

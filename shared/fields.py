@@ -60,6 +60,7 @@ class FieldSpec:
     filter operators (None: not filterable); `document` is the index field filters and sort use.
     `ids`: its values are ids (UUIDs), checked as such in filters and converted in merge records.
     `identity`: one of the fields of which a contact created without a channel needs at least one.
+    `stored`: the contacts table has a column of that name.
     """
 
     name: str
@@ -69,12 +70,14 @@ class FieldSpec:
     document: str | None = None
     sortable: bool = False
     facetable: bool = False
-    column: bool = False
-    exportable: bool = False
+    column: bool = True
+    exportable: bool = True
     importable: bool = False
     mergeable: bool = False
     identity: bool = False
     ids: bool = False
+    # A column of the contacts table (display_name is derived, channels are joined).
+    stored: bool = True
 
     @property
     def operators(self) -> tuple[str, ...]:
@@ -86,45 +89,37 @@ class FieldSpec:
         return self.document or self.name
 
 
-def _text(
-    name: str, label: str, *, identity: bool = False, sortable: bool = True, facetable: bool = False
-) -> FieldSpec:
+def _text(name: str, label: str, *, identity: bool = False, sortable: bool = True, **more: Any) -> FieldSpec:
     return FieldSpec(
         name,
         label,
         "text",
         kind="text",
         sortable=sortable,
-        facetable=facetable,
-        column=True,
-        exportable=True,
         importable=True,
         mergeable=True,
         identity=identity,
+        **more,
     )
 
 
+def _code(name: str, label: str, type_: str = "code", **more: Any) -> FieldSpec:
+    return FieldSpec(name, label, type_, kind="code", facetable=True, **more)
+
+
 def _datetime(name: str, label: str) -> FieldSpec:
-    return FieldSpec(name, label, "datetime", kind="datetime", sortable=True, column=True, exportable=True)
+    return FieldSpec(name, label, "datetime", kind="datetime", sortable=True)
 
 
 # Standard fields in the order clients show them (GET /v1/fields, the column picker, merge preview).
+# A field is a column (and exported) unless it says otherwise.
 FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("display_name", "Name", "text", sortable=True, column=True, exportable=True),
+    FieldSpec("display_name", "Name", "text", sortable=True, stored=False),
     _text("first_name", "First name", identity=True),
     _text("last_name", "Last name"),
     _text("email", "Email", identity=True),
     _text("phone", "Phone", identity=True),
-    FieldSpec(
-        "tags",
-        "Tags",
-        "set",
-        kind="set",
-        facetable=True,
-        column=True,
-        exportable=True,
-        importable=True,
-    ),
+    FieldSpec("tags", "Tags", "set", kind="set", facetable=True, importable=True),
     FieldSpec(
         "channels",
         "Channels",
@@ -132,59 +127,29 @@ FIELDS: tuple[FieldSpec, ...] = (
         kind="set",
         document="channel_ids",
         facetable=True,
-        column=True,
-        exportable=True,
         ids=True,
+        stored=False,
     ),
-    FieldSpec(
-        "country",
-        "Country",
-        "code",
-        kind="code",
-        sortable=True,
-        facetable=True,
-        column=True,
-        exportable=True,
-        importable=True,
-        mergeable=True,
-    ),
+    _code("country", "Country", sortable=True, importable=True, mergeable=True),
     _text("language", "Language", sortable=False, facetable=True),
-    FieldSpec("profile_pic_url", "Profile picture URL", "url", importable=True, mergeable=True),
     FieldSpec(
-        "assignee_id",
-        "Assignee",
-        "user",
-        kind="code",
-        facetable=True,
-        column=True,
-        exportable=True,
+        "profile_pic_url",
+        "Profile picture URL",
+        "url",
+        column=False,
+        exportable=False,
         importable=True,
         mergeable=True,
-        ids=True,
     ),
-    FieldSpec(
-        "conversation_status",
-        "Conversation status",
-        "code",
-        kind="status",
-        facetable=True,
-        column=True,
-        exportable=True,
-    ),
+    _code("assignee_id", "Assignee", "user", importable=True, mergeable=True, ids=True),
+    FieldSpec("conversation_status", "Conversation status", "code", kind="status", facetable=True),
     _datetime("conversation_opened_at", "Conversation opened at"),
     _datetime("last_interaction_at", "Last interaction at"),
     _datetime("last_incoming_message_at", "Last incoming message at"),
     FieldSpec(
-        "last_interacted_channel_id",
-        "Last interacted channel",
-        "code",
-        kind="code",
-        facetable=True,
-        column=True,
-        exportable=True,
-        ids=True,
+        "last_interacted_channel_id", "Last interacted channel", "code", kind="code", facetable=True, ids=True
     ),
-    FieldSpec("source", "Source", "code", facetable=True, column=True, exportable=True),
+    FieldSpec("source", "Source", "code", facetable=True),
     _datetime("created_at", "Created at"),
     _datetime("updated_at", "Updated at"),
 )
@@ -207,6 +172,7 @@ MERGEABLE = names(mergeable=True)
 IDENTITY = names(identity=True)
 ID_VALUED = frozenset(names(ids=True))
 DATETIME = names(type="datetime")
+STORED = names(stored=True)
 # Fields the index holds as folded keywords, one per standard text field.
 TEXT = names(kind="text")
 

@@ -6,9 +6,7 @@ Every test that touches data makes its own workspace, so tests never see each ot
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -23,8 +21,9 @@ os.environ.setdefault("CONTACTS_ADMIN_KEY", "test-admin-key")
 os.environ.setdefault("CONTACTS_EXPORT_DIR", "var/test-exports")
 
 from shared.settings import Settings, get_settings
+from tests.factories import ADMIN_KEY, WorkspaceCtx, new_workspace
 
-ADMIN_KEY = "test-admin-key"
+__all__ = ["ADMIN_KEY", "WorkspaceCtx"]
 
 
 @pytest.fixture(scope="session")
@@ -92,32 +91,10 @@ def sync_index(session_factory: Any, search_client: Any, settings: Settings) -> 
     return run
 
 
-@dataclass
-class WorkspaceCtx:
-    id: str
-    owner_id: str
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
 @pytest.fixture
 def make_workspace(client: Any) -> Callable[..., WorkspaceCtx]:
     def make(name: str | None = None) -> WorkspaceCtx:
-        suffix = uuid.uuid4().hex[:8]
-        response = client.post(
-            "/v1/workspaces",
-            headers={"X-Admin-Key": ADMIN_KEY},
-            json={
-                "name": name or f"ws-{suffix}",
-                "owner": {"email": f"owner-{suffix}@example.com", "name": "Owner"},
-            },
-        )
-        assert response.status_code == 201, response.text
-        body = response.json()
-        return WorkspaceCtx(id=body["workspace"]["id"], owner_id=body["user"]["id"], token=body["token"])
+        return new_workspace(client, name)
 
     return make
 

@@ -4,44 +4,41 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TypeVar
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api_service.contacts import repository
-from api_service.pagination import keyset_page
+from api_service.pagination import PageRequest, keyset_page
 from shared.models import Comment, Event, Message
 
-HistoryRow = TypeVar("HistoryRow", Message, Event, Comment)
-# Each kind of history row, by the moment it is ordered by.
-_ORDERED_BY: dict[type[Message | Event | Comment], InstrumentedAttribute[datetime]] = {
-    Message: Message.sent_at,
-    Event: Event.at,
-    Comment: Comment.created_at,
+HistoryKind = Literal["messages", "events", "comments"]
+# Each kind of history row: its model and the moment it is ordered by.
+_KINDS: dict[str, tuple[type[Message | Event | Comment], InstrumentedAttribute[datetime]]] = {
+    "messages": (Message, Message.sent_at),
+    "events": (Event, Event.at),
+    "comments": (Comment, Comment.created_at),
 }
 
 
 def list_history(
     session: Session,
-    model: type[HistoryRow],
+    kind: HistoryKind,
     workspace_id: uuid.UUID,
     contact_id: uuid.UUID,
-    page_size: int,
-    cursor: str | None,
-    secret: str,
-) -> tuple[list[HistoryRow], str | None]:
+    page: PageRequest,
+) -> tuple[list[Message | Event | Comment], str | None]:
     """One page of a contact's messages, events or comments, newest first; the cursor is bound to
     the contact and the kind of row."""
     contact = repository.get_contact(session, workspace_id, contact_id)
+    model, ordered_by = _KINDS[kind]
     return keyset_page(
         session,
         select(model).where(model.contact_id == contact.id, model.workspace_id == workspace_id),
-        _ORDERED_BY[model],
+        ordered_by,
         model.id,
-        page_size=page_size,
-        cursor=cursor,
-        secret=secret,
+        page,
         scope=f"{model.__tablename__}:{contact.id}",
     )
 

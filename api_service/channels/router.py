@@ -25,9 +25,8 @@ from api_service.channels.schemas import (
 from api_service.contacts.presenter import present_many
 from api_service.contacts.router import parse_id
 from api_service.contacts.schemas import ContactOut
-from api_service.deps import AuthFirstRoute, ModuleUser, SessionDep, SettingsDep
-from api_service.pagination import DEFAULT_PAGE_SIZE, Cursor, PageSize
-from shared.models import Comment, Event, Message
+from api_service.deps import AuthFirstRoute, ModuleUser, SessionDep
+from api_service.pagination import PageParams
 
 router = APIRouter(prefix="/v1", tags=["channels"], route_class=AuthFirstRoute)
 
@@ -41,13 +40,9 @@ def create_channel(body: ChannelCreate, principal: ModuleUser, session: SessionD
 def list_channels(
     principal: ModuleUser,
     session: SessionDep,
-    settings: SettingsDep,
-    page_size: PageSize = DEFAULT_PAGE_SIZE,
-    cursor: Cursor = None,
+    page: PageParams,
 ) -> ChannelPage:
-    rows, next_cursor = service.list_channels(
-        session, principal.workspace_id, page_size, cursor, settings.secret_key
-    )
+    rows, next_cursor = service.list_channels(session, principal.workspace_id, page)
     return ChannelPage(items=[ChannelOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -79,12 +74,10 @@ def list_messages(
     contact_id: str,
     principal: ModuleUser,
     session: SessionDep,
-    settings: SettingsDep,
-    page_size: PageSize = DEFAULT_PAGE_SIZE,
-    cursor: Cursor = None,
+    page: PageParams,
 ) -> MessagePage:
     rows, next_cursor = history.list_history(
-        session, Message, principal.workspace_id, parse_id(contact_id), page_size, cursor, settings.secret_key
+        session, "messages", principal.workspace_id, parse_id(contact_id), page
     )
     return MessagePage(items=[MessageOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
@@ -104,12 +97,10 @@ def list_events(
     contact_id: str,
     principal: ModuleUser,
     session: SessionDep,
-    settings: SettingsDep,
-    page_size: PageSize = DEFAULT_PAGE_SIZE,
-    cursor: Cursor = None,
+    page: PageParams,
 ) -> EventPage:
     rows, next_cursor = history.list_history(
-        session, Event, principal.workspace_id, parse_id(contact_id), page_size, cursor, settings.secret_key
+        session, "events", principal.workspace_id, parse_id(contact_id), page
     )
     return EventPage(items=[EventOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
@@ -129,11 +120,9 @@ def list_comments(
     contact_id: str,
     principal: ModuleUser,
     session: SessionDep,
-    settings: SettingsDep,
-    page_size: PageSize = DEFAULT_PAGE_SIZE,
-    cursor: Cursor = None,
+    page: PageParams,
 ) -> CommentPage:
     rows, next_cursor = history.list_history(
-        session, Comment, principal.workspace_id, parse_id(contact_id), page_size, cursor, settings.secret_key
+        session, "comments", principal.workspace_id, parse_id(contact_id), page
     )
     return CommentPage(items=[CommentOut.model_validate(r) for r in rows], next_cursor=next_cursor)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from api_service.channels.schemas import ChannelCreate, InboundMessage, InboundProfile, OutgoingMessage
 from api_service.contacts import repository
 from api_service.errors import NotFound
-from api_service.pagination import keyset_page
+from api_service.pagination import PageRequest, keyset_page
 from shared.contact_rules import FieldError, invalid, normalize_email, normalize_phone, normalize_url
 from shared.events import EventType, add_event, conversation_event
 from shared.models import Channel, Contact, ContactChannel, Message
@@ -45,16 +45,14 @@ def create_channel(session: Session, workspace_id: uuid.UUID, body: ChannelCreat
 
 
 def list_channels(
-    session: Session, workspace_id: uuid.UUID, page_size: int, cursor: str | None, secret: str
+    session: Session, workspace_id: uuid.UUID, page: PageRequest
 ) -> tuple[list[Channel], str | None]:
     return keyset_page(
         session,
         select(Channel).where(Channel.workspace_id == workspace_id),
         Channel.created_at,
         Channel.id,
-        page_size=page_size,
-        cursor=cursor,
-        secret=secret,
+        page,
         scope=f"channels:{workspace_id}",
         newest_first=False,
     )

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from api_service.deps import AuthFirstRoute, ModuleUser, SessionDep, SettingsDep
+from api_service.deps import AuthFirstRoute, ModuleUser, SessionDep
 from api_service.fields import service
 from api_service.fields.schemas import FieldCreate, FieldList, FieldOut, FieldPage, FieldUpdate
-from api_service.pagination import DEFAULT_PAGE_SIZE, Cursor, PageSize
+from api_service.pagination import PageParams
 
 router = APIRouter(tags=["contact fields"], route_class=AuthFirstRoute)
 
@@ -14,13 +14,9 @@ router = APIRouter(tags=["contact fields"], route_class=AuthFirstRoute)
 def list_fields(
     principal: ModuleUser,
     session: SessionDep,
-    settings: SettingsDep,
-    page_size: PageSize = DEFAULT_PAGE_SIZE,
-    cursor: Cursor = None,
+    page: PageParams,
 ) -> FieldPage:
-    fields, next_cursor = service.list_fields(
-        session, principal.workspace_id, page_size, cursor, settings.secret_key
-    )
+    fields, next_cursor = service.list_fields(session, principal.workspace_id, page)
     return FieldPage(items=[FieldOut.model_validate(f) for f in fields], next_cursor=next_cursor)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from api_service.errors import Conflict, NotFound, invalid
 from api_service.fields.schemas import FieldCreate, FieldUpdate
-from api_service.pagination import keyset_page
+from api_service.pagination import PageRequest, keyset_page
 from shared.custom_fields import MAX_FIELDS
 from shared.fields import FIELDS, custom_field_spec, standard_field_spec
 from shared.models import Contact, ContactField
@@ -42,7 +42,7 @@ def _check_options(field_type: str, options: list[str] | None) -> list[str]:
 
 
 def list_fields(
-    session: Session, workspace_id: uuid.UUID, page_size: int, cursor: str | None, secret: str
+    session: Session, workspace_id: uuid.UUID, page: PageRequest
 ) -> tuple[list[ContactField], str | None]:
     """The workspace's fields, oldest first (the order a form shows them in)."""
     return keyset_page(
@@ -50,9 +50,7 @@ def list_fields(
         select(ContactField).where(ContactField.workspace_id == workspace_id),
         ContactField.created_at,
         ContactField.id,
-        page_size=page_size,
-        cursor=cursor,
-        secret=secret,
+        page,
         scope=f"contact-fields:{workspace_id}",
         newest_first=False,
     )

@@ -22,6 +22,7 @@ from api_service.contacts import repository
 from api_service.errors import Conflict, NotFound, ProblemError, invalid
 from api_service.merges import fields as mf
 from api_service.merges.schemas import MergeRequest
+from api_service.pagination import PageRequest, keyset_page
 from shared.contact_rules import MAX_TAGS
 from shared.custom_fields import field_definitions
 from shared.events import EventType, add_event
@@ -370,20 +371,17 @@ def list_merges(
     session: Session,
     workspace_id: uuid.UUID,
     contact_id: uuid.UUID,
-    *,
-    limit: int,
-    after: tuple[str, str] | None,
-) -> list[tuple[Merge, Contact]]:
-    """Merges into this contact, newest first (keyset pagination on created_at, id)."""
+    page: PageRequest,
+) -> tuple[list[tuple[Merge, Contact]], str | None]:
+    """Merges into this contact with the contact each merged away, newest first."""
     repository.get_contact(session, workspace_id, contact_id)
-    stmt = (
+    return keyset_page(
+        session,
         select(Merge, Contact)
         .join(Contact, Contact.id == Merge.secondary_id)
-        .where(Merge.workspace_id == workspace_id, Merge.primary_id == contact_id)
-        .order_by(Merge.created_at.desc(), Merge.id.desc())
-        .limit(limit)
+        .where(Merge.workspace_id == workspace_id, Merge.primary_id == contact_id),
+        Merge.created_at,
+        Merge.id,
+        page,
+        scope=f"merges:{contact_id}",
     )
-    if after is not None:
-        at, merge_id = datetime.fromisoformat(after[0]), uuid.UUID(after[1])
-        stmt = stmt.where((Merge.created_at < at) | ((Merge.created_at == at) & (Merge.id < merge_id)))
-    return [(m, c) for m, c in session.execute(stmt)]

@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
 from api_service.deps import AuthFirstRoute, OwnerUser, SessionDep, StateDep
 from api_service.errors import problem
@@ -26,8 +25,7 @@ def healthz() -> dict[str, str]:
 def readyz(state: StateDep) -> Any:
     checks: dict[str, str] = {}
     try:
-        with state.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        service.ping_database(state.engine)
         checks["postgres"] = "ok"
     except Exception as exc:
         checks["postgres"] = f"unreachable: {type(exc).__name__}"

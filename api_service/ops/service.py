@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from opensearchpy import OpenSearch
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from api_service.ops.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST, OUTBOX_PARKED
@@ -15,6 +15,12 @@ from shared.search.mapping import MAPPING_VERSION
 from shared.search.sync_state import outbox_backlog, parked_changes, retry_parked
 from shared.settings import Settings
 from shared.visibility import visible_in
+
+
+def ping_database(engine: Engine) -> None:
+    """Raises when PostgreSQL does not answer (the readiness probe's check)."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
 
 
 def refresh_backlog_gauges(session: Session) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import func
 
 from api_service.errors import Conflict, NotFound, invalid
-from api_service.pagination import keyset_page
+from api_service.pagination import PageRequest, keyset_page
 from api_service.users.schemas import UserCreate, UserUpdate
 from api_service.workspaces.service import issue_token
 from shared.contact_rules import normalize_email
@@ -83,18 +83,14 @@ def update_user(session: Session, workspace_id: uuid.UUID, raw_id: str, body: Us
     return user
 
 
-def list_users(
-    session: Session, workspace_id: uuid.UUID, page_size: int, cursor: str | None, secret: str
-) -> tuple[list[User], str | None]:
+def list_users(session: Session, workspace_id: uuid.UUID, page: PageRequest) -> tuple[list[User], str | None]:
     """The workspace's users, oldest first."""
     return keyset_page(
         session,
         select(User).where(User.workspace_id == workspace_id),
         User.created_at,
         User.id,
-        page_size=page_size,
-        cursor=cursor,
-        secret=secret,
+        page,
         scope=f"users:{workspace_id}",
         newest_first=False,
     )

@@ -33,6 +33,7 @@ from indexer_worker.jobs import JobContext, JobFailed, register, selection_query
 from indexer_worker.runtime import session_factory as worker_session_factory
 from shared.csv_format import ChannelCell, RenderContext, header_labels, make_renderers
 from shared.csv_safety import neutralize
+from shared.fields import STORED
 from shared.models import Channel, Contact, ContactChannel, ContactField, Job, User
 from shared.selection import Selection, iter_selection, selection_total
 from shared.settings import Settings
@@ -45,27 +46,7 @@ BATCH_SIZE = 2000
 T = TypeVar("T")
 
 # Plain columns read per contact: enough for every renderer, never an ORM object.
-ROW_COLUMNS = (
-    Contact.id,
-    Contact.first_name,
-    Contact.last_name,
-    Contact.email,
-    Contact.phone,
-    Contact.country,
-    Contact.language,
-    Contact.profile_pic_url,
-    Contact.assignee_id,
-    Contact.tags,
-    Contact.custom_fields,
-    Contact.source,
-    Contact.conversation_status,
-    Contact.conversation_opened_at,
-    Contact.last_interaction_at,
-    Contact.last_incoming_message_at,
-    Contact.last_interacted_channel_id,
-    Contact.created_at,
-    Contact.updated_at,
-)
+ROW_COLUMNS = (Contact.id, *(getattr(Contact, name) for name in STORED), Contact.custom_fields)
 
 
 def export_path(settings: Settings, workspace_id: uuid.UUID, job_id: uuid.UUID) -> Path:

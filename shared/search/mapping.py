@@ -302,11 +302,7 @@ def build_document(src: ContactSource) -> dict[str, Any]:
         "custom": custom,
         **{name: terms or None for name, terms in flat.items()},
         **sort_values,
-        "created_at": _iso(src.created_at),
-        "updated_at": _iso(src.updated_at),
-        "last_interaction_at": _iso(src.last_interaction_at),
-        "conversation_opened_at": _iso(src.conversation_opened_at),
-        "last_incoming_message_at": _iso(src.last_incoming_message_at),
+        **{name: _iso(getattr(src, name)) for name in DATE_FIELDS},
         CARD_FIELD: to_json(card).decode(),
     }
     for name_field in TEXT_FIELDS:

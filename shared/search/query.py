@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from shared.fields import SORTABLE, SORTABLE_CUSTOM_TYPES
-from shared.search.filters import FilterNode, and_nodes, compile_filter, parse_filter
+from shared.search.filter_compiler import compile_filter
+from shared.search.filter_parser import FilterNode, and_nodes, parse_filter
 from shared.search.mapping import CARD_FIELD, ID_ORDER_FIELDS, sort_slot_field
 from shared.text import GRAM, digits, fold, name_words, trigrams
 
@@ -78,18 +78,6 @@ def compile_text(query: str | None) -> dict[str, Any] | None:
         # "+60 12", "012 345 6789": the digits of the whole query as one run.
         alternatives.append({"term": {"phone_digits": whole_digits[:20]}})
     return {"bool": {"should": alternatives, "minimum_should_match": 1}}
-
-
-@dataclass
-class CompiledSearch:
-    query: dict[str, Any]
-    sort: list[dict[str, Any]] = field(default_factory=list)
-
-
-def workspace_scope(workspace_id: str, *clauses: dict[str, Any] | None) -> dict[str, Any]:
-    """AND the clauses together under the mandatory workspace filter."""
-    must = [c for c in clauses if c is not None]
-    return {"bool": {"filter": [{"term": {"workspace_id": workspace_id}}], "must": must}}
 
 
 def build_search_query(

@@ -7,15 +7,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.models import Channel, Contact, ContactChannel, ContactField, User
+from shared.models import Contact, ContactChannel
 from shared.outbox import record_change
-
-
-def create_contact(client: Any, ws: Any, **fields: Any) -> dict[str, Any]:
-    response = client.post("/v1/contacts", headers=ws.headers, json=fields)
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def search(client: Any, ws: Any, **body: Any) -> dict[str, Any]:
@@ -28,33 +21,6 @@ def search(client: Any, ws: Any, **body: Any) -> dict[str, Any]:
 def search_ids(client: Any, ws: Any, **body: Any) -> set[str]:
     body.setdefault("page_size", 200)
     return {c["id"] for c in search(client, ws, **body)["items"]}
-
-
-def add_field(session_factory: Any, ws: Any, key: str, type_: str, options: list[str] | None = None) -> None:
-    with session_factory.begin() as session:
-        session.add(
-            ContactField(
-                workspace_id=uuid.UUID(ws.id), key=key, label=key.title(), type=type_, options=options or []
-            )
-        )
-
-
-def add_user(session_factory: Any, ws: Any, role: str = "manager") -> str:
-    with session_factory.begin() as session:
-        user = User(
-            workspace_id=uuid.UUID(ws.id), email=f"{uuid.uuid4().hex[:8]}@example.com", name="U", role=role
-        )
-        session.add(user)
-        session.flush()
-        return str(user.id)
-
-
-def add_channel(session_factory: Any, ws: Any, name: str, type_: str = "whatsapp") -> str:
-    with session_factory.begin() as session:
-        channel = Channel(workspace_id=uuid.UUID(ws.id), name=name, type=type_)
-        session.add(channel)
-        session.flush()
-        return str(channel.id)
 
 
 def set_activity(

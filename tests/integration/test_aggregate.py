@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 
 from shared.search.aggregations import MAX_BUCKETS, MAX_FACETS, MAX_HISTOGRAMS
-from tests.integration.search_support import add_field, add_user, create_contact, search, set_activity
+from tests.factories import add_field, add_user
+from tests.factories import new_contact as create_contact
+from tests.integration.search_support import search, set_activity
 
 
 def aggregate(client: Any, ws: Any, status: int = 200, **body: Any) -> dict[str, Any]:
@@ -95,7 +97,7 @@ def test_bounds_give_every_bucket_in_range_zero_counts_included(
 def test_assignee_null_counts_the_unassigned_and_values_sort_by_count_then_value(
     client: Any, session_factory: Any, workspace: Any, sync_index: Any
 ) -> None:
-    manager = add_user(session_factory, workspace)
+    manager = add_user(session_factory, workspace).id
     for assignee, tags in [
         (None, ["b", "a"]),
         (None, ["c"]),

@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from typing import Any
 
 from sqlalchemy import delete, func, select
 
-from api_service.auth import hash_token
 from indexer_worker.jobs import bulk as bulk_jobs
 from indexer_worker.jobs import run_job
-from shared.models import ApiToken, Comment, Contact, Event, Message, OutboxEntry, User
-
-
-def new_contact(client: Any, ws: Any, **fields: Any) -> dict[str, Any]:
-    response = client.post("/v1/contacts", headers=ws.headers, json=fields)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def make_user(session_factory: Any, ws: Any, role: str, restrictions: list[str]) -> dict[str, str]:
-    """A user of the workspace with a token (inserted directly: users are another feature's API)."""
-    token = secrets.token_urlsafe(24)
-    with session_factory() as session, session.begin():
-        user = User(
-            workspace_id=uuid.UUID(ws.id),
-            email=f"{role}-{uuid.uuid4().hex[:6]}@example.com",
-            name=role,
-            role=role,
-            restrictions=restrictions,
-        )
-        session.add(user)
-        session.flush()
-        session.add(ApiToken(workspace_id=user.workspace_id, user_id=user.id, token_hash=hash_token(token)))
-    return {"Authorization": f"Bearer {token}"}
+from shared.models import Comment, Contact, Event, Message, OutboxEntry
+from tests.factories import add_user, new_contact
 
 
 def run(client: Any, ws: Any, job: dict[str, Any], session_factory: Any, search_client: Any, settings: Any):
@@ -223,9 +199,9 @@ def test_bulk_delete_is_forbidden_to_restricted_managers_and_agents(
 ) -> None:
     contact = new_contact(client, workspace, first_name="Guarded")
     body = {"selection": {"ids": [contact["id"]]}, "confirm": True}
-    restricted = make_user(session_factory, workspace, "manager", ["bulk_delete_contacts"])
-    agent = make_user(session_factory, workspace, "agent", [])
-    manager = make_user(session_factory, workspace, "manager", ["export_contacts"])
+    restricted = add_user(session_factory, workspace, "manager", ["bulk_delete_contacts"]).headers
+    agent = add_user(session_factory, workspace, "agent", []).headers
+    manager = add_user(session_factory, workspace, "manager", ["export_contacts"]).headers
     assert client.post("/v1/contacts/bulk-delete", headers=restricted, json=body).status_code == 403
     assert client.post("/v1/contacts/bulk-delete", headers=agent, json=body).status_code == 403
     tags = {"selection": {"ids": [contact["id"]]}, "tags": ["a"]}

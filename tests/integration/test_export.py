@@ -14,20 +14,8 @@ from sqlalchemy import update
 
 from shared.csv_safety import FORMULA_TRIGGERS, restore
 from shared.models import Contact, Job, User
-from tests.integration.csv_jobs_support import (
-    add_channel_identity,
-    add_field,
-    add_user,
-    job_row,
-    parse_csv,
-    run,
-)
-
-
-def create_contact(client: Any, ws: Any, **fields: Any) -> dict[str, Any]:
-    response = client.post("/v1/contacts", headers=ws.headers, json=fields)
-    assert response.status_code == 201, response.text
-    return response.json()
+from tests.factories import add_channel_identity, add_field, add_user, new_contact
+from tests.integration.csv_jobs_support import job_row, parse_csv, run
 
 
 def start_export(client: Any, headers: dict[str, str], body: dict[str, Any]) -> str:
@@ -52,8 +40,8 @@ def export_rows(
 def test_export_of_selected_contacts_renders_labels_lists_times_and_assignee(
     client, workspace, session_factory, search_client, settings
 ) -> None:
-    add_field(session_factory, workspace.id, "plan", "Plan", "select", ["free", "enterprise"])
-    jane = create_contact(
+    add_field(session_factory, workspace.id, "plan", "select", ["free", "enterprise"], label="Plan")
+    jane = new_contact(
         client,
         workspace,
         first_name="Jane",
@@ -65,7 +53,7 @@ def test_export_of_selected_contacts_renders_labels_lists_times_and_assignee(
         assignee_id=workspace.owner_id,
         custom_fields={"plan": "enterprise"},
     )
-    bob = create_contact(client, workspace, first_name="Bob", last_name='The "Builder"\nLine 2')
+    bob = new_contact(client, workspace, first_name="Bob", last_name='The "Builder"\nLine 2')
     add_channel_identity(
         session_factory, workspace.id, jane["id"], "Acme WhatsApp", "whatsapp", "60123456789"
     )
@@ -110,7 +98,7 @@ def test_export_of_selected_contacts_renders_labels_lists_times_and_assignee(
 def test_export_uses_the_default_columns_then_the_users_saved_ones(
     client, workspace, session_factory, search_client, settings
 ) -> None:
-    contact = create_contact(client, workspace, first_name="Ana", country="PT")
+    contact = new_contact(client, workspace, first_name="Ana", country="PT")
     body = {"selection": {"ids": [contact["id"]]}}
     rows = export_rows(client, workspace, body, session_factory, search_client, settings)
     assert rows[0] == [
@@ -152,7 +140,7 @@ def test_no_exported_cell_can_start_a_formula(
     """Every trigger character, at the start of names, tags and custom text (optionally behind
     quotes already): the file never starts a cell with a trigger and each cell restores exactly."""
     ws = make_workspace()
-    add_field(session_factory, ws.id, "note", "Note", "text")
+    add_field(session_factory, ws.id, "note", "text", label="Note")
     values = [
         "'" * quotes + trigger + suffix
         for trigger, suffix in zip(sorted(FORMULA_TRIGGERS), suffixes, strict=True)
@@ -184,13 +172,13 @@ def test_all_matching_exports_query_filter_and_view_without_contacts_deleted_mea
     client, workspace, session_factory, search_client, settings, sync_index
 ) -> None:
     mine = {"country": "MY", "assignee_id": workspace.owner_id}
-    keep = [create_contact(client, workspace, first_name=f"Zephyr {i}", **mine) for i in range(3)]
-    gone = create_contact(client, workspace, first_name="Zephyr Gone", **mine)
-    create_contact(
+    keep = [new_contact(client, workspace, first_name=f"Zephyr {i}", **mine) for i in range(3)]
+    gone = new_contact(client, workspace, first_name="Zephyr Gone", **mine)
+    new_contact(
         client, workspace, first_name="Zephyr Elsewhere", country="SG", assignee_id=workspace.owner_id
     )
-    create_contact(client, workspace, first_name="Zephyr Unassigned", country="MY")
-    create_contact(client, workspace, first_name="Someone Else", **mine)
+    new_contact(client, workspace, first_name="Zephyr Unassigned", country="MY")
+    new_contact(client, workspace, first_name="Someone Else", **mine)
     sync_index()
     criteria = {
         "query": "zephyr",
@@ -225,11 +213,11 @@ def test_a_bad_filter_or_unknown_view_is_refused_before_any_job(client, workspac
 def test_only_owners_and_unrestricted_managers_may_export(
     client, workspace, session_factory, search_client, settings
 ) -> None:
-    contact = create_contact(client, workspace, first_name="Kim")
+    contact = new_contact(client, workspace, first_name="Kim")
     body = {"selection": {"ids": [contact["id"]]}}
-    _, restricted = add_user(session_factory, workspace.id, "manager", ["export_contacts"])
-    _, agent = add_user(session_factory, workspace.id, "agent")
-    _, manager = add_user(session_factory, workspace.id, "manager", ["bulk_delete_contacts"])
+    restricted = add_user(session_factory, workspace.id, "manager", ["export_contacts"]).headers
+    agent = add_user(session_factory, workspace.id, "agent").headers
+    manager = add_user(session_factory, workspace.id, "manager", ["bulk_delete_contacts"]).headers
     for headers in (restricted, agent):
         refused = client.post("/v1/exports", headers=headers, json=body)
         assert refused.status_code == 403
@@ -244,7 +232,7 @@ def test_an_export_of_another_workspace_is_not_found(
     client, make_workspace, session_factory, search_client, settings
 ) -> None:
     acme, other = make_workspace(), make_workspace()
-    contact = create_contact(client, acme, first_name="Lee")
+    contact = new_contact(client, acme, first_name="Lee")
     export_id = start_export(client, acme.headers, {"selection": {"ids": [contact["id"]]}})
     assert run(export_id, session_factory, search_client, settings) == "succeeded"
     for path in (f"/v1/exports/{export_id}", f"/v1/exports/{export_id}/download", "/v1/exports/not-a-uuid"):
@@ -299,7 +287,7 @@ def test_expired_exports_answer_410_and_the_cleanup_removes_the_file(
 ) -> None:
     from indexer_worker.jobs.export import cleanup_exports
 
-    contact = create_contact(client, workspace, first_name="Old")
+    contact = new_contact(client, workspace, first_name="Old")
     export_id = start_export(client, workspace.headers, {"selection": {"ids": [contact["id"]]}})
     assert run(export_id, session_factory, search_client, settings) == "succeeded"
     path = Path(job_row(session_factory, export_id).file_path or "")

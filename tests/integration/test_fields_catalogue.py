@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.search_support import create_contact
+from tests.factories import new_contact
 
 TEXT = ["eq", "neq", "contains", "not_contains", "starts_with", "exists", "not_exists"]
 CODE = ["eq", "neq", "in", "not_in", "exists", "not_exists"]
@@ -177,7 +177,7 @@ def sample_value(item: dict[str, Any], op: str) -> Any:
 
 def test_every_listed_operator_and_sort_is_accepted_by_search(client, workspace) -> None:
     define_custom_fields(client, workspace)
-    create_contact(client, workspace, first_name="Mei", tags=["vip"])
+    new_contact(client, workspace, first_name="Mei", tags=["vip"])
     tried = 0
     for item in catalogue(client, workspace):
         for op in item["operators"]:

@@ -24,15 +24,8 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from shared.text import fold
-from tests.conftest import ADMIN_KEY, WorkspaceCtx
-from tests.integration.search_support import (
-    add_channel,
-    add_field,
-    add_user,
-    create_contact,
-    search_ids,
-    set_activity,
-)
+from tests.factories import WorkspaceCtx, add_channel, add_field, add_user, new_contact, new_workspace
+from tests.integration.search_support import search_ids, set_activity
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 # Activity instants sit far from every relative bound the strategies can draw.
@@ -98,18 +91,12 @@ def _custom_values(rng: random.Random) -> dict[str, Any]:
 def dataset(client: Any, session_factory: Any, search_client: Any, settings: Any) -> Iterator[Dataset]:
     from indexer_worker import relay
 
-    suffix = uuid.uuid4().hex[:8]
-    made = client.post(
-        "/v1/workspaces",
-        headers={"X-Admin-Key": ADMIN_KEY},
-        json={"name": f"diff-{suffix}", "owner": {"email": f"o-{suffix}@example.com", "name": "O"}},
-    ).json()
-    ws = WorkspaceCtx(id=made["workspace"]["id"], owner_id=made["user"]["id"], token=made["token"])
+    ws = new_workspace(client, f"diff-{uuid.uuid4().hex[:8]}")
     for key, type_ in FIELD_TYPES.items():
         add_field(session_factory, ws, key, type_, PLANS if type_ == "select" else None)
     data = Dataset(
         ws=ws,
-        users=[ws.owner_id, add_user(session_factory, ws)],
+        users=[ws.owner_id, add_user(session_factory, ws).id],
         channels=[add_channel(session_factory, ws, n) for n in ("Acme WhatsApp", "Support Mail", "Web")],
     )
     rng = random.Random(20241125)
@@ -127,7 +114,7 @@ def dataset(client: Any, session_factory: Any, search_client: Any, settings: Any
         }
         if not (body["first_name"] or body["email"] or body["phone"]):
             body["first_name"] = f"Contact {i}"
-        contact = create_contact(client, ws, **{k: v for k, v in body.items() if v is not None})
+        contact = new_contact(client, ws, **{k: v for k, v in body.items() if v is not None})
         channels = rng.sample(data.channels, rng.randrange(0, 3))
         activity: dict[str, Any] = {
             name: (NOW - rng.choice(AGES)) if rng.random() < 0.7 else None for name in DATE_FIELDS[2:]

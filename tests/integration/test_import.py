@@ -12,7 +12,8 @@ from sqlalchemy import select, update
 import indexer_worker.jobs.import_csv as import_job
 from shared import csv_import
 from shared.models import Contact, Event, Job, OutboxEntry
-from tests.integration.csv_jobs_support import add_field, add_user, job_row, parse_csv, run
+from tests.factories import add_field, add_user
+from tests.integration.csv_jobs_support import job_row, parse_csv, run
 
 PEOPLE_MAPPING = {
     "First Name": "first_name",
@@ -77,7 +78,7 @@ def jobs(session_factory: Any, search_client: Any, settings: Any) -> tuple[Any, 
 def test_import_creates_contacts_from_import_with_events_outbox_and_search(
     client, workspace, session_factory, jobs, sync_index
 ) -> None:
-    add_field(session_factory, workspace.id, "plan", "Plan", "select", ["free", "pro"])
+    add_field(session_factory, workspace.id, "plan", "select", ["free", "pro"], label="Plan")
     content = (
         "First Name,Last Name,E-mail,Mobile,Country,Tags,Plan,Ignored\n"
         "Zoë,Åström,Zoe@Example.com,012-345 6789,MY,vip; lead,pro,x\n"
@@ -122,8 +123,8 @@ def test_import_creates_contacts_from_import_with_events_outbox_and_search(
 
 
 def test_invalid_rows_are_reported_while_valid_rows_land(client, workspace, session_factory, jobs) -> None:
-    add_field(session_factory, workspace.id, "seats", "Seats", "number")
-    add_field(session_factory, workspace.id, "plan", "Plan", "select", ["free", "pro"])
+    add_field(session_factory, workspace.id, "seats", "number", label="Seats")
+    add_field(session_factory, workspace.id, "plan", "select", ["free", "pro"], label="Plan")
     content = (
         "First Name,E-mail,Mobile,Country,Seats,Plan\n"
         "Good,good@example.com,,,3,pro\n"
@@ -225,7 +226,7 @@ def test_encoding_and_delimiter_are_detected(client, workspace, session_factory,
 def test_bad_uploads_and_mappings_are_refused_at_once(
     client, workspace, session_factory, settings, monkeypatch
 ) -> None:
-    add_field(session_factory, workspace.id, "plan", "Plan", "text")
+    add_field(session_factory, workspace.id, "plan", "text", label="Plan")
     csv_text = "Name,Mail,Plan\nA,a@example.com,x\n"
     cases: list[tuple[Any, Any, str | None, list[Any]]] = [
         (csv_text, {"Name": "shoe_size"}, "skip", ["mapping", "Name"]),
@@ -258,7 +259,7 @@ def test_imports_are_private_to_the_workspace_and_the_module(
     client, make_workspace, session_factory, jobs
 ) -> None:
     acme, other = make_workspace(), make_workspace()
-    _, agent = add_user(session_factory, acme.id, "agent")
+    agent = add_user(session_factory, acme.id, "agent").headers
     assert upload(client, agent, "Name\nA\n", {"Name": "first_name"}).status_code == 403
     result = import_file(client, acme, "Name\nA\n=1+2\n", {"Name": "first_name"}, jobs)
     assert result["created"] == 2
@@ -310,7 +311,7 @@ def test_reimporting_an_export_with_update_changes_nothing(client, workspace, se
         ("site", "Site", "url", []),
     ]
     for key, label, type_, options in fields:
-        add_field(session_factory, workspace.id, key, label, type_, options)
+        add_field(session_factory, workspace.id, key, type_, options, label=label)
     bodies = [
         {
             "first_name": "=SUM(A1:A9)",

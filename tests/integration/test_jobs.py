@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from indexer_worker import jobs, locks
 from indexer_worker.jobs import bulk as bulk_jobs
 from shared.models import Contact, Event, Job
-from tests.integration.test_bulk import make_user, new_contact
+from tests.factories import add_user, new_contact
 
 
 class WorkerKilled(BaseException):
@@ -157,5 +157,5 @@ def test_jobs_are_private_to_their_workspace_and_the_module(client, make_workspa
     assert client.get(f"/v1/jobs/{job['id']}", headers=other.headers).status_code == 404
     assert client.get(f"/v1/jobs/{uuid.uuid4()}", headers=ws.headers).status_code == 404
     assert client.get("/v1/jobs/not-an-id", headers=ws.headers).status_code == 404
-    agent = make_user(session_factory, ws, "agent", [])
+    agent = add_user(session_factory, ws, "agent", []).headers
     assert client.get(f"/v1/jobs/{job['id']}", headers=agent).status_code == 403

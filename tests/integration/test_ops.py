@@ -11,8 +11,27 @@ from indexer_worker import metrics as worker_metrics
 from shared.search.mapping import MAPPING_VERSION
 
 
-def test_healthz_answers_without_dependencies(client) -> None:
-    assert client.get("/healthz").json() == {"status": "ok"}
+def test_healthz_answers_without_dependencies(settings) -> None:
+    """An app whose PostgreSQL, Redis and OpenSearch are all unreachable is still alive (while
+    /readyz says it is not ready)."""
+    from fastapi.testclient import TestClient
+
+    from api_service.main import create_app
+
+    nowhere = "127.0.0.1:9"  # nothing listens on the discard port here
+    cut_off = settings.model_copy(
+        update={
+            "database_url": f"postgresql+psycopg://contacts:contacts@{nowhere}/contacts",
+            "redis_url": f"redis://{nowhere}/0",
+            "opensearch_url": f"http://{nowhere}",
+        }
+    )
+    with TestClient(create_app(cut_off), raise_server_exceptions=False) as alone:
+        health = alone.get("/healthz")
+        assert health.status_code == 200 and health.json() == {"status": "ok"}
+        ready = alone.get("/readyz")
+        assert ready.status_code == 503
+        assert all(v != "ok" for v in ready.json()["checks"].values())
 
 
 def test_sync_status_shows_pending_changes_until_the_relay_runs(client, workspace, sync_index) -> None:

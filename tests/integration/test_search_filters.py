@@ -8,13 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.search_support import (
-    add_channel,
-    add_field,
-    create_contact,
-    search_ids,
-    set_activity,
-)
+from tests.factories import add_channel, add_field, new_contact
+from tests.integration.search_support import search_ids, set_activity
 
 
 def cond(field: str, op: str, value: Any = None) -> dict[str, Any]:
@@ -90,7 +85,7 @@ def nest(depth: int) -> dict[str, Any]:
 
 
 def test_limits_depth_and_condition_count(client, workspace, sync_index) -> None:
-    contact = create_contact(client, workspace, email="a@example.com")
+    contact = new_contact(client, workspace, email="a@example.com")
     sync_index()
     assert search_ids(client, workspace, filter=nest(5)) == {contact["id"]}
     too_deep = rejected(client, workspace, nest(6))
@@ -112,7 +107,7 @@ def crowd(client, workspace, session_factory, sync_index) -> dict[str, str]:
     wa = add_channel(session_factory, workspace, "WA")
     mail = add_channel(session_factory, workspace, "Mail", "email")
     made = {
-        "zoe": create_contact(
+        "zoe": new_contact(
             client,
             workspace,
             first_name="Zoë",
@@ -122,7 +117,7 @@ def crowd(client, workspace, session_factory, sync_index) -> dict[str, str]:
             assignee_id=workspace.owner_id,
             custom_fields={"plan": "Pro", "score": 10, "renewal": "2025-01-31", "active": True},
         ),
-        "ann": create_contact(
+        "ann": new_contact(
             client,
             workspace,
             first_name="ANN",
@@ -131,7 +126,7 @@ def crowd(client, workspace, session_factory, sync_index) -> dict[str, str]:
             tags=["vip"],
             custom_fields={"score": 20, "active": False},
         ),
-        "bare": create_contact(client, workspace, phone="+60123456789"),
+        "bare": new_contact(client, workspace, phone="+60123456789"),
     }
     now = datetime.now(UTC)
     set_activity(
@@ -231,7 +226,7 @@ def test_channel_filters(client, workspace, crowd) -> None:
 
 def test_filters_never_reach_another_workspace(client, make_workspace, sync_index) -> None:
     mine, theirs = make_workspace(), make_workspace()
-    create_contact(client, theirs, first_name="Zoe", country="MY")
+    new_contact(client, theirs, first_name="Zoe", country="MY")
     sync_index()
     assert search_ids(client, mine, filter=cond("country", "eq", "MY")) == set()
     assert (

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.search_support import add_field, create_contact, search, set_activity
+from tests.factories import add_field, new_contact
+from tests.integration.search_support import search, set_activity
 
 
 def all_pages(client: Any, ws: Any, page_size: int, **body: Any) -> list[str]:
@@ -45,7 +46,7 @@ def table(client, workspace, session_factory, sync_index) -> dict[str, str]:
         "email_only": {"email": "zed@example.com", "custom_fields": {"birthday": "1980-01-01"}},
         "phone_only": {"phone": "+60123456789", "custom_fields": {"plan": "enterprise"}},
     }
-    made = {k: create_contact(client, workspace, **v)["id"] for k, v in rows.items()}
+    made = {k: new_contact(client, workspace, **v)["id"] for k, v in rows.items()}
     now = datetime.now(UTC)
     set_activity(session_factory, workspace, made["ana"], last_interaction_at=now - timedelta(days=3))
     set_activity(session_factory, workspace, made["cid"], last_interaction_at=now - timedelta(hours=1))
@@ -145,8 +146,8 @@ def test_get_contacts_lists_the_table_with_sort_and_cursor(client, workspace, ta
 
 
 def test_cursor_is_stable_while_contacts_come_and_go(client, workspace, sync_index) -> None:
-    kept = [create_contact(client, workspace, first_name=f"k{i:02d}")["id"] for i in range(0, 20, 2)]
-    doomed = [create_contact(client, workspace, first_name=f"k{i:02d}x")["id"] for i in range(1, 20, 4)]
+    kept = [new_contact(client, workspace, first_name=f"k{i:02d}")["id"] for i in range(0, 20, 2)]
+    doomed = [new_contact(client, workspace, first_name=f"k{i:02d}x")["id"] for i in range(1, 20, 4)]
     sync_index()
     sort = [{"field": "first_name", "order": "asc"}]
     seen: list[str] = []
@@ -157,8 +158,8 @@ def test_cursor_is_stable_while_contacts_come_and_go(client, workspace, sync_ind
         if page["next_cursor"] is None:
             break
         # Between pages: add contacts before and after the cursor, delete some not yet seen.
-        create_contact(client, workspace, first_name=f"a-new{step}")
-        create_contact(client, workspace, first_name=f"z-new{step}")
+        new_contact(client, workspace, first_name=f"a-new{step}")
+        new_contact(client, workspace, first_name=f"z-new{step}")
         for contact_id in doomed[step : step + 1]:
             if contact_id not in seen:
                 assert (
@@ -175,8 +176,8 @@ def test_cursor_is_stable_while_contacts_come_and_go(client, workspace, sync_ind
 def test_forged_stale_or_foreign_cursors_are_400(client, make_workspace, sync_index) -> None:
     ws, other = make_workspace(), make_workspace()
     for i in range(3):
-        create_contact(client, ws, first_name=f"c{i}")
-        create_contact(client, other, first_name=f"c{i}")
+        new_contact(client, ws, first_name=f"c{i}")
+        new_contact(client, other, first_name=f"c{i}")
     sync_index()
     sort = [{"field": "first_name", "order": "asc"}]
     cursor = search(client, ws, sort=sort, page_size=1)["next_cursor"]
@@ -219,7 +220,7 @@ def test_until_the_reindex_after_an_upgrade_pages_of_older_documents_neither_rep
     from shared.search.mapping import ID_ORDER_FIELDS, MAPPING_VERSION
 
     alias = settings.index_alias
-    ids = [create_contact(client, workspace, first_name="Tiebreak")["id"] for _ in range(5)]
+    ids = [new_contact(client, workspace, first_name="Tiebreak")["id"] for _ in range(5)]
     sync_index()
     for contact_id in ids:  # as the older version wrote them
         doc = search_client.get(index=alias, id=contact_id, routing=workspace.id)["_source"]

@@ -6,13 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.search_support import (
-    add_channel,
-    add_field,
-    create_contact,
-    search_ids,
-    set_activity,
-)
+from tests.factories import add_channel, add_field, new_contact
+from tests.integration.search_support import search_ids, set_activity
 
 
 @pytest.fixture
@@ -20,7 +15,7 @@ def people(client, workspace, session_factory, sync_index) -> dict[str, Any]:
     add_field(session_factory, workspace, "company", "text")
     add_field(session_factory, workspace, "score", "number")
     made = {
-        "zoe": create_contact(
+        "zoe": new_contact(
             client,
             workspace,
             first_name="Zoë",
@@ -30,7 +25,7 @@ def people(client, workspace, session_factory, sync_index) -> dict[str, Any]:
             tags=["VIP Gold", "lead"],
             custom_fields={"company": "Crème Industries", "score": 2345},
         ),
-        "jp": create_contact(
+        "jp": new_contact(
             client,
             workspace,
             first_name="Jean-Pierre",
@@ -38,8 +33,8 @@ def people(client, workspace, session_factory, sync_index) -> dict[str, Any]:
             email="jp@example.org",
             phone="+6591234567",
         ),
-        "star": create_contact(client, workspace, first_name="Star*", tags=["50% off?"]),
-        "plain": create_contact(client, workspace, first_name="Bob", email="bob@mail.net"),
+        "star": new_contact(client, workspace, first_name="Star*", tags=["50% off?"]),
+        "plain": new_contact(client, workspace, first_name="Bob", email="bob@mail.net"),
     }
     channel = add_channel(session_factory, workspace, "Acme WhatsApp")
     set_activity(session_factory, workspace, made["plain"]["id"], channels=((channel, "wa-778899"),))

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
+
+import pytest
+
+from api_service.search import service as search_service
 
 
 def search(client: Any, ws: Any, query: str, **extra: Any) -> dict[str, Any]:
@@ -54,18 +61,30 @@ def test_update_and_delete_reach_search(client, workspace, sync_index) -> None:
     assert client.get(f"/v1/contacts/{contact['id']}", headers=workspace.headers).status_code == 404
 
 
-def test_min_version_makes_a_write_visible_without_a_separate_sync(
-    client, workspace, session_factory, search_client, settings
-) -> None:
-    import threading
-
+@pytest.fixture
+def relay_during_the_wait(monkeypatch, session_factory, search_client, settings) -> Callable[[], int]:
+    """The outbox relay runs inside the min_version wait, at its first pause: by then the wait has
+    looked at the index once and found the write missing, so the search must have waited for it.
+    Returns a function telling how many times the relay ran there."""
     from indexer_worker import relay
 
+    runs: list[int] = []
+
+    def pause(seconds: float) -> None:
+        if not runs:
+            runs.append(relay.drain(session_factory, search_client, settings))
+        time.sleep(seconds)
+
+    monkeypatch.setattr(search_service, "time", SimpleNamespace(monotonic=time.monotonic, sleep=pause))
+    return lambda: len(runs)
+
+
+def test_min_version_makes_a_write_visible_without_a_separate_sync(
+    client, workspace, relay_during_the_wait
+) -> None:
     contact = client.post("/v1/contacts", headers=workspace.headers, json={"first_name": "Quentin"}).json()
-    worker = threading.Timer(0.3, lambda: relay.drain(session_factory, search_client, settings))
-    worker.start()
     found = search(client, workspace, "quentin", min_version={contact["id"]: contact["version"]})
-    worker.join()
+    assert relay_during_the_wait() == 1
     assert [c["id"] for c in found["items"]] == [contact["id"]]
 
 
@@ -84,18 +103,12 @@ def test_readyz_reports_all_three_services(client) -> None:
 
 
 def test_min_version_waits_for_a_deletion_and_accepts_any_id_spelling(
-    client, workspace, session_factory, search_client, settings, sync_index
+    client, workspace, sync_index, relay_during_the_wait
 ) -> None:
-    import threading
-
-    from indexer_worker import relay
-
     keep = client.post("/v1/contacts", headers=workspace.headers, json={"first_name": "Ulla"}).json()
     gone = client.post("/v1/contacts", headers=workspace.headers, json={"first_name": "Ulrike"}).json()
     sync_index()
     assert client.delete(f"/v1/contacts/{gone['id']}", headers=workspace.headers).status_code == 204
-    worker = threading.Timer(0.3, lambda: relay.drain(session_factory, search_client, settings))
-    worker.start()
     found = search(client, workspace, "ul", min_version={gone["id"].upper(): gone["version"]})
-    worker.join()
+    assert relay_during_the_wait() == 1
     assert [c["id"] for c in found["items"]] == [keep["id"]]

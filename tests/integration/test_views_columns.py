@@ -4,23 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.integration.search_support import add_field, create_contact, search_ids
-
-
-def make_user(client: Any, ws: Any, role: str = "manager") -> Any:
-    """A second user of the workspace with its own token (through the users API)."""
-    import uuid
-
-    from tests.conftest import WorkspaceCtx
-
-    response = client.post(
-        "/v1/users",
-        headers=ws.headers,
-        json={"email": f"{uuid.uuid4().hex[:8]}@example.com", "name": "Second", "role": role},
-    )
-    assert response.status_code == 201, response.text
-    body = response.json()
-    return WorkspaceCtx(id=ws.id, owner_id=body["user"]["id"], token=body["token"])
+from tests.factories import add_field, invite_user, new_contact
+from tests.integration.search_support import search_ids
 
 
 def new_view(client: Any, ws: Any, **body: Any) -> dict[str, Any]:
@@ -33,10 +18,10 @@ def new_view(client: Any, ws: Any, **body: Any) -> dict[str, Any]:
 
 
 def test_built_in_views_come_first_and_select_mine_and_unassigned(client, workspace, sync_index) -> None:
-    manager = make_user(client, workspace)
-    mine = create_contact(client, workspace, first_name="Mine", assignee_id=workspace.owner_id)
-    theirs = create_contact(client, workspace, first_name="Theirs", assignee_id=manager.owner_id)
-    nobody = create_contact(client, workspace, first_name="Nobody")
+    manager = invite_user(client, workspace)
+    mine = new_contact(client, workspace, first_name="Mine", assignee_id=workspace.owner_id)
+    theirs = new_contact(client, workspace, first_name="Theirs", assignee_id=manager.id)
+    nobody = new_contact(client, workspace, first_name="Nobody")
     saved = new_view(client, workspace, name="VIPs")
     sync_index()
     listed = client.get("/v1/views", headers=workspace.headers).json()["items"]
@@ -50,10 +35,10 @@ def test_built_in_views_come_first_and_select_mine_and_unassigned(client, worksp
 
 
 def test_a_views_filter_and_query_are_anded_with_the_request(client, workspace, sync_index) -> None:
-    vip_my = create_contact(client, workspace, first_name="Ana", country="MY", tags=["VIP"])
-    create_contact(client, workspace, first_name="Ana", country="SG", tags=["vip"])
-    vip_my_bob = create_contact(client, workspace, first_name="Bob", country="MY", tags=["vip"])
-    create_contact(client, workspace, first_name="Cid", country="MY")
+    vip_my = new_contact(client, workspace, first_name="Ana", country="MY", tags=["VIP"])
+    new_contact(client, workspace, first_name="Ana", country="SG", tags=["vip"])
+    vip_my_bob = new_contact(client, workspace, first_name="Bob", country="MY", tags=["vip"])
+    new_contact(client, workspace, first_name="Cid", country="MY")
     view = new_view(
         client,
         workspace,
@@ -74,7 +59,7 @@ def test_a_views_filter_and_query_are_anded_with_the_request(client, workspace, 
 
 def test_private_views_are_visible_only_to_their_owner(client, make_workspace) -> None:
     ws, other_ws = make_workspace(), make_workspace()
-    manager = make_user(client, ws)
+    manager = invite_user(client, ws)
     private = new_view(client, ws, name="Mine only", visibility="private")
     shared = new_view(client, ws, name="Team", visibility="workspace")
     seen = [v["id"] for v in client.get("/v1/views", headers=manager.headers).json()["items"]]
@@ -90,7 +75,7 @@ def test_private_views_are_visible_only_to_their_owner(client, make_workspace) -
 
 
 def test_workspace_views_are_changed_by_their_owner_or_a_workspace_owner(client, workspace) -> None:
-    manager, other_manager = make_user(client, workspace), make_user(client, workspace)
+    manager, other_manager = invite_user(client, workspace), invite_user(client, workspace)
     view = new_view(client, manager, name="Team", visibility="workspace")
     url = f"/v1/views/{view['id']}"
     denied = client.patch(url, headers=other_manager.headers, json={"name": "Hijacked"})
@@ -133,7 +118,7 @@ def test_views_are_validated_when_saved(client, workspace) -> None:
 
 
 def test_columns_default_then_saved_per_user(client, workspace, session_factory) -> None:
-    manager = make_user(client, workspace)
+    manager = invite_user(client, workspace)
     add_field(session_factory, workspace, "plan", "select", ["basic", "pro"])
     default = client.get("/v1/me/columns", headers=workspace.headers).json()
     assert default["columns"][0] == "display_name" and "email" in default["columns"]

@@ -15,7 +15,7 @@ KEY = "k" * 32
 def present(method: str = "GET", **kwargs: str | None) -> Credentials:
     values: dict[str, str | None] = {"authorization": None, "session_cookie": None, "csrf_header": None}
     values.update(kwargs)
-    return credentials_from(method=method, secret_key=KEY, **values)  # type: ignore[arg-type]
+    return credentials_from(method=method, secret_key=KEY, **values)
 
 
 def test_a_bearer_token_wins_and_needs_no_csrf_proof() -> None:
