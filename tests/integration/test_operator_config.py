@@ -145,7 +145,7 @@ def exported(migrated_db: str, search_client: Any, settings: Any) -> Iterator[di
         wait_for(f"http://127.0.0.1:{worker_port}/metrics", worker, "the worker")
         base = f"http://127.0.0.1:{api_port}"
         httpx.post(f"{base}/v1/contacts/search", json={}, timeout=10)  # 401: a 4xx of a real route
-        httpx.get(f"{base}/no-such-path", timeout=10)
+        httpx.get(f"{base}/v1/no-such-path", timeout=10)
         families: dict[str, dict[str, Any]] = {}
         for url in (f"{base}/metrics", f"http://127.0.0.1:{worker_port}/metrics"):
             for family in text_string_to_metric_families(httpx.get(url, timeout=10).text):
@@ -192,7 +192,7 @@ def test_request_counts_carry_route_template_and_status_class(exported: dict[str
     labels = [lab for name, lab in exported["contacts_http_requests"]["labels"] if name.endswith("_total")]
     assert {"method": "POST", "route": "/v1/contacts/search", "status_class": "4xx"} in labels
     assert {"method": "GET", "route": "unmatched", "status_class": "4xx"} in labels
-    assert all(lab["route"] != "/no-such-path" for lab in labels)
+    assert all(lab["route"] != "/v1/no-such-path" for lab in labels)
     durations = {lab["route"] for _, lab in exported["contacts_http_request_duration_seconds"]["labels"]}
     assert "/v1/contacts/search" in durations
     # OpenSearch time by operation exists for both operations from the start.
