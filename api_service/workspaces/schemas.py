@@ -25,6 +25,12 @@ class WorkspaceOut(BaseModel):
     id: uuid.UUID
     name: str
     created_at: datetime
+    # The region of national-format phones an import meets without a country (ISO 3166-1 alpha-2).
+    default_country: str | None = None
+
+
+class WorkspaceUpdate(Strict):
+    default_country: str | None = Field(default=None, max_length=100)
 
 
 class UserOut(BaseModel):
