@@ -89,11 +89,7 @@ def render_tags(tags: Sequence[str]) -> str:
     parts = []
     for tag in tags:
         if TAG_SEPARATOR in tag or tag.startswith('"'):
-            buffer = io.StringIO()
-            csv.writer(buffer, delimiter=TAG_SEPARATOR, quoting=csv.QUOTE_ALL, lineterminator="").writerow(
-                [tag]
-            )
-            parts.append(buffer.getvalue())
+            parts.append('"' + tag.replace('"', '""') + '"')
         else:
             parts.append(tag)
     return LIST_SEPARATOR.join(parts)
