@@ -192,22 +192,23 @@ def xlsx_cell(value: Any) -> str:
 def open_xlsx_rows(path: Path) -> Iterator[list[str]]:
     """Rows of the workbook's first sheet, streamed (openpyxl read-only mode: one row in memory)."""
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise UnreadableFile(f"this is not a readable XLSX workbook ({type(exc).__name__})") from None
-    try:
-        sheet = workbook.worksheets[0] if workbook.worksheets else None
-        if sheet is None:
-            return
-        for values in sheet.iter_rows(values_only=True):
-            cells = [xlsx_cell(v) for v in values]
-            while cells and cells[-1] == "":
-                cells.pop()
-            yield cells
-    finally:
-        workbook.close()
+    with path.open("rb") as handle:  # a file object: openpyxl would judge a path by its extension
+        try:
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+            raise UnreadableFile(f"this is not a readable XLSX workbook ({type(exc).__name__})") from None
+        try:
+            if not workbook.worksheets:
+                return
+            for values in workbook.worksheets[0].iter_rows(values_only=True):
+                cells = [xlsx_cell(v) for v in values]
+                while cells and cells[-1] == "":
+                    cells.pop()
+                yield cells
+        finally:
+            workbook.close()
 
 
 @dataclass(frozen=True)
@@ -509,7 +510,7 @@ def parse_row(row: int, cells: list[str], plan: ImportPlan) -> ParsedRow | list[
             problems.append(RowError(row, header, f"'{text}' is not a contact ID of this product"))
 
     for target, pairs in given.items():
-        if target in FALLBACK_FIELDS or target in PSEUDO_FIELDS:
+        if not pairs or target in FALLBACK_FIELDS or target in PSEUDO_FIELDS:
             continue
         header, text = pairs[0]
         try:
