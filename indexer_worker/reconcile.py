@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared.models import Contact
 from shared.outbox import record_changes
 from shared.settings import Settings
+from shared.visibility import visible
 
 log = logging.getLogger("indexer.reconcile")
 SAMPLE = 20
@@ -71,7 +72,7 @@ def database_entries(
     while True:
         stmt = (
             select(Contact.id, Contact.workspace_id, Contact.version)
-            .where(Contact.merged_into_id.is_(None))
+            .where(visible())
             .order_by(Contact.id)
             .limit(batch_size)
         )
@@ -185,7 +186,7 @@ def _repair(
                 r[0]: Entry(r[0], r[1], r[2])
                 for r in session.execute(
                     select(Contact.id, Contact.workspace_id, Contact.version).where(
-                        Contact.id.in_(chunk), Contact.merged_into_id.is_(None)
+                        Contact.id.in_(chunk), visible()
                     )
                 ).all()
             }

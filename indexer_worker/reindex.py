@@ -35,6 +35,7 @@ from shared.search.index import (
 )
 from shared.search.mapping import build_document
 from shared.settings import Settings
+from shared.visibility import visible
 
 log = logging.getLogger("indexer.reindex")
 
@@ -57,9 +58,7 @@ def visible_contact_ids(
     """Ids of visible (not merged-away) contacts in id order, one batch per short transaction."""
     last: uuid.UUID | None = None
     while True:
-        stmt = (
-            select(Contact.id).where(Contact.merged_into_id.is_(None)).order_by(Contact.id).limit(batch_size)
-        )
+        stmt = select(Contact.id).where(visible()).order_by(Contact.id).limit(batch_size)
         if workspace_id is not None:
             stmt = stmt.where(Contact.workspace_id == workspace_id)
         if last is not None:
@@ -74,7 +73,7 @@ def visible_contact_ids(
 
 def count_visible(session_factory: sessionmaker[Session]) -> int:
     with session_factory() as session:
-        return int(session.scalar(select(func.count()).where(Contact.merged_into_id.is_(None))) or 0)
+        return int(session.scalar(select(func.count()).where(visible())) or 0)
 
 
 def copy_actions(session: Session, ids: list[uuid.UUID], index: str) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from typing import Any
 from shared.columns import COLUMN_LABELS, CUSTOM_PREFIX
 from shared.contact_rules import TAG_SEPARATOR, FieldError
 from shared.contact_source import display_name
+from shared.fields import DATETIME
 
 # Lists (tags, channels) are joined with this; imports split tags on ";" as CSV fields, so a tag
 # holding ";" (or starting with a double quote) is written quoted: `"a; b"; vip`.
@@ -28,15 +29,7 @@ MAX_COLUMNS = 200
 # Columns an export may have beyond the table's (shared.columns): the contact's own ID.
 EXPORT_ONLY_LABELS: dict[str, str] = {"id": "ID"}
 
-DATETIME_COLUMNS = frozenset(
-    {
-        "created_at",
-        "updated_at",
-        "last_interaction_at",
-        "last_incoming_message_at",
-        "conversation_opened_at",
-    }
-)
+DATETIME_COLUMNS = frozenset(DATETIME)
 
 
 def validate_columns(columns: Sequence[str], custom_labels: dict[str, str]) -> list[str]:

@@ -35,32 +35,24 @@ from shared.contact_rules import (
 from shared.countries import parse_country
 from shared.csv_safety import restore
 from shared.custom_fields import coerce_value
+from shared.fields import IDENTITY, IMPORTABLE
 from shared.import_layouts import (
-    BY_NAME,
     CONTACT_ID,
     FALLBACK_FIELDS,
     FULL_NAME,
     GOOGLE_SEPARATOR,
+    LAYOUTS_BY_NAME,
     Layout,
 )
 from shared.models import ContactField
-from shared.text import fold
+from shared.tags import unique_tags
 
 # Standard contact fields an import may set; read-only ones (display_name, channels, ...) are not.
-IMPORTABLE_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "country",
-    "language",
-    "profile_pic_url",
-    "tags",
-    "assignee_id",
-)
+# (shared.fields: the registry's importable and identity flags).
+IMPORTABLE_FIELDS = IMPORTABLE
+IDENTITY_FIELDS = IDENTITY
 # Import-only targets: a whole name (split into first and last name) and this product's contact id.
 PSEUDO_FIELDS = (FULL_NAME, CONTACT_ID)
-IDENTITY_FIELDS = ("first_name", "last_name", "email", "phone")
 IDENTITY_TARGETS = frozenset({*IDENTITY_FIELDS, FULL_NAME, CONTACT_ID})
 ON_INVALID_CELL = ("skip_cell", "fail_row")
 BLANK_CELLS = ("keep", "clear")
@@ -408,22 +400,11 @@ class ImportPlan:
             columns,
             definitions,
             lookup,
-            BY_NAME.get(layout or ""),
+            LAYOUTS_BY_NAME.get(layout or ""),
             default_country,
             on_invalid_cell,
             blank_cells,
         )
-
-
-def unique_tags(tags: list[str]) -> list[str]:
-    """Tags are unique per contact ignoring case and accents; the first spelling wins."""
-    seen: set[str] = set()
-    result: list[str] = []
-    for tag in tags:
-        if fold(tag) not in seen:
-            seen.add(fold(tag))
-            result.append(tag)
-    return result
 
 
 def _first_valid(

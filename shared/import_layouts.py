@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from shared.columns import COLUMN_LABELS, CUSTOM_PREFIX
 from shared.countries import fold_name
+from shared.fields import names
 
 # Import-only targets: a whole name split by a name parser, and this product's contact id.
 FULL_NAME = "full_name"
@@ -149,16 +150,8 @@ _OWN_MARKERS = frozenset(
         ID_LABEL,
     }
 )
-OWN_IMPORTABLE = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "country",
-    "language",
-    "tags",
-    "assignee_id",
-)
+# The registry's fields an export writes and an import reads back (shared.fields).
+OWN_IMPORTABLE = names(importable=True, exportable=True)
 CONTACTS_MODULE = Layout(
     "contacts_module",
     tuple(_sig(COLUMN_LABELS["display_name"], marker) for marker in sorted(_OWN_MARKERS)),
@@ -170,7 +163,7 @@ CONTACTS_MODULE = Layout(
 
 # Most specific first: HubSpot's and Outlook's "First Name"/"Last Name" are also Google's.
 LAYOUTS: tuple[Layout, ...] = (CONTACTS_MODULE, GOOGLE_CONTACTS, HUBSPOT, OUTLOOK, CHATWOOT)
-BY_NAME = {layout.name: layout for layout in LAYOUTS}
+LAYOUTS_BY_NAME = {layout.name: layout for layout in LAYOUTS}
 
 # Any other file: header synonyms, folded by shared.countries.fold_name
 # ("E-mail Address" -> "e mail address").

@@ -24,6 +24,7 @@ from shared.custom_fields import custom_field_types
 from shared.models import Contact
 from shared.search.query import build_search_query
 from shared.views import ViewNotFound, view_criteria
+from shared.visibility import visible_in
 
 log = logging.getLogger("selection")
 
@@ -183,11 +184,5 @@ def visible_contact_ids(session: Session, workspace_id: uuid.UUID, ids: list[uui
     """The ids that are still contacts of this workspace and not merged away, in the order given."""
     if not ids:
         return []
-    found = set(
-        session.scalars(
-            select(Contact.id).where(
-                Contact.workspace_id == workspace_id, Contact.merged_into_id.is_(None), Contact.id.in_(ids)
-            )
-        )
-    )
+    found = set(session.scalars(select(Contact.id).where(visible_in(workspace_id), Contact.id.in_(ids))))
     return [i for i in ids if i in found]

@@ -7,12 +7,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from api_service.bulk.schemas import BulkDeleteRequest, BulkTagsRequest
-from api_service.contacts.service import unique_tags
 from api_service.deps import Principal
 from api_service.errors import NotFound, invalid
 from shared.jobs import create_job
 from shared.models import Job
 from shared.selection import Selection, SelectionNotFound, compile_selection
+from shared.tags import unique_tags
 
 
 def check_selection(session: Session, principal: Principal, selection: Selection) -> int | None:

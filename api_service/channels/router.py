@@ -25,8 +25,8 @@ from api_service.channels.schemas import (
 from api_service.contacts.presenter import present_many
 from api_service.contacts.router import parse_id
 from api_service.contacts.schemas import ContactOut
-from api_service.deps import ModuleUser, SessionDep, SettingsDep
-from api_service.pagination import DEFAULT_PAGE_SIZE, Cursor, PageSize
+from api_service.deps import ModuleUser, SessionDep
+from api_service.pagination import PageParams
 from shared.models import Comment, Event, Message
 
 router = APIRouter(prefix="/v1", tags=["channels"])
@@ -41,12 +41,10 @@ def create_channel(body: ChannelCreate, principal: ModuleUser, session: SessionD
 def list_channels(
     principal: ModuleUser,
     session: SessionDep,
-    settings: SettingsDep,
-    page_size: PageSize = DEFAULT_PAGE_SIZE,
-    cursor: Cursor = None,
+    page: PageParams,
 ) -> ChannelPage:
     rows, next_cursor = service.list_channels(
-        session, principal.workspace_id, page_size, cursor, settings.secret_key
+        session, principal.workspace_id, page.size, page.cursor, page.secret
     )
     return ChannelPage(items=[ChannelOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
@@ -79,12 +77,10 @@ def list_messages(
     contact_id: str,
     principal: ModuleUser,
     session: SessionDep,
-    settings: SettingsDep,
-    page_size: PageSize = DEFAULT_PAGE_SIZE,
-    cursor: Cursor = None,
+    page: PageParams,
 ) -> MessagePage:
     rows, next_cursor = history.list_history(
-        session, Message, principal.workspace_id, parse_id(contact_id), page_size, cursor, settings.secret_key
+        session, Message, principal.workspace_id, parse_id(contact_id), page.size, page.cursor, page.secret
     )
     return MessagePage(items=[MessageOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
@@ -104,12 +100,10 @@ def list_events(
     contact_id: str,
     principal: ModuleUser,
     session: SessionDep,
-    settings: SettingsDep,
-    page_size: PageSize = DEFAULT_PAGE_SIZE,
-    cursor: Cursor = None,
+    page: PageParams,
 ) -> EventPage:
     rows, next_cursor = history.list_history(
-        session, Event, principal.workspace_id, parse_id(contact_id), page_size, cursor, settings.secret_key
+        session, Event, principal.workspace_id, parse_id(contact_id), page.size, page.cursor, page.secret
     )
     return EventPage(items=[EventOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
@@ -129,11 +123,9 @@ def list_comments(
     contact_id: str,
     principal: ModuleUser,
     session: SessionDep,
-    settings: SettingsDep,
-    page_size: PageSize = DEFAULT_PAGE_SIZE,
-    cursor: Cursor = None,
+    page: PageParams,
 ) -> CommentPage:
     rows, next_cursor = history.list_history(
-        session, Comment, principal.workspace_id, parse_id(contact_id), page_size, cursor, settings.secret_key
+        session, Comment, principal.workspace_id, parse_id(contact_id), page.size, page.cursor, page.secret
     )
     return CommentPage(items=[CommentOut.model_validate(r) for r in rows], next_cursor=next_cursor)

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 
 from api_service.channels.schemas import ChannelCreate, InboundMessage, InboundProfile, OutgoingMessage
 from api_service.contacts import repository
-from api_service.contacts.service import add_event
 from api_service.errors import NotFound
 from api_service.pagination import keyset_page
 from shared.contact_rules import FieldError, invalid, normalize_email, normalize_phone, normalize_url
+from shared.events import EventType, add_event, conversation_event
 from shared.models import Channel, Contact, ContactChannel, Message
 from shared.outbox import record_change
 
@@ -173,7 +173,7 @@ def _create_from_channel(
         savepoint.rollback()
         return None
     savepoint.commit()
-    add_event(session, contact, "created", None, {"source": "channel", "channel_id": str(channel.id)})
+    add_event(session, contact, EventType.CREATED, None, {"source": "channel", "channel_id": str(channel.id)})
     return contact
 
 
@@ -216,7 +216,7 @@ def receive_inbound(
         add_event(
             session,
             contact,
-            "conversation_opened",
+            EventType.CONVERSATION_OPENED,
             None,
             {"channel_id": str(channel.id), "message_id": str(message.id)},
         )
@@ -279,6 +279,6 @@ def set_conversation(
     if status == "open":
         contact.conversation_opened_at = latest(contact.conversation_opened_at, datetime.now(UTC))
     session.flush()
-    add_event(session, contact, f"conversation_{'opened' if status == 'open' else 'closed'}", actor_id)
+    add_event(session, contact, conversation_event(status), actor_id)
     record_change(session, workspace_id, contact.id, contact.version)
     return contact

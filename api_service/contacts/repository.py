@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 
 from api_service.errors import NotFound
 from shared.models import Contact
+from shared.visibility import visible_in
 
 
 def get_base_statement(workspace_id: uuid.UUID) -> Select[Contact]:
     """Visible contacts of a workspace: merged-away contacts are hidden everywhere."""
-    return select(Contact).where(Contact.workspace_id == workspace_id, Contact.merged_into_id.is_(None))
+    return select(Contact).where(visible_in(workspace_id))
 
 
 def get_contact(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete
@@ -20,23 +19,13 @@ from shared.contact_rules import (
     normalize_url,
 )
 from shared.custom_fields import apply_custom_fields, field_definitions
-from shared.models import Contact, Event, User
+from shared.events import EventType, add_event, assignment_change
+from shared.fields import IDENTITY
+from shared.models import Contact, User
 from shared.outbox import record_change
-from shared.text import fold
+from shared.tags import tag_change, unique_tags
 
-IDENTITY_FIELDS = ("first_name", "email", "phone")
-
-
-def unique_tags(tags: list[str]) -> list[str]:
-    """Tags are unique per contact ignoring case; the first spelling wins."""
-    seen: set[str] = set()
-    result: list[str] = []
-    for tag in tags:
-        key = fold(tag)
-        if key not in seen:
-            seen.add(key)
-            result.append(tag)
-    return result
+IDENTITY_FIELDS = IDENTITY
 
 
 def validate_fields(
@@ -81,29 +70,6 @@ def _require_identity(values: dict[str, Any]) -> None:
         raise invalid(["first_name"], "at least one of first_name, email or phone is required")
 
 
-def add_event(
-    session: Session,
-    contact: Contact,
-    type_: str,
-    actor_id: uuid.UUID | None,
-    data: dict[str, Any] | None = None,
-    *,
-    triggers_workflows: bool = True,
-) -> None:
-    session.add(
-        Event(
-            workspace_id=contact.workspace_id,
-            contact_id=contact.id,
-            type=type_,
-            # The wall clock, not the transaction start, so events of one request keep their order.
-            at=datetime.now(UTC),
-            actor_id=actor_id,
-            data=data or {},
-            triggers_workflows=triggers_workflows,
-        )
-    )
-
-
 def create_contact(
     session: Session,
     workspace_id: uuid.UUID,
@@ -120,7 +86,7 @@ def create_contact(
     contact = Contact(workspace_id=workspace_id, source=source, conversation_status="closed", **values)
     session.add(contact)
     session.flush()
-    add_event(session, contact, "created", actor_id, {"source": source}, triggers_workflows=False)
+    add_event(session, contact, EventType.CREATED, actor_id, {"source": source}, triggers_workflows=False)
     record_change(session, workspace_id, contact.id, contact.version)
     return contact
 
@@ -143,31 +109,12 @@ def update_contact(
     for key, value in changed.items():
         setattr(contact, key, value)
     session.flush()
-    add_event(session, contact, "updated", actor_id, {"fields": sorted(changed)})
+    add_event(session, contact, EventType.UPDATED, actor_id, {"fields": sorted(changed)})
     if "tags" in changed:
-        before = {fold(t) for t in old_tags}
-        now = {fold(t) for t in contact.tags}
-        add_event(
-            session,
-            contact,
-            "tagged",
-            actor_id,
-            {
-                "added": [t for t in contact.tags if fold(t) not in before],
-                "removed": [t for t in old_tags if fold(t) not in now],
-            },
-        )
+        add_event(session, contact, EventType.TAGGED, actor_id, tag_change(old_tags, contact.tags))
     if "assignee_id" in changed:
-        add_event(
-            session,
-            contact,
-            "assigned",
-            actor_id,
-            {
-                "from": str(old_assignee) if old_assignee else None,
-                "to": str(contact.assignee_id) if contact.assignee_id else None,
-            },
-        )
+        data = assignment_change(old_assignee, contact.assignee_id)
+        add_event(session, contact, EventType.ASSIGNED, actor_id, data)
     record_change(session, workspace_id, contact.id, contact.version)
     return contact
 

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from api_service.contacts.presenter import present_many
 from api_service.contacts.router import parse_id
-from api_service.deps import ModuleUser, SessionDep, SettingsDep
-from api_service.errors import ProblemError
+from api_service.deps import ModuleUser, SessionDep
 from api_service.merges import service
 from api_service.merges.schemas import (
     MergeOut,
@@ -19,8 +18,8 @@ from api_service.merges.schemas import (
     UnmergeRequest,
     UnmergeResult,
 )
+from api_service.pagination import PageParams
 from shared.contact_source import display_name
-from shared.search import cursor as cursors
 
 router = APIRouter(prefix="/v1/contacts", tags=["merges"])
 
@@ -39,31 +38,10 @@ def merge(body: MergeRequest, principal: ModuleUser, session: SessionDep) -> Mer
 
 
 @router.get("/{contact_id}/merges", response_model=MergePage)
-def list_merges(
-    contact_id: str,
-    principal: ModuleUser,
-    session: SessionDep,
-    settings: SettingsDep,
-    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
-) -> MergePage:
-    cid = parse_id(contact_id)
-    scope = cursors.fingerprint("merges", str(cid))
-    after = None
-    if cursor:
-        try:
-            key = cursors.decode(settings.secret_key, cursor, scope)
-            after = (str(key[0]), str(key[1]))
-        except (cursors.CursorError, IndexError) as exc:
-            raise ProblemError(
-                400, "cursor is invalid", errors=[{"loc": ["cursor"], "msg": str(exc)}]
-            ) from None
-    rows = service.list_merges(session, principal.workspace_id, cid, limit=page_size + 1, after=after)
-    next_cursor = None
-    if len(rows) > page_size:
-        rows = rows[:page_size]
-        last = rows[-1][0]
-        next_cursor = cursors.encode(settings.secret_key, [last.created_at.isoformat(), str(last.id)], scope)
+def list_merges(contact_id: str, principal: ModuleUser, session: SessionDep, page: PageParams) -> MergePage:
+    rows, next_cursor = service.list_merges(
+        session, principal.workspace_id, parse_id(contact_id), page.size, page.cursor, page.secret
+    )
     items = [
         MergeOut(
             id=m.id,

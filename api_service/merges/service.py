@@ -19,14 +19,17 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from api_service.contacts import repository
-from api_service.contacts.service import IDENTITY_FIELDS, add_event
 from api_service.errors import Conflict, NotFound, ProblemError, invalid
 from api_service.merges import fields as mf
 from api_service.merges.schemas import MergeRequest
+from api_service.pagination import keyset_page
 from shared.contact_rules import MAX_TAGS
 from shared.custom_fields import field_definitions
+from shared.events import EventType, add_event
+from shared.fields import CUSTOM_PREFIX, IDENTITY
 from shared.models import Comment, Contact, ContactChannel, Event, Merge, Message
 from shared.outbox import record_change
+from shared.tags import missing_tags, united_tags
 from shared.text import fold
 
 # What moves with a merge, by the key it has in the merge record.
@@ -109,11 +112,6 @@ def preview(
     }
 
 
-def united_tags(primary: list[str], secondary: list[str]) -> list[str]:
-    have = {fold(t) for t in primary}
-    return [*primary, *(t for t in secondary if fold(t) not in have)]
-
-
 def _take_values(
     primary: Contact, secondary: Contact, fields: list[str], choose: dict[str, str]
 ) -> dict[str, Any]:
@@ -129,7 +127,7 @@ def _take_values(
         if use_theirs and theirs != ours:
             mf.set_value(primary, field, theirs)
             taken[field] = theirs
-    added = [t for t in secondary.tags if fold(t) not in {fold(x) for x in primary.tags}]
+    added = missing_tags(primary.tags, secondary.tags)
     if added:
         primary.tags = [*primary.tags, *added]
         taken["tags"] = added
@@ -168,11 +166,11 @@ def merge_contacts(
             ["secondary_id"],
             f"the merged contact would have {together} tags, more than {MAX_TAGS}: remove some first",
         )
-    custom = [f for f in fields if f.startswith(mf.CUSTOM_PREFIX)]
+    custom = [f for f in fields if f.startswith(CUSTOM_PREFIX)]
     primary_before = mf.snapshot(primary, custom)
     secondary_snapshot = mf.snapshot(secondary, custom)
     taken = _take_values(primary, secondary, fields, dict(body.choose))
-    if not any(getattr(primary, f) for f in IDENTITY_FIELDS):
+    if not any(getattr(primary, f) for f in IDENTITY):
         raise invalid(["choose"], "the merged contact needs at least one of first_name, email or phone")
     moved: dict[str, list[str]] = {}
     for key, model in MOVABLE:
@@ -203,7 +201,7 @@ def merge_contacts(
         add_event(
             session,
             primary,
-            "conversation_closed",
+            EventType.CONVERSATION_CLOSED,
             actor_id,
             {"reason": "merge", "merge_id": str(merge.id), "contact_id": str(secondary.id)},
             triggers_workflows=False,
@@ -215,7 +213,7 @@ def merge_contacts(
     add_event(
         session,
         primary,
-        "merged",
+        EventType.MERGED,
         actor_id,
         {"merge_id": str(merge.id), "secondary_id": str(secondary.id), "taken": sorted(taken)},
     )
@@ -351,15 +349,15 @@ def unmerge(
     secondary.updated_at = func.now()
     session.flush()
     data = {"merge_id": str(merge.id), "secondary_id": str(secondary.id), "reverted": sorted(reverted)}
-    add_event(session, primary, "unmerged", actor_id, data)
-    add_event(session, secondary, "unmerged", actor_id, {**data, "primary_id": str(primary.id)})
+    add_event(session, primary, EventType.UNMERGED, actor_id, data)
+    add_event(session, secondary, EventType.UNMERGED, actor_id, {**data, "primary_id": str(primary.id)})
     if snap.get("conversation_status") == "open":
         # The merge closed this conversation without triggering workflows; undoing it reopens it
         # the same way.
         add_event(
             session,
             secondary,
-            "conversation_opened",
+            EventType.CONVERSATION_OPENED,
             actor_id,
             {"reason": "unmerge", "merge_id": str(merge.id)},
             triggers_workflows=False,
@@ -373,20 +371,21 @@ def list_merges(
     session: Session,
     workspace_id: uuid.UUID,
     contact_id: uuid.UUID,
-    *,
-    limit: int,
-    after: tuple[str, str] | None,
-) -> list[tuple[Merge, Contact]]:
-    """Merges into this contact, newest first (keyset pagination on created_at, id)."""
+    page_size: int,
+    cursor: str | None,
+    secret: str,
+) -> tuple[list[tuple[Merge, Contact]], str | None]:
+    """Merges into this contact with the contact each merged away, newest first."""
     repository.get_contact(session, workspace_id, contact_id)
-    stmt = (
+    return keyset_page(
+        session,
         select(Merge, Contact)
         .join(Contact, Contact.id == Merge.secondary_id)
-        .where(Merge.workspace_id == workspace_id, Merge.primary_id == contact_id)
-        .order_by(Merge.created_at.desc(), Merge.id.desc())
-        .limit(limit)
+        .where(Merge.workspace_id == workspace_id, Merge.primary_id == contact_id),
+        Merge.created_at,
+        Merge.id,
+        page_size=page_size,
+        cursor=cursor,
+        secret=secret,
+        scope=f"merges:{contact_id}",
     )
-    if after is not None:
-        at, merge_id = datetime.fromisoformat(after[0]), uuid.UUID(after[1])
-        stmt = stmt.where((Merge.created_at < at) | ((Merge.created_at == at) & (Merge.id < merge_id)))
-    return [(m, c) for m, c in session.execute(stmt)]

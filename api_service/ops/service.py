@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api_service.ops.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST, OUTBOX_PARKED
-from shared.models import Contact
 from shared.search.index import documents_version
 from shared.search.mapping import MAPPING_VERSION
 from shared.search.sync_state import outbox_backlog, parked_changes, retry_parked
 from shared.settings import Settings
+from shared.visibility import visible_in
 
 
 def refresh_backlog_gauges(session: Session) -> None:
@@ -28,9 +28,7 @@ def sync_status(
     session: Session, client: OpenSearch, settings: Settings, workspace_id: uuid.UUID
 ) -> dict[str, Any]:
     backlog = outbox_backlog(session, workspace_id)
-    db_contacts = session.scalar(
-        select(func.count()).where(Contact.workspace_id == workspace_id, Contact.merged_into_id.is_(None))
-    )
+    db_contacts = session.scalar(select(func.count()).where(visible_in(workspace_id)))
     index_contacts = client.count(
         index=settings.index_alias,
         body={"query": {"term": {"workspace_id": str(workspace_id)}}},

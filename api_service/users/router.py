@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from api_service.deps import AnyUser, ModuleUser, OwnerUser, SessionDep, SettingsDep
-from api_service.pagination import DEFAULT_PAGE_SIZE, Cursor, PageSize
+from api_service.deps import AnyUser, ModuleUser, OwnerUser, SessionDep
+from api_service.pagination import PageParams
 from api_service.users import service
 from api_service.users.schemas import TokenIssued, UserCreate, UserCreated, UserPage, UserUpdate
 from api_service.workspaces.schemas import UserOut
@@ -21,12 +21,10 @@ def create_user(body: UserCreate, principal: OwnerUser, session: SessionDep) -> 
 def list_users(
     principal: ModuleUser,
     session: SessionDep,
-    settings: SettingsDep,
-    page_size: PageSize = DEFAULT_PAGE_SIZE,
-    cursor: Cursor = None,
+    page: PageParams,
 ) -> UserPage:
     users, next_cursor = service.list_users(
-        session, principal.workspace_id, page_size, cursor, settings.secret_key
+        session, principal.workspace_id, page.size, page.cursor, page.secret
     )
     return UserPage(items=[UserOut.model_validate(u) for u in users], next_cursor=next_cursor)
 

@@ -67,16 +67,17 @@ def new_import_job(
     with path.open("rb") as source:
         while chunk := source.read(1024 * 1024):
             sniffer.feed(chunk)
-    encoding = sniffer.encoding()
-    delimiter, header = sniff_file(path, encoding)
+    shape, header = sniff_file(path, sniffer.kind, sniffer.encoding())
     mapping = validate_mapping(MAPPING, header, {"plan"})
     params = {
         "path": str(path.resolve()),
         "filename": path.name,
-        "encoding": encoding,
-        "delimiter": delimiter,
+        **shape.params(),
+        "layout": "csv",
         "mapping": mapping,
         "on_duplicate": on_duplicate,
+        "on_invalid_cell": "skip_cell",
+        "blank_cells": "keep",
     }
     return create_job(session, workspace_id, user_id, "import", params).id
 
@@ -86,7 +87,9 @@ def copy_floor(path: Path) -> float:
     raw = engine.raw_connection()
     started = time.perf_counter()
     try:
-        cursor = raw.driver_connection.cursor()
+        driver = raw.driver_connection
+        assert driver is not None
+        cursor = driver.cursor()
         cursor.execute(
             "CREATE TEMP TABLE import_floor (first_name text, last_name text, email text, phone text,"
             " country text, tags text, plan text)"
@@ -94,7 +97,7 @@ def copy_floor(path: Path) -> float:
         with path.open("rb") as source, cursor.copy("COPY import_floor FROM STDIN WITH CSV HEADER") as copy:
             while block := source.read(1024 * 1024):
                 copy.write(block)
-        raw.driver_connection.commit()
+        driver.commit()
     finally:
         raw.close()
         engine.dispose()

@@ -18,10 +18,12 @@ from sqlalchemy.orm import Session
 
 from indexer_worker.jobs import JobContext, register, selection_query
 from shared.contact_rules import MAX_TAGS
+from shared.events import EventType
 from shared.models import Contact
 from shared.outbox import record_changes
 from shared.selection import Selection, iter_selection, selection_total
-from shared.text import fold
+from shared.tags import missing_tags
+from shared.visibility import visible_in
 
 # Contacts per transaction: bounds memory and lock time whatever the selection's size.
 CHUNK_SIZE = 500
@@ -29,7 +31,7 @@ CHUNK_SIZE = 500
 CONTACTS: Table = Contact.metadata.tables["contacts"]
 TAGGED_EVENTS = text(
     "INSERT INTO events (id, workspace_id, contact_id, type, actor_id, data) "
-    "SELECT gen_random_uuid(), :workspace_id, contact_id, 'tagged', :actor_id, data "
+    "SELECT gen_random_uuid(), :workspace_id, contact_id, :type, :actor_id, data "
     "FROM unnest(CAST(:contact_ids AS uuid[]), CAST(:data AS jsonb[])) AS added(contact_id, data)"
 )
 ChunkWork = Callable[[Session, list[uuid.UUID]], dict[str, int]]
@@ -44,8 +46,7 @@ def _locked_contacts(
         session.execute(
             select(Contact.id, *columns)
             .where(
-                Contact.workspace_id == workspace_id,
-                Contact.merged_into_id.is_(None),
+                visible_in(workspace_id),
                 Contact.id.in_(ids),
             )
             .order_by(Contact.id)
@@ -113,8 +114,7 @@ def tag_chunk(
     new_tags: list[tuple[uuid.UUID, list[str], int]] = []
     over_limit = 0
     for contact_id, current, version in rows:
-        have = {fold(t) for t in current}
-        added = [t for t in tags if fold(t) not in have]
+        added = missing_tags(current, tags)
         if len(current) + len(added) > MAX_TAGS:
             over_limit += 1
         elif added:
@@ -135,6 +135,7 @@ def tag_chunk(
             TAGGED_EVENTS,
             {
                 "workspace_id": workspace_id,
+                "type": EventType.TAGGED.value,
                 "actor_id": actor_id,
                 "contact_ids": list(additions),
                 "data": [

@@ -36,6 +36,7 @@ from shared.csv_safety import neutralize
 from shared.models import Channel, Contact, ContactChannel, ContactField, Job, User
 from shared.selection import Selection, iter_selection, selection_total
 from shared.settings import Settings
+from shared.visibility import visible_in
 
 log = logging.getLogger("jobs.export")
 # Beat schedules this by name (indexer_worker.celery_app).
@@ -119,8 +120,7 @@ def _load_batch(
         conn = session.connection()
         rows = conn.execute(
             select(*ROW_COLUMNS).where(
-                Contact.workspace_id == workspace_id,
-                Contact.merged_into_id.is_(None),
+                visible_in(workspace_id),
                 in_range,
                 Contact.id == any_(id_array),
             )

@@ -41,9 +41,11 @@ from shared.csv_import import (
 )
 from shared.csv_safety import neutralize, restore
 from shared.custom_fields import field_definitions
+from shared.events import EventType, assignment_change, event_row
 from shared.models import Contact, Event, User, Workspace
 from shared.outbox import record_changes
-from shared.text import fold
+from shared.tags import tag_change
+from shared.visibility import visible_in
 
 log = logging.getLogger("jobs.import")
 CHUNK_ROWS = 500
@@ -79,14 +81,6 @@ def numbered_rows(path: Path, shape: FileShape) -> Iterator[tuple[int, list[str]
             yield number, cells
 
 
-def _tag_change(before: list[str], after: list[str]) -> dict[str, list[str]]:
-    old, new = {fold(t) for t in before}, {fold(t) for t in after}
-    return {
-        "added": [t for t in after if fold(t) not in old],
-        "removed": [t for t in before if fold(t) not in new],
-    }
-
-
 class ChunkWriter:
     """Lands one chunk of valid rows in the caller's transaction.
 
@@ -113,8 +107,7 @@ class ChunkWriter:
         existing = self.session.scalars(
             select(Contact)
             .where(
-                Contact.workspace_id == self.ctx.workspace_id,
-                Contact.merged_into_id.is_(None),
+                visible_in(self.ctx.workspace_id),
                 or_(
                     Contact.email == any_(bindparam("emails", emails, type_=text_array)),
                     Contact.phone == any_(bindparam("phones", phones, type_=text_array)),
@@ -229,29 +222,23 @@ class ChunkWriter:
     def _write_events(self) -> None:
         origin = {"import_id": str(self.ctx.job_id)}
         # No automation runs for imported contacts, so none of these events triggers a workflow.
-        events: list[dict[str, Any]] = [
-            {"contact_id": c["id"], "type": "created", "data": {"source": "import", **origin}}
-            for c in self.created
-        ]
+        workspace_id, actor_id = self.ctx.workspace_id, self.ctx.user_id
+
+        def event(contact_id: uuid.UUID, type_: EventType, data: dict[str, Any]) -> dict[str, Any]:
+            return event_row(workspace_id, contact_id, type_, actor_id, data, triggers_workflows=False)
+
+        events = [event(c["id"], EventType.CREATED, {"source": "import", **origin}) for c in self.created]
         for contact, fields, old_tags, old_assignee in self.changed.values():
-            events.append(
-                {"contact_id": contact.id, "type": "updated", "data": {"fields": sorted(fields), **origin}}
-            )
+            events.append(event(contact.id, EventType.UPDATED, {"fields": sorted(fields), **origin}))
             if "tags" in fields:
-                events.append(
-                    {"contact_id": contact.id, "type": "tagged", "data": _tag_change(old_tags, contact.tags)}
-                )
+                events.append(event(contact.id, EventType.TAGGED, tag_change(old_tags, contact.tags)))
             if "assignee_id" in fields:
-                data = {
-                    "from": str(old_assignee) if old_assignee else None,
-                    "to": str(contact.assignee_id) if contact.assignee_id else None,
-                }
-                events.append({"contact_id": contact.id, "type": "assigned", "data": data})
-        if events:
-            for event in events:
-                event.update(
-                    workspace_id=self.ctx.workspace_id, actor_id=self.ctx.user_id, triggers_workflows=False
+                events.append(
+                    event(
+                        contact.id, EventType.ASSIGNED, assignment_change(old_assignee, contact.assignee_id)
+                    )
                 )
+        if events:
             self.session.execute(insert(Event), events)
 
 

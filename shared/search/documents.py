@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from shared.contact_source import ChannelIdentity, ContactSource
 from shared.models import Channel, Contact, ContactChannel, ContactField
+from shared.visibility import visible
 
 
 def _opt(value: uuid.UUID | None) -> str | None:
@@ -25,7 +26,7 @@ def load_sources(
     contacts are absent."""
     if not contact_ids:
         return {}
-    stmt = select(Contact).where(Contact.id.in_(contact_ids), Contact.merged_into_id.is_(None))
+    stmt = select(Contact).where(Contact.id.in_(contact_ids), visible())
     if workspace_id is not None:
         stmt = stmt.where(Contact.workspace_id == workspace_id)
     contacts = session.scalars(stmt).all()

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from shared.search.filters import FilterNode, and_nodes, compile_filter, parse_filter
+from shared.fields import SORTABLE, SORTABLE_CUSTOM_TYPES
+from shared.search.filter_compiler import compile_filter
+from shared.search.filter_parser import FilterNode, and_nodes, parse_filter
 from shared.search.mapping import CARD_FIELD, ID_ORDER_FIELDS, sort_slot_field
 from shared.text import GRAM, digits, fold, name_words, trigrams
 
@@ -79,18 +80,6 @@ def compile_text(query: str | None) -> dict[str, Any] | None:
     return {"bool": {"should": alternatives, "minimum_should_match": 1}}
 
 
-@dataclass
-class CompiledSearch:
-    query: dict[str, Any]
-    sort: list[dict[str, Any]] = field(default_factory=list)
-
-
-def workspace_scope(workspace_id: str, *clauses: dict[str, Any] | None) -> dict[str, Any]:
-    """AND the clauses together under the mandatory workspace filter."""
-    must = [c for c in clauses if c is not None]
-    return {"bool": {"filter": [{"term": {"workspace_id": workspace_id}}], "must": must}}
-
-
 def build_search_query(
     workspace_id: str,
     query: str | None,
@@ -130,28 +119,7 @@ def compile_search(
 # _source (see shared.search.mapping), so no document is parsed to serve a page.
 PAGE_FETCH: dict[str, Any] = {"_source": False, "stored_fields": [CARD_FIELD]}
 
-STANDARD_SORT_FIELDS = frozenset(
-    {
-        "display_name",
-        "first_name",
-        "last_name",
-        "email",
-        "phone",
-        "country",
-        "created_at",
-        "updated_at",
-        "last_interaction_at",
-        "last_incoming_message_at",
-        "conversation_opened_at",
-    }
-)
-SORTABLE_CUSTOM_TYPES = {
-    "number": "num",
-    "date": "date",
-    "datetime": "date",
-    "text": "text",
-    "select": "text",
-}
+STANDARD_SORT_FIELDS = SORTABLE
 DEFAULT_SORT: tuple[tuple[str, str], ...] = (("last_interaction_at", "desc"),)
 # The first mapping version whose documents carry the id as numbers (ID_ORDER_FIELDS) and custom
 # field values in their fields' sort slots.
