@@ -326,8 +326,8 @@ def split_full_name(text: str) -> tuple[str | None, str | None]:
     name = HumanName(text)
     first = " ".join(p for p in (name.first, name.middle) if p) or None
     last = " ".join(p for p in (name.last, name.suffix) if p) or None
-    if first is None and last is None:
-        first = text  # nothing the parser recognised as a name part (e.g. only a title)
+    if first is None:  # only a last name, or only a title: the contact still needs a first name
+        first, last = last or text, None
     return first, last
 
 

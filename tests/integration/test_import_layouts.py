@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import Workbook
 
 from shared.models import Contact
-from tests.integration.csv_jobs_support import add_user, run
-from tests.integration.test_import import contacts_of, upload
+from tests.integration.csv_jobs_support import add_field, add_user, parse_csv, run
+from tests.integration.test_import import contacts_of, import_file, upload
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "imports"
 EXPECTED: dict[str, list[dict[str, Any]]] = json.loads((FIXTURES / "expected.json").read_text())
@@ -304,3 +305,123 @@ def test_preview_refuses_what_it_cannot_read(client, workspace, session_factory)
     assert [p["message"] for p in unknown["problems"]] == [
         "no column could be matched to a field; choose the mapping"
     ]
+
+
+def export_csv(client: Any, ws: Any, jobs: Any, ids: list[str], columns: list[str]) -> bytes:
+    export = client.post(
+        "/v1/exports", headers=ws.headers, json={"selection": {"ids": ids}, "columns": columns}
+    ).json()
+    assert run(export["id"], *jobs) == "succeeded"
+    return bytes(client.get(f"/v1/exports/{export['id']}/download", headers=ws.headers).content)
+
+
+def as_xlsx(content: bytes) -> bytes:
+    """The exported file opened in a spreadsheet and saved as XLSX, every cell kept as its text."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in csv.reader(io.StringIO(content.decode("utf-8-sig"))):
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_export_then_import_is_exact_also_as_xlsx_and_matches_by_id(
+    client, malaysian_workspace, session_factory, jobs
+) -> None:
+    """Google contacts (tags such as "Friends; family"), a contact with neither e-mail nor phone and
+    a negative number: exported with the ID column, imported back with on_duplicate=update, as CSV
+    and as XLSX, nothing changes; a name edited in the file updates that contact, found by its ID."""
+    ws = malaysian_workspace
+    add_field(session_factory, ws.id, "seats", "Seats", "number")
+    start(client, ws, (FIXTURES / "google_contacts.csv").read_bytes(), jobs)
+    nameless = client.post(
+        "/v1/contacts",
+        headers=ws.headers,
+        json={"first_name": "Nadia", "custom_fields": {"seats": -5}, "tags": ["vip"]},
+    )
+    assert nameless.status_code == 201, nameless.text
+    ids = [str(c.id) for c in contacts_of(session_factory, ws.id)]
+    before = {i: client.get(f"/v1/contacts/{i}", headers=ws.headers).json() for i in ids}
+    assert any("Friends; family" in c["tags"] for c in before.values())
+    columns = [
+        "id",
+        "display_name",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "country",
+        "tags",
+        "custom.seats",
+    ]
+    exported = export_csv(client, ws, jobs, ids, columns)
+    rows = parse_csv(exported)
+    assert rows[0] == ["ID", "Name", "First name", "Last name", "Email", "Phone", "Country", "Tags", "Seats"]
+    nadia = next(r for r in rows if r[0] == nameless.json()["id"])
+    assert (nadia[7], nadia[8]) == ("vip", "-5")  # a negative number stays a number
+    assert any('"Friends; family"' in r[7] for r in rows[1:])  # a tag holding ";" is quoted
+
+    shown = preview(client, ws.headers, exported).json()
+    assert shown["format"] == "contacts_module"
+    assert shown["suggested_mapping"] == {
+        "ID": "id",
+        "First name": "first_name",
+        "Last name": "last_name",
+        "Email": "email",
+        "Phone": "phone",
+        "Country": "country",
+        "Tags": "tags",
+        "Seats": "custom.seats",
+    }
+    for content in (exported, as_xlsx(exported)):
+        result = start(client, ws, content, jobs, on_duplicate="update")
+        assert (result["created"], result["updated"], result["unchanged"], result["failed"]) == (0, 0, 49, 0)
+        assert (result["warning_count"], result["errors"]) == (0, [])
+        for contact_id, contact in before.items():
+            assert client.get(f"/v1/contacts/{contact_id}", headers=ws.headers).json() == contact
+
+    edited = exported.replace(b",Nadia,Nadia,", b",Nadia,Nadine,")
+    assert edited != exported
+    result = start(client, ws, edited, jobs, on_duplicate="update")
+    assert (result["created"], result["updated"], result["unchanged"]) == (0, 1, 48)
+    after = client.get(f"/v1/contacts/{nameless.json()['id']}", headers=ws.headers).json()
+    assert (after["first_name"], after["version"]) == ("Nadine", nameless.json()["version"] + 1)
+    assert len(contacts_of(session_factory, ws.id)) == 49
+
+
+def test_blank_cells_keep_or_clear_what_a_contact_has(client, workspace, session_factory, jobs) -> None:
+    add_field(session_factory, workspace.id, "plan", "Plan", "text")
+    created = client.post(
+        "/v1/contacts",
+        headers=workspace.headers,
+        json={
+            "first_name": "Ann",
+            "last_name": "Lee",
+            "email": "ann@example.com",
+            "phone": "+60123456789",
+            "tags": ["vip"],
+            "custom_fields": {"plan": "pro"},
+        },
+    ).json()
+    content = b"Email,Last Name,Phone,Tags,Plan\nann@example.com,,,,\n"
+    mapping = {
+        "Email": "email",
+        "Last Name": "last_name",
+        "Phone": "phone",
+        "Tags": "tags",
+        "Plan": "custom.plan",
+    }
+    kept = import_file(client, workspace, content, mapping, jobs, on_duplicate="update")
+    assert (kept["updated"], kept["unchanged"], kept["blank_cells"]) == (0, 1, "keep")
+    same = client.get(f"/v1/contacts/{created['id']}", headers=workspace.headers).json()
+    assert same == created
+    cleared = import_file(
+        client, workspace, content, mapping, jobs, on_duplicate="update", blank_cells="clear"
+    )
+    assert (cleared["updated"], cleared["blank_cells"]) == (1, "clear")
+    after = client.get(f"/v1/contacts/{created['id']}", headers=workspace.headers).json()
+    assert (after["first_name"], after["last_name"], after["phone"], after["tags"]) == ("Ann", None, None, [])
+    assert after["email"] == "ann@example.com" and after["custom_fields"] == {}
+    assert after["version"] == created["version"] + 1
