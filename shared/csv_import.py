@@ -512,7 +512,7 @@ def parse_row(row: int, cells: list[str], plan: ImportPlan) -> ParsedRow | list[
         # A whole name fills in rows without first and last name; an export's display name that is
         # only the contact's phone or e-mail (no name) is not a name.
         raw_contacts = {v for t in ("email", "phone") for _, v in given.get(t, [])}
-        if "first_name" in given or "last_name" in given or text in raw_contacts:
+        if given.get("first_name") or given.get("last_name") or text in raw_contacts:
             continue
         if len(text) > 2 * MAX_NAME:
             problems.append(RowError(row, header, f"at most {2 * MAX_NAME} characters"))

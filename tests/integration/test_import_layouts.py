@@ -293,7 +293,9 @@ def test_the_default_country_is_an_owner_setting_given_by_code_or_name(
     assert refused.status_code == 403
 
 
-def test_preview_refuses_what_it_cannot_read(client, workspace, session_factory) -> None:
+def test_preview_refuses_what_it_cannot_read(
+    client, workspace, session_factory, settings, monkeypatch
+) -> None:
     for content in (b"", b"PK\x03\x04broken", b"\x89PNG\r\n\x1a\n\x00\x00"):
         response = preview(client, workspace.headers, content)
         assert response.status_code == 422, response.text
@@ -305,6 +307,11 @@ def test_preview_refuses_what_it_cannot_read(client, workspace, session_factory)
     assert [p["message"] for p in unknown["problems"]] == [
         "no column could be matched to a field; choose the mapping"
     ]
+    monkeypatch.setattr(settings, "import_max_bytes", 1024)
+    too_big = preview(client, workspace.headers, b"Name\n" + b"x\n" * 600)
+    assert too_big.status_code == 413 and too_big.headers["content-type"] == "application/problem+json"
+    leftovers = list((settings.export_dir / "imports" / workspace.id).glob("*"))
+    assert leftovers == []  # a preview keeps nothing
 
 
 def export_csv(client: Any, ws: Any, jobs: Any, ids: list[str], columns: list[str]) -> bytes:

@@ -218,3 +218,14 @@ def test_an_id_alone_identifies_a_row_and_blank_cells_can_clear() -> None:
     bad_id = parse_row(2, ["42", "Ann", "", ""], plan(mapping))
     assert isinstance(bad_id, ParsedRow) and bad_id.contact_id is None
     assert [w.column for w in bad_id.warnings] == ["ID"]
+
+
+def test_a_whole_name_fills_in_only_rows_without_first_and_last_name() -> None:
+    mapping = {"Name": "full_name", "Given Name": "first_name", "Family Name": "last_name", "Phone": "phone"}
+    split = parse_row(2, ["Jan van der Berg", "", "", ""], plan(mapping))
+    assert isinstance(split, ParsedRow) and split.values == {"first_name": "Jan", "last_name": "van der Berg"}
+    own = parse_row(2, ["Jan van der Berg", "Johannes", "", ""], plan(mapping))
+    assert isinstance(own, ParsedRow) and own.values == {"first_name": "Johannes"}
+    # An export's display name that is only the phone (a contact without a name) is no name.
+    phone_only = parse_row(2, ["+60123456789", "", "", "+60123456789"], plan(mapping))
+    assert isinstance(phone_only, ParsedRow) and phone_only.values == {"phone": "+60123456789"}
