@@ -124,7 +124,12 @@ class EncodingSniffer:
 
     def encoding(self) -> str:
         if self.is_utf16:
-            return "utf-16"
+            try:
+                self._utf16.decode(b"", final=True)
+                return "utf-16"
+            except UnicodeDecodeError:  # an odd number of bytes: not UTF-16 text after all
+                self.is_utf16, self.has_nul = False, True
+                return "latin-1"
         if self.is_utf8:
             try:
                 self._utf8.decode(b"", final=True)
@@ -189,12 +194,22 @@ def open_xlsx_rows(path: Path) -> Iterator[list[str]]:
     with path.open("rb") as handle:  # a file object: openpyxl would judge a path by its extension
         try:
             workbook = load_workbook(handle, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, SyntaxError) as exc:
+            # SyntaxError: xml.etree's ParseError, a workbook part that is not XML.
             raise UnreadableFile(f"this is not a readable XLSX workbook ({type(exc).__name__})") from None
         try:
             if not workbook.worksheets:
                 return
-            for values in workbook.worksheets[0].iter_rows(values_only=True):
+            rows = workbook.worksheets[0].iter_rows(values_only=True)
+            while True:
+                try:
+                    values = next(rows, None)
+                except Exception as exc:  # a broken sheet inside a valid zip (bad XML, bad cell)
+                    raise UnreadableFile(
+                        f"the workbook's first sheet is not readable ({type(exc).__name__})"
+                    ) from None
+                if values is None:
+                    return
                 cells = [xlsx_cell(v) for v in values]
                 while cells and cells[-1] == "":
                     cells.pop()

@@ -166,6 +166,8 @@ def preview(session: Session, principal: Principal, source: BinaryIO, settings: 
                     problems.extend(result.warnings if isinstance(result, ParsedRow) else result)
         except csv.Error as exc:
             problems.append(RowError(len(samples) + 2, "", f"not valid CSV: {exc}"))
+        except UnreadableFile as exc:
+            raise invalid(["file"], str(exc)) from None
         finally:
             close = getattr(records, "close", None)
             if close is not None:

@@ -30,6 +30,7 @@ class WorkspaceOut(BaseModel):
 
 
 class WorkspaceUpdate(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"default_country": "MY"}]})
     default_country: str | None = Field(default=None, max_length=100)
 
 

@@ -34,6 +34,7 @@ from shared.csv_import import (
     ImportPlan,
     ParsedRow,
     RowError,
+    UnreadableFile,
     clean_header,
     errors_report_path,
     parse_row,
@@ -384,6 +385,8 @@ def run_import(ctx: JobContext) -> dict[str, Any]:
                 ctx.record(session, done, state)
     except csv.Error as exc:
         raise JobFailed(f"the file is not valid CSV after row {done + 1}: {exc}") from None
+    except UnreadableFile as exc:
+        raise JobFailed(f"{exc} after row {done + 1}") from None
     finally:
         errors_report.close()
         warnings_report.close()

@@ -4,9 +4,12 @@ multi-value cells, tags per source tool, layouts and header synonyms, spreadshee
 from __future__ import annotations
 
 import uuid
+import zipfile
 from datetime import date, datetime, time
+from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
 
 from shared.contact_rules import FieldError
 from shared.countries import parse_country
@@ -15,6 +18,8 @@ from shared.csv_import import (
     ImportPlan,
     ParsedRow,
     RowError,
+    UnreadableFile,
+    open_xlsx_rows,
     parse_row,
     split_full_name,
     split_tags,
@@ -229,3 +234,23 @@ def test_a_whole_name_fills_in_only_rows_without_first_and_last_name() -> None:
     # An export's display name that is only the phone (a contact without a name) is no name.
     phone_only = parse_row(2, ["+60123456789", "", "", "+60123456789"], plan(mapping))
     assert isinstance(phone_only, ParsedRow) and phone_only.values == {"phone": "+60123456789"}
+
+
+def test_a_broken_workbook_is_unreadable_not_a_crash(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(broken, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "this is not xml <<<")
+    with pytest.raises(UnreadableFile):
+        list(open_xlsx_rows(broken))
+    garbage_sheet = tmp_path / "sheet.xlsx"
+    workbook = Workbook()
+    workbook.save(garbage_sheet)
+    with zipfile.ZipFile(garbage_sheet) as source, zipfile.ZipFile(tmp_path / "bad.xlsx", "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            target.writestr(
+                item, b"<worksheet><sheetData><row><c" if "worksheets/" in item.filename else data
+            )
+    with pytest.raises(UnreadableFile):
+        list(open_xlsx_rows(tmp_path / "bad.xlsx"))
