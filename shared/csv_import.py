@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -444,6 +445,12 @@ def _first_valid(
     return None
 
 
+def _email_value(text: str) -> str | None:
+    """An address, also written with its display name: "Ann Lee <ann@example.com>"."""
+    address = parseaddr(text)[1] if "<" in text else text
+    return normalize_email(address or text, ["email"])
+
+
 def _single_value(target: str, text: str, plan: ImportPlan) -> Any:
     loc: list[str | int] = [target]
     if target in ("first_name", "last_name"):
@@ -489,7 +496,7 @@ def parse_row(row: int, cells: list[str], plan: ImportPlan) -> ParsedRow | list[
     if country:
         values["country"] = country
     region = country or plan.default_country
-    email = _first_valid(given.get("email", []), lambda v: normalize_email(v, ["email"]), problems, row)
+    email = _first_valid(given.get("email", []), _email_value, problems, row)
     if email:
         values["email"] = email
     phone = _first_valid(

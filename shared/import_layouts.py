@@ -211,7 +211,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "tags": ("tags", "tag", "labels", "label", "categories", "category", "groups", "group membership"),
     "profile_pic_url": ("photo", "avatar", "avatar url", "picture", "profile picture", "profile pic url"),
     "assignee_id": ("assignee", "assignee email", "assigned to", "agent email"),
-    CONTACT_ID: ("contact id",),
+    # No synonym for CONTACT_ID: another tool's "Contact ID" is its own id, not this product's.
 }
 _QUALIFIED = re.compile(r"^.* \(custom\.([^()]+)\)$")
 _SYNONYM_INDEX: dict[str, str] = {

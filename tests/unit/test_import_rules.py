@@ -254,3 +254,8 @@ def test_a_broken_workbook_is_unreadable_not_a_crash(tmp_path: Path) -> None:
             )
     with pytest.raises(UnreadableFile):
         list(open_xlsx_rows(tmp_path / "bad.xlsx"))
+
+
+def test_an_address_with_its_display_name_is_read_as_the_address() -> None:
+    row = parse_row(2, ["Ann", "Ann Lee <Ann@Example.com>"], plan({"First": "first_name", "Mail": "email"}))
+    assert isinstance(row, ParsedRow) and row.email == "ann@example.com" and row.warnings == []
