@@ -474,6 +474,13 @@ def _single_value(target: str, text: str, plan: ImportPlan) -> Any:
     raise FieldError(loc, f"'{target}' cannot be imported")
 
 
+def _derived_name(text: str, cells: list[str], header: str, plan: ImportPlan) -> bool:
+    """In this product's export, a display name found inside another cell of the row (the channel
+    identity of a contact without name, e-mail or phone: "WhatsApp (60123456789)") is no name."""
+    position = next(p for p, h, _ in plan.columns if h == header)
+    return any(text in restore(cell) for p, cell in enumerate(cells) if p != position)
+
+
 def _cleared(target: str) -> Any:
     return [] if target == "tags" else None
 
@@ -535,6 +542,12 @@ def parse_row(row: int, cells: list[str], plan: ImportPlan) -> ParsedRow | list[
         # only the contact's phone or e-mail (no name) is not a name.
         raw_contacts = {v for t in ("email", "phone") for _, v in given.get(t, [])}
         if given.get("first_name") or given.get("last_name") or text in raw_contacts:
+            continue
+        if (
+            plan.layout is not None
+            and plan.layout.name == "contacts_module"
+            and _derived_name(text, cells, header, plan)
+        ):
             continue
         if len(text) > 2 * MAX_NAME:
             problems.append(RowError(row, header, f"at most {2 * MAX_NAME} characters"))

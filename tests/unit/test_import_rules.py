@@ -259,3 +259,18 @@ def test_a_broken_workbook_is_unreadable_not_a_crash(tmp_path: Path) -> None:
 def test_an_address_with_its_display_name_is_read_as_the_address() -> None:
     row = parse_row(2, ["Ann", "Ann Lee <Ann@Example.com>"], plan({"First": "first_name", "Mail": "email"}))
     assert isinstance(row, ParsedRow) and row.email == "ann@example.com" and row.warnings == []
+
+
+def test_an_exported_display_name_taken_from_a_channel_is_no_name() -> None:
+    """This product's export without first/last name columns: "Name" is the display name, which for
+    a contact known only by a channel is the channel's external id."""
+    header = ["ID", "Name", "Email", "Phone", "Channels"]
+    layout, mapping = suggest_mapping(header, {})
+    assert (layout, mapping["Name"]) == ("contacts_module", "full_name")
+    own = ImportPlan.build(header, mapping, {}, [], layout=layout)
+    contact_id = str(uuid.uuid4())
+    nameless = parse_row(2, [contact_id, "60123456789", "", "", "WhatsApp (60123456789)"], own)
+    assert isinstance(nameless, ParsedRow) and nameless.values == {}
+    named = parse_row(3, [contact_id, "Zoë Åström", "", "", "WhatsApp (60123456789)"], own)
+    assert isinstance(named, ParsedRow)
+    assert named.values == {"first_name": "Zoë", "last_name": "Åström"}
