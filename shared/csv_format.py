@@ -1,7 +1,11 @@
 """CSV export columns: validation against the catalogue, header labels and cell rendering.
 
 Cells are rendered from plain rows (no ORM objects) so an export of millions of contacts stays fast;
-every rendered cell then goes through shared.csv_safety.neutralize before it is written.
+every rendered cell then goes through shared.csv_safety.neutralize before it is written (which leaves
+plain negative numbers as numbers and neutralises only what a spreadsheet could read as a formula).
+
+Besides the table's columns an export may carry the contact's ID ("ID"): a re-import matches its
+rows on it, so a contact with neither e-mail nor phone is updated rather than created again.
 """
 
 from __future__ import annotations
@@ -18,9 +22,12 @@ from shared.contact_rules import TAG_SEPARATOR, FieldError
 from shared.contact_source import display_name
 from shared.fields import DATETIME
 
-# Lists (tags, channels) are joined with this; imports split tags on ";".
+# Lists (tags, channels) are joined with this; imports split tags on ";" as CSV fields, so a tag
+# holding ";" (or starting with a double quote) is written quoted: `"a; b"; vip`.
 LIST_SEPARATOR = f"{TAG_SEPARATOR} "
 MAX_COLUMNS = 200
+# Columns an export may have beyond the table's (shared.columns): the contact's own ID.
+EXPORT_ONLY_LABELS: dict[str, str] = {"id": "ID"}
 
 DATETIME_COLUMNS = frozenset(DATETIME)
 
@@ -39,7 +46,7 @@ def validate_columns(columns: Sequence[str], custom_labels: dict[str, str]) -> l
         if column.startswith(CUSTOM_PREFIX):
             if column.removeprefix(CUSTOM_PREFIX) not in custom_labels:
                 raise FieldError(["columns", position], f"unknown custom field '{column}'")
-        elif column not in COLUMN_LABELS:
+        elif column not in COLUMN_LABELS and column not in EXPORT_ONLY_LABELS:
             raise FieldError(["columns", position], f"unknown column '{column}'")
     return list(columns)
 
@@ -52,7 +59,7 @@ def header_labels(columns: Sequence[str], custom_labels: dict[str, str]) -> list
         if column.startswith(CUSTOM_PREFIX):
             label = custom_labels.get(column.removeprefix(CUSTOM_PREFIX), column)
         else:
-            label = COLUMN_LABELS[column]
+            label = COLUMN_LABELS.get(column) or EXPORT_ONLY_LABELS[column]
         if label in labels:
             label = f"{label} ({column})"
         labels.append(label)
@@ -68,6 +75,17 @@ def render_custom(value: Any) -> str:
     if isinstance(value, int | float | str):
         return str(value)
     return json.dumps(value, ensure_ascii=False)
+
+
+def render_tags(tags: Sequence[str]) -> str:
+    """Tags joined by "; "; one that holds ";" or starts with a quote is quoted as a CSV field."""
+    parts = []
+    for tag in tags:
+        if TAG_SEPARATOR in tag or tag.startswith('"'):
+            parts.append('"' + tag.replace('"', '""') + '"')
+        else:
+            parts.append(tag)
+    return LIST_SEPARATOR.join(parts)
 
 
 def _iso(value: datetime | None) -> str:
@@ -111,7 +129,10 @@ def make_renderers(columns: Sequence[str], ctx: RenderContext) -> list[Renderer]
         return display_name(row.first_name, row.last_name, row.phone, row.email)
 
     def tags(row: Any, _channels: list[ChannelCell]) -> str:
-        return LIST_SEPARATOR.join(row.tags or ())
+        return render_tags(row.tags or ())
+
+    def contact_id(row: Any, _channels: list[ChannelCell]) -> str:
+        return str(row.id)
 
     def channels(_row: Any, cells: list[ChannelCell]) -> str:
         return LIST_SEPARATOR.join(f"{c.channel_name} ({c.external_id})" for c in cells)
@@ -125,6 +146,7 @@ def make_renderers(columns: Sequence[str], ctx: RenderContext) -> list[Renderer]
 
     special: dict[str, Renderer] = {
         "display_name": name,
+        "id": contact_id,
         "tags": tags,
         "channels": channels,
         "assignee_id": assignee,

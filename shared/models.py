@@ -77,6 +77,8 @@ class Workspace(Base):
     __tablename__ = "workspaces"
     id: Mapped[uuid.UUID] = _pk()
     name: Mapped[str] = mapped_column(String(200), nullable=False)
+    # ISO 3166-1 alpha-2: the region of national-format phones that come without a country (imports).
+    default_country: Mapped[str | None] = mapped_column(String(2), nullable=True)
     created_at: Mapped[datetime] = _created()
 
 

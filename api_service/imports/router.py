@@ -7,7 +7,7 @@ from fastapi.responses import FileResponse
 
 from api_service.deps import AuthFirstRoute, ModuleUser, SessionDep, SettingsDep
 from api_service.imports import service
-from api_service.imports.schemas import ImportAccepted, ImportOut
+from api_service.imports.schemas import ImportAccepted, ImportOut, ImportPreview
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"], route_class=AuthFirstRoute)
 
@@ -17,12 +17,28 @@ def create_import(
     principal: ModuleUser,
     session: SessionDep,
     settings: SettingsDep,
-    file: Annotated[UploadFile, File(description="the CSV file")],
-    mapping: Annotated[str, Form(max_length=100_000, description='JSON {"CSV header": "field"}')],
+    file: Annotated[UploadFile, File(description="a CSV (or UTF-16 text) file or an XLSX workbook")],
+    mapping: Annotated[
+        str | None,
+        Form(max_length=100_000, description='JSON {"CSV header": "field"}; default: the suggested one'),
+    ] = None,
     on_duplicate: Annotated[Literal["skip", "update"], Form()] = "skip",
+    on_invalid_cell: Annotated[Literal["skip_cell", "fail_row"], Form()] = "skip_cell",
+    blank_cells: Annotated[Literal["keep", "clear"], Form()] = "keep",
 ) -> ImportAccepted:
-    job = service.start_import(session, principal, file.file, file.filename, mapping, on_duplicate, settings)
+    options = {"on_duplicate": on_duplicate, "on_invalid_cell": on_invalid_cell, "blank_cells": blank_cells}
+    job = service.start_import(session, principal, file.file, file.filename, mapping, options, settings)
     return ImportAccepted(id=job.id, status="queued")
+
+
+@router.post("/preview", response_model=ImportPreview)
+def preview_import(
+    principal: ModuleUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="a CSV (or UTF-16 text) file or an XLSX workbook")],
+) -> ImportPreview:
+    return service.preview(session, principal, file.file, settings)
 
 
 @router.get("/{import_id}", response_model=ImportOut)

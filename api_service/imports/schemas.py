@@ -31,6 +31,24 @@ class ImportOut(BaseModel):
     failed: int
     errors: list[RowErrorOut]
     errors_url: str | None
+    # Cells left out of rows that landed (on_invalid_cell="skip_cell"); warning_count counts them all.
+    warnings: list[RowErrorOut] = []
+    warning_count: int = 0
+    on_invalid_cell: str = "fail_row"
+    blank_cells: str = "keep"
+    format: str | None = None
     error: str | None
     created_at: datetime
     finished_at: datetime | None
+
+
+class ImportPreview(BaseModel):
+    """POST /v1/imports/preview: what a mapping screen needs before any job."""
+
+    format: str
+    encoding: str | None
+    delimiter: str | None
+    headers: list[str]
+    suggested_mapping: dict[str, str]
+    sample_rows: list[list[str]]
+    problems: list[RowErrorOut]

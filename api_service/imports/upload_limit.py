@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api_service.errors import problem
 
-IMPORTS_PATH = "/v1/imports"
+UPLOAD_PATHS = frozenset({"/v1/imports", "/v1/imports/preview"})
 # Room for the multipart framing and the other form fields (the mapping is up to 100k characters).
 FORM_ALLOWANCE = 1024 * 1024
 
@@ -24,7 +24,11 @@ class UploadLimit:
         self.app, self.max_bytes = app, max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"].rstrip("/") != IMPORTS_PATH:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or scope["path"].rstrip("/") not in UPLOAD_PATHS
+        ):
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])

@@ -5,10 +5,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header
 
-from api_service.deps import SessionDep, SettingsDep
+from api_service.deps import AnyUser, OwnerUser, SessionDep, SettingsDep
 from api_service.errors import ProblemError
 from api_service.workspaces import service
-from api_service.workspaces.schemas import UserOut, WorkspaceCreate, WorkspaceCreated, WorkspaceOut
+from api_service.workspaces.schemas import (
+    UserOut,
+    WorkspaceCreate,
+    WorkspaceCreated,
+    WorkspaceOut,
+    WorkspaceUpdate,
+)
 
 router = APIRouter(prefix="/v1", tags=["workspaces"])
 
@@ -26,3 +32,16 @@ def create_workspace(body: WorkspaceCreate, session: SessionDep) -> WorkspaceCre
     return WorkspaceCreated(
         workspace=WorkspaceOut.model_validate(workspace), user=UserOut.model_validate(owner), token=token
     )
+
+
+@router.get("/workspaces/current", response_model=WorkspaceOut)
+def read_current_workspace(principal: AnyUser, session: SessionDep) -> WorkspaceOut:
+    return WorkspaceOut.model_validate(service.get_workspace(session, principal.workspace_id))
+
+
+@router.patch("/workspaces/current", response_model=WorkspaceOut)
+def update_current_workspace(
+    body: WorkspaceUpdate, principal: OwnerUser, session: SessionDep
+) -> WorkspaceOut:
+    workspace = service.update_settings(session, principal.workspace_id, body.model_dump(exclude_unset=True))
+    return WorkspaceOut.model_validate(workspace)

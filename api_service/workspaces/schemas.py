@@ -25,6 +25,13 @@ class WorkspaceOut(BaseModel):
     id: uuid.UUID
     name: str
     created_at: datetime
+    # The region of national-format phones an import meets without a country (ISO 3166-1 alpha-2).
+    default_country: str | None = None
+
+
+class WorkspaceUpdate(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"default_country": "MY"}]})
+    default_country: str | None = Field(default=None, max_length=100)
 
 
 class UserOut(BaseModel):

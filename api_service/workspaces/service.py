@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from api_service.auth import hash_token
+from shared.countries import parse_country
 from shared.models import ApiToken, User, Workspace
 
 TOKEN_PREFIX = "ct_"
@@ -42,3 +45,18 @@ def create_workspace(
     token = issue_token(session, owner)
     session.flush()
     return workspace, owner, token
+
+
+def get_workspace(session: Session, workspace_id: uuid.UUID) -> Workspace:
+    return session.get_one(Workspace, workspace_id)
+
+
+def update_settings(session: Session, workspace_id: uuid.UUID, changes: dict[str, Any]) -> Workspace:
+    """The workspace's settings; a country is given by ISO code or name and stored as its code."""
+    workspace = session.get_one(Workspace, workspace_id, with_for_update=True)
+    if "default_country" in changes:
+        raw = changes["default_country"]
+        text = raw.strip() if isinstance(raw, str) else ""
+        workspace.default_country = parse_country(text, ["default_country"]) if text else None
+    session.flush()
+    return workspace

@@ -1,10 +1,11 @@
-"""The import job: stream the stored upload, check every row with the contact rules, and land valid
-rows in chunked transactions even when other rows fail.
+"""The import job: stream the stored upload (CSV, UTF-16 text or XLSX), check every row with the
+contact rules, and land valid rows in chunked transactions even when other rows fail.
 
 Each chunk is one transaction holding its contacts, events, outbox rows and the job's checkpoint
-(rows consumed, counters, length of the errors file), so a resumed run starts exactly after the last
-committed chunk. Duplicates are found by e-mail, then phone, among the workspace's contacts, which
-include the rows of this file already landed. Imported contacts run no automations.
+(rows consumed, counters, length of the errors and warnings files), so a resumed run starts exactly
+after the last committed chunk. Duplicates are found by this product's contact ID (the export's ID
+column), then e-mail, then phone, among the workspace's contacts, which include the rows of this file
+already landed. Imported contacts run no automations.
 """
 
 from __future__ import annotations
@@ -22,23 +23,27 @@ from typing import Any
 
 from sqlalchemy import String, any_, bindparam, insert, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from indexer_worker.jobs import JobContext, JobFailed, register
 from shared.csv_import import (
     IMPORTABLE_FIELDS,
+    FileShape,
     ImportPlan,
     ParsedRow,
     RowError,
+    UnreadableFile,
+    clean_header,
     errors_report_path,
-    open_rows,
     parse_row,
+    warnings_report_path,
 )
 from shared.csv_safety import neutralize, restore
 from shared.custom_fields import field_definitions
 from shared.events import EventType, assignment_change, event_row
-from shared.models import Contact, Event, User
+from shared.models import Contact, Event, User, Workspace
 from shared.outbox import record_changes
 from shared.tags import tag_change
 from shared.visibility import visible_in
@@ -57,17 +62,20 @@ class Counters:
     unchanged: int = 0
     skipped: int = 0
     failed: int = 0
+    warning_count: int = 0
 
 
 @dataclass
 class ChunkOutcome:
     counters: Counters = field(default_factory=Counters)
     errors: list[RowError] = field(default_factory=list)
+    # Cells left out of rows that landed (a skipped duplicate lands nothing, so warns of nothing).
+    warnings: list[RowError] = field(default_factory=list)
 
 
-def numbered_rows(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+def numbered_rows(path: Path, shape: FileShape) -> Iterator[tuple[int, list[str]]]:
     """(spreadsheet row number, cells) of every non-blank data row; the header is row 1."""
-    records = open_rows(path, encoding, delimiter)
+    records = shape.records(path)
     next(records, None)
     for number, cells in enumerate(records, start=2):
         if any(cell.strip() for cell in cells):
@@ -84,6 +92,7 @@ class ChunkWriter:
         self.session = session
         self.ctx = ctx
         self.on_duplicate = on_duplicate
+        self.by_id: dict[uuid.UUID, Contact] = {}
         self.by_email: dict[str, Contact | dict[str, Any]] = {}
         self.by_phone: dict[str, Contact | dict[str, Any]] = {}
         self.created: list[dict[str, Any]] = []
@@ -92,7 +101,8 @@ class ChunkWriter:
     def _load_existing(self, rows: list[ParsedRow]) -> None:
         emails = sorted({r.email for r in rows if r.email})
         phones = sorted({r.phone for r in rows if r.phone})
-        if not emails and not phones:
+        ids = sorted({r.contact_id for r in rows if r.contact_id})
+        if not emails and not phones and not ids:
             return
         text_array = ARRAY(String())
         existing = self.session.scalars(
@@ -102,12 +112,14 @@ class ChunkWriter:
                 or_(
                     Contact.email == any_(bindparam("emails", emails, type_=text_array)),
                     Contact.phone == any_(bindparam("phones", phones, type_=text_array)),
+                    Contact.id == any_(bindparam("ids", ids, type_=ARRAY(PG_UUID(as_uuid=True)))),
                 ),
             )
             .order_by(Contact.created_at, Contact.id)
             .with_for_update()
         ).all()
         for contact in existing:  # the oldest contact wins when several share a value
+            self.by_id[contact.id] = contact
             self._remember(contact, contact.email, contact.phone)
 
     def _remember(self, contact: Contact | dict[str, Any], email: str | None, phone: str | None) -> None:
@@ -116,18 +128,36 @@ class ChunkWriter:
         if phone:
             self.by_phone.setdefault(phone, contact)
 
+    @staticmethod
+    def _row_values(row: ParsedRow, first_name: str | None, last_name: str | None) -> dict[str, Any]:
+        """The row's standard values; a name split from a whole name that already reads as the
+        contact's name leaves the contact's own first/last split alone."""
+        values = dict(row.values)
+        if row.full_name and " ".join(p for p in (first_name, last_name) if p) == row.full_name:
+            values.pop("first_name", None)
+            values.pop("last_name", None)
+        return values
+
+    @staticmethod
+    def _custom(current: dict[str, Any], row: ParsedRow) -> dict[str, Any]:
+        merged = {**current, **row.custom}
+        for key in row.clear_custom:
+            merged.pop(key, None)
+        return merged
+
     def _update_new(self, values: dict[str, Any], row: ParsedRow) -> bool:
         """A later row of the file repeating a contact this chunk creates: merged before insert."""
         before = dict(values)
-        values.update(row.values)
-        values["custom_fields"] = {**values["custom_fields"], **row.custom}
+        values.update(self._row_values(row, values.get("first_name"), values.get("last_name")))
+        values["custom_fields"] = self._custom(values["custom_fields"], row)
         self._remember(values, values.get("email"), values.get("phone"))
         return values != before
 
     def _update(self, contact: Contact, row: ParsedRow) -> bool:
-        changes = {k: v for k, v in row.values.items() if getattr(contact, k) != v}
-        if row.custom:
-            merged = {**contact.custom_fields, **row.custom}
+        own = self._row_values(row, contact.first_name, contact.last_name)
+        changes = {k: v for k, v in own.items() if getattr(contact, k) != v}
+        if row.custom or row.clear_custom:
+            merged = self._custom(contact.custom_fields, row)
             if merged != contact.custom_fields:
                 changes["custom_fields"] = merged
         if not changes:
@@ -143,9 +173,24 @@ class ChunkWriter:
     def land(self, rows: list[ParsedRow], outcome: ChunkOutcome) -> None:
         self._load_existing(rows)
         for row in rows:
-            match = self.by_email.get(row.email) if row.email else None
+            match: Contact | dict[str, Any] | None = (
+                self.by_id.get(row.contact_id) if row.contact_id else None
+            )
+            if match is None and row.email:
+                match = self.by_email.get(row.email)
             if match is None and row.phone:
                 match = self.by_phone.get(row.phone)
+            if match is None and not row.identified:
+                # Only an ID identified the row, and it is no contact of this workspace.
+                outcome.counters.failed += 1
+                outcome.errors.append(
+                    RowError(
+                        row.row, "", f"no contact has the ID {row.contact_id}; nothing else identifies one"
+                    )
+                )
+                continue
+            if match is None or self.on_duplicate != "skip":
+                outcome.warnings.extend(row.warnings)
             if match is None:
                 values = {
                     **dict.fromkeys(IMPORTABLE_FIELDS),
@@ -155,7 +200,7 @@ class ChunkWriter:
                     "workspace_id": self.ctx.workspace_id,
                     "source": "import",
                     "conversation_status": "closed",
-                    "custom_fields": dict(row.custom),
+                    "custom_fields": self._custom({}, row),
                     "version": 1,
                 }
                 self.created.append(values)
@@ -208,6 +253,28 @@ def _error_cells(errors: list[RowError]) -> list[list[str]]:
     return [[str(e.row), neutralize(e.column), neutralize(e.message)] for e in errors]
 
 
+class Report:
+    """A CSV file of row problems (errors or warnings) appended chunk by chunk; the checkpoint keeps
+    its length, so a resumed run drops what a dead run wrote after its last committed chunk."""
+
+    def __init__(self, path: Path, checkpoint_bytes: int | None) -> None:
+        self.path = path
+        self.handle = path.open("ab")
+        if checkpoint_bytes is not None:
+            self.handle.truncate(checkpoint_bytes)
+        else:
+            self.handle.truncate(0)
+            self.handle.write(codecs.BOM_UTF8 + _csv_bytes([ERRORS_HEADER]))
+
+    def write(self, problems: list[RowError]) -> int:
+        self.handle.write(_csv_bytes(_error_cells(sorted(problems, key=lambda e: e.row))))
+        self.handle.flush()
+        return self.handle.tell()
+
+    def close(self) -> None:
+        self.handle.close()
+
+
 def _read_listed_errors(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         return []
@@ -242,6 +309,7 @@ def _land(ctx: JobContext, session: Session, rows: list[ParsedRow], on_duplicate
             )
         _add(outcome.counters, single.counters)
         outcome.errors.extend(single.errors)
+        outcome.warnings.extend(single.warnings)
     return outcome
 
 
@@ -250,60 +318,83 @@ def _add(total: Counters, part: Counters) -> None:
         setattr(total, name, getattr(total, name) + value)
 
 
-@register("import")
-def run_import(ctx: JobContext) -> dict[str, Any]:
-    params = ctx.params
-    upload = Path(params["path"])
-    encoding, delimiter, on_duplicate = params["encoding"], params["delimiter"], params["on_duplicate"]
-    if not upload.is_file():
-        raise JobFailed("the uploaded file is no longer available; upload it again")
+def _workspace_settings(ctx: JobContext) -> tuple[Any, list[tuple[uuid.UUID, str]], str | None]:
     with ctx.session_factory() as session:
         definitions = field_definitions(session, ctx.workspace_id)
         users = session.execute(
             select(User.id, User.email).where(User.workspace_id == ctx.workspace_id)
         ).all()
-    header = [restore(h).strip() for h in next(open_rows(upload, encoding, delimiter), [])]
-    plan = ImportPlan.build(header, params["mapping"], definitions, [(u, e) for u, e in users])
+        default_country = session.scalar(
+            select(Workspace.default_country).where(Workspace.id == ctx.workspace_id)
+        )
+    return definitions, [(u, e) for u, e in users], default_country
+
+
+@register("import")
+def run_import(ctx: JobContext) -> dict[str, Any]:
+    params = ctx.params
+    upload = Path(params["path"])
+    shape = FileShape.from_params(params)
+    on_duplicate = params["on_duplicate"]
+    if not upload.is_file():
+        raise JobFailed("the uploaded file is no longer available; upload it again")
+    definitions, users, default_country = _workspace_settings(ctx)
+    header = clean_header(next(shape.records(upload), []))
+    plan = ImportPlan.build(
+        header,
+        params["mapping"],
+        definitions,
+        users,
+        layout=params.get("layout"),
+        default_country=default_country,
+        on_invalid_cell=params.get("on_invalid_cell", "fail_row"),
+        blank_cells=params.get("blank_cells", "keep"),
+    )
     checkpoint = ctx.checkpoint or {}
     counters = Counters(**checkpoint.get("counters", {}))
     done = int(checkpoint.get("rows_done", 0))
-    report = errors_report_path(upload)
+    if not checkpoint:
+        counters.total_rows = sum(1 for _ in numbered_rows(upload, shape))
+        ctx.progress(0, counters.total_rows)
+    errors_report = Report(errors_report_path(upload), checkpoint.get("errors_bytes"))
+    warnings_report = Report(warnings_report_path(upload), checkpoint.get("warnings_bytes"))
     try:
-        if not checkpoint:
-            counters.total_rows = sum(1 for _ in numbered_rows(upload, encoding, delimiter))
-            ctx.progress(0, counters.total_rows)
-        with report.open("ab") as handle:
-            if checkpoint:  # drop errors written by a run that died before its chunk committed
-                handle.truncate(int(checkpoint["errors_bytes"]))
-            else:
-                handle.truncate(0)
-                handle.write(codecs.BOM_UTF8 + _csv_bytes([ERRORS_HEADER]))
-            rows = islice(numbered_rows(upload, encoding, delimiter), done, None)
-            while chunk := list(islice(rows, CHUNK_ROWS)):
-                parsed: list[ParsedRow] = []
-                errors: list[RowError] = []
-                for number, cells in chunk:
-                    result = parse_row(number, cells, plan)
-                    if isinstance(result, ParsedRow):
-                        parsed.append(result)
-                    else:
-                        errors.extend(result)
-                invalid_rows = len({e.row for e in errors})
-                with ctx.session_factory() as session, session.begin():
-                    outcome = _land(ctx, session, parsed, on_duplicate)
-                    outcome.counters.failed += invalid_rows
-                    outcome.errors = errors + outcome.errors
-                    handle.write(_csv_bytes(_error_cells(sorted(outcome.errors, key=lambda e: e.row))))
-                    handle.flush()
-                    done += len(chunk)
-                    _add(counters, outcome.counters)
-                    ctx.record(
-                        session,
-                        done,
-                        {"rows_done": done, "counters": asdict(counters), "errors_bytes": handle.tell()},
-                    )
+        rows = islice(numbered_rows(upload, shape), done, None)
+        while chunk := list(islice(rows, CHUNK_ROWS)):
+            parsed: list[ParsedRow] = []
+            errors: list[RowError] = []
+            for number, cells in chunk:
+                result = parse_row(number, cells, plan)
+                if isinstance(result, ParsedRow):
+                    parsed.append(result)
+                else:
+                    errors.extend(result)
+            invalid_rows = len({e.row for e in errors})
+            with ctx.session_factory() as session, session.begin():
+                outcome = _land(ctx, session, parsed, on_duplicate)
+                outcome.counters.failed += invalid_rows
+                outcome.counters.warning_count += len(outcome.warnings)
+                done += len(chunk)
+                _add(counters, outcome.counters)
+                state = {
+                    "rows_done": done,
+                    "counters": asdict(counters),
+                    "errors_bytes": errors_report.write(errors + outcome.errors),
+                    "warnings_bytes": warnings_report.write(outcome.warnings),
+                }
+                ctx.record(session, done, state)
     except csv.Error as exc:
         raise JobFailed(f"the file is not valid CSV after row {done + 1}: {exc}") from None
-    errors_listed = _read_listed_errors(report)
+    except UnreadableFile as exc:
+        raise JobFailed(f"{exc} after row {done + 1}") from None
+    finally:
+        errors_report.close()
+        warnings_report.close()
+    summary = {
+        **asdict(counters),
+        "errors": _read_listed_errors(errors_report.path),
+        "warnings": _read_listed_errors(warnings_report.path),
+    }
     upload.unlink(missing_ok=True)
-    return {**asdict(counters), "errors": errors_listed}
+    warnings_report.path.unlink(missing_ok=True)
+    return summary

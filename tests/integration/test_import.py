@@ -29,12 +29,16 @@ def upload(
     client: Any,
     headers: dict[str, str],
     content: bytes | str,
-    mapping: dict[str, str] | str,
+    mapping: dict[str, str] | str | None,
     on_duplicate: str | None = "skip",
+    **options: str,
 ) -> Any:
-    data = {"mapping": mapping if isinstance(mapping, str) else json.dumps(mapping)}
+    data = (
+        {} if mapping is None else {"mapping": mapping if isinstance(mapping, str) else json.dumps(mapping)}
+    )
     if on_duplicate is not None:
         data["on_duplicate"] = on_duplicate
+    data.update(options)
     raw = content.encode("utf-8") if isinstance(content, str) else content
     return client.post(
         "/v1/imports", headers=headers, files={"file": ("contacts.csv", raw, "text/csv")}, data=data
@@ -48,8 +52,9 @@ def import_file(
     mapping: dict[str, str],
     jobs: tuple[Any, Any, Any],
     on_duplicate: str = "skip",
+    **options: str,
 ) -> dict[str, Any]:
-    response = upload(client, ws.headers, content, mapping, on_duplicate)
+    response = upload(client, ws.headers, content, mapping, on_duplicate, **options)
     assert response.status_code == 202, response.text
     assert response.json()["status"] == "queued"
     import_id = response.json()["id"]
@@ -122,30 +127,82 @@ def test_import_creates_contacts_from_import_with_events_outbox_and_search(
     assert [c["id"] for c in found["items"]] == [str(zoe.id)]
 
 
-def test_invalid_rows_are_reported_while_valid_rows_land(client, workspace, session_factory, jobs) -> None:
+BAD_CELLS = (
+    "First Name,E-mail,Mobile,Country,Seats,Plan\n"
+    "Good,good@example.com,,,3,pro\n"
+    "Bad Mail,not-an-email,,,,\n"
+    "Bad Phone,,12,,,\n"
+    "Bad Country,,,XX,,\n"
+    "Bad Seats,,,,many,\n"
+    "Bad Plan,,,,,=HYPERLINK(1)\n"
+    ",,,,4,\n"
+    "Also Good,,,,-2.5,free\n"
+)
+BAD_CELLS_MAPPING = {
+    "First Name": "first_name",
+    "E-mail": "email",
+    "Mobile": "phone",
+    "Country": "country",
+    "Seats": "custom.seats",
+    "Plan": "custom.plan",
+}
+
+
+def test_bad_cells_are_left_out_with_a_warning_and_only_unidentified_rows_fail(
+    client, workspace, session_factory, jobs
+) -> None:
+    """The default on_invalid_cell=skip_cell: each row lands without its bad cell."""
     add_field(session_factory, workspace.id, "seats", "number", label="Seats")
     add_field(session_factory, workspace.id, "plan", "select", ["free", "pro"], label="Plan")
-    content = (
-        "First Name,E-mail,Mobile,Country,Seats,Plan\n"
-        "Good,good@example.com,,,3,pro\n"
-        "Bad Mail,not-an-email,,,,\n"
-        "Bad Phone,,12,,,\n"
-        "Bad Country,,,XX,,\n"
-        "Bad Seats,,,,many,\n"
-        "Bad Plan,,,,,=HYPERLINK(1)\n"
-        ",,,,4,\n"
-        "Also Good,,,,-2.5,free\n"
+    result = import_file(client, workspace, BAD_CELLS, BAD_CELLS_MAPPING, jobs)
+    assert (result["total_rows"], result["created"], result["failed"], result["warning_count"]) == (
+        8,
+        7,
+        1,
+        5,
     )
-    mapping = {
-        "First Name": "first_name",
-        "E-mail": "email",
-        "Mobile": "phone",
-        "Country": "country",
-        "Seats": "custom.seats",
-        "Plan": "custom.plan",
+    assert result["on_invalid_cell"] == "skip_cell"
+    assert [(e["row"], e["column"]) for e in result["errors"]] == [(8, "First Name")]
+    assert "required" in result["errors"][0]["message"]
+    warned = {w["row"]: w for w in result["warnings"]}
+    assert [(r, warned[r]["column"]) for r in sorted(warned)] == [
+        (3, "E-mail"),
+        (4, "Mobile"),
+        (5, "Country"),
+        (6, "Seats"),
+        (7, "Plan"),
+    ]
+    assert "'12' is not a valid phone number" in warned[4]["message"]
+    assert "=HYPERLINK(1)" in warned[7]["message"]
+    created = {c.first_name: c for c in contacts_of(session_factory, workspace.id)}
+    assert set(created) == {
+        "Good",
+        "Bad Mail",
+        "Bad Phone",
+        "Bad Country",
+        "Bad Seats",
+        "Bad Plan",
+        "Also Good",
     }
-    result = import_file(client, workspace, content, mapping, jobs)
+    assert (created["Bad Mail"].email, created["Bad Phone"].phone, created["Bad Country"].country) == (
+        None,
+        None,
+        None,
+    )
+    assert created["Bad Seats"].custom_fields == {} and created["Bad Plan"].custom_fields == {}
+    assert created["Good"].custom_fields == {"seats": 3, "plan": "pro"}
+    assert created["Also Good"].custom_fields == {"seats": -2.5, "plan": "free"}
+    rows = parse_csv(client.get(result["errors_url"], headers=workspace.headers).content)
+    assert [int(r[0]) for r in rows[1:]] == [8]
+
+
+def test_invalid_rows_are_reported_while_valid_rows_land(client, workspace, session_factory, jobs) -> None:
+    """on_invalid_cell=fail_row: any bad cell fails its row."""
+    add_field(session_factory, workspace.id, "seats", "number", label="Seats")
+    add_field(session_factory, workspace.id, "plan", "select", ["free", "pro"], label="Plan")
+    result = import_file(client, workspace, BAD_CELLS, BAD_CELLS_MAPPING, jobs, on_invalid_cell="fail_row")
     assert (result["total_rows"], result["created"], result["failed"]) == (8, 2, 6)
+    assert (result["warnings"], result["warning_count"]) == ([], 0)
     by_row = {e["row"]: e for e in result["errors"]}
     assert sorted(by_row) == [3, 4, 5, 6, 7, 8]
     assert by_row[3]["column"] == "E-mail"
@@ -237,14 +294,21 @@ def test_bad_uploads_and_mappings_are_refused_at_once(
         (csv_text, {"Plan": "custom.plan"}, "skip", ["mapping"]),
         (csv_text, "{not json", "skip", ["mapping"]),
         (csv_text, {"Name": "first_name"}, "merge", ["on_duplicate"]),
+        (csv_text, {"Name": "full_name", "Mail": "full_name"}, "skip", ["mapping", "Mail"]),
+        ("Foo,Bar\nA,a@example.com\n", None, "skip", ["mapping"]),
         ("", {"Name": "first_name"}, "skip", ["file"]),
         (b"PK\x03\x04\x00\x00binary", {"Name": "first_name"}, "skip", ["file"]),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", {"Name": "first_name"}, "skip", ["file"]),
     ]
     for content, mapping, on_duplicate, loc in cases:
         response = upload(client, workspace.headers, content, mapping, on_duplicate)
         assert response.status_code == 422, (mapping, response.text)
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["errors"][0]["loc"] == loc, (mapping, response.json())
+    for option, value in (("on_invalid_cell", "ignore"), ("blank_cells", "erase")):
+        response = upload(client, workspace.headers, csv_text, {"Name": "first_name"}, **{option: value})
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["loc"] == [option]
     missing_file = client.post("/v1/imports", headers=workspace.headers, data={"mapping": "{}"})
     assert missing_file.status_code == 422
     monkeypatch.setattr(settings, "import_max_bytes", 1024)
@@ -292,10 +356,12 @@ def test_a_resumed_import_does_not_land_a_chunk_twice(
     monkeypatch.setattr(import_job, "parse_row", real_parse)
     assert run(import_id, *jobs) == "succeeded"
     result = client.get(f"/v1/imports/{import_id}", headers=workspace.headers).json()
-    assert (result["total_rows"], result["created"], result["failed"]) == (10, 7, 3)
+    assert (result["total_rows"], result["created"], result["failed"]) == (10, 10, 0)
     names = sorted(c.first_name or "" for c in contacts_of(session_factory, workspace.id))
-    assert names == sorted(f"Person {i}" for i in range(10) if i % 4)
-    assert [e["row"] for e in result["errors"]] == [2, 6, 10]
+    assert names == sorted(f"Person {i}" for i in range(10))
+    # The bad e-mails were left out once each, also across the crash.
+    assert [e["row"] for e in result["warnings"]] == [2, 6, 10]
+    assert result["warning_count"] == 3
 
 
 def test_reimporting_an_export_with_update_changes_nothing(client, workspace, session_factory, jobs) -> None:
@@ -379,8 +445,8 @@ def test_a_row_the_database_refuses_fails_alone(
     user row, as if deleted mid-import) fails on its own; the rest of its chunk still lands."""
     real_build = csv_import.ImportPlan.build
 
-    def build_with_a_ghost(*args: Any) -> Any:
-        plan = real_build(*args)
+    def build_with_a_ghost(*args: Any, **kwargs: Any) -> Any:
+        plan = real_build(*args, **kwargs)
         plan.users["ghost@example.com"] = uuid.uuid4()
         return plan
 

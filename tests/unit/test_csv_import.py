@@ -71,6 +71,11 @@ def test_mapping_must_name_file_headers_and_importable_fields() -> None:
         "Plan": "custom.plan",
     }
     bad: Any
-    for bad in ([], {"Nom": "first_name"}, {"Name": "id"}, {"Name": "first_name", "Plan": "custom.x"}):
+    for bad in (
+        [],
+        {"Nom": "first_name"},
+        {"Name": "display_name"},
+        {"Name": "first_name", "Plan": "custom.x"},
+    ):
         with pytest.raises(FieldError):
             validate_mapping(bad, header, {"plan"})
