@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header
 
-from api_service.deps import AnyUser, OwnerUser, SessionDep, SettingsDep
+from api_service.deps import AnyUser, AuthFirstRoute, OwnerUser, SessionDep, SettingsDep
 from api_service.errors import ProblemError
 from api_service.workspaces import service
 from api_service.workspaces.schemas import (
@@ -16,7 +16,7 @@ from api_service.workspaces.schemas import (
     WorkspaceUpdate,
 )
 
-router = APIRouter(prefix="/v1", tags=["workspaces"])
+router = APIRouter(prefix="/v1", tags=["workspaces"], route_class=AuthFirstRoute)
 
 
 def require_admin_key(settings: SettingsDep, x_admin_key: Annotated[str | None, Header()] = None) -> None:
