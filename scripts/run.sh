@@ -8,8 +8,8 @@ deploy/stack.sh up
 started=$(cat var/stack.started 2>/dev/null || true)
 .venv/bin/contacts-admin migrate
 mkdir -p var/log
-.venv/bin/celery -A indexer_worker.celery_app worker --beat --loglevel=INFO --concurrency=2 \
-  --schedule var/celerybeat-schedule >var/log/worker.log 2>&1 &
+# The worker (with beat) under a supervisor that restarts it when it exits or its health check fails.
+scripts/supervise-worker.sh &
 worker=$!
 cleanup() { kill "$worker" 2>/dev/null || true; wait "$worker" 2>/dev/null || true; [ -z "$started" ] || deploy/stack.sh down $started; }
 trap cleanup EXIT
@@ -18,7 +18,7 @@ admin_key=$(.venv/bin/python -c 'from shared.settings import get_settings; print
 cat <<MSG
 
   Contacts API:  http://$host:$port   (OpenAPI docs: http://$host:$port/docs)
-  Worker + beat: logging to var/log/worker.log
+  Worker + beat: logging to var/log/worker.log (restarted if it exits or its health check fails)
   Admin key:     $admin_key
 
   Create a workspace and get its owner's token:

@@ -25,10 +25,10 @@ class Writer:
     def __init__(self, stack: FaultStack) -> None:
         self.stack = stack
         with stack.session_factory() as session, session.begin():
-            workspace, owner, _ = create_workspace(
+            workspace, owner, token = create_workspace(
                 session, "faults", f"o-{uuid.uuid4().hex[:8]}@example.com", "O"
             )
-        self.workspace_id, self.actor_id = workspace.id, owner.id
+        self.workspace_id, self.actor_id, self.token = workspace.id, owner.id, token
         self.live: list[uuid.UUID] = []
         self.deleted: list[uuid.UUID] = []
 

@@ -52,3 +52,15 @@ def test_compose_environment_names_real_settings() -> None:
     for key in env:
         assert key.startswith("CONTACTS_")
         assert key.removeprefix("CONTACTS_").lower() in fields, key
+
+
+def test_compose_restarts_a_worker_whose_health_check_fails() -> None:
+    worker = compose()["services"]["worker"]
+    command = worker["command"]
+    pidfile = command[command.index("--pidfile") + 1]
+    test = worker["healthcheck"]["test"]
+    assert test[:4] == ["CMD", "python", "-m", "indexer_worker.health"]
+    # The check stops the worker it judged unhealthy, the restart policy starts a new one; with an
+    # init process the worker is not PID 1, which ignores signals it has no handler for.
+    assert test[test.index("--terminate-pidfile") + 1] == pidfile
+    assert worker["restart"] == "unless-stopped" and worker["init"] is True
