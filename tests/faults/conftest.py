@@ -64,6 +64,7 @@ class Process:
     def __init__(self, name: str, args: list[str], log_path: Path, env: dict[str, str] | None = None) -> None:
         self.name = name
         self.node = ""
+        self.log_path = log_path
         self.metrics_port = 0
         self.log: TextIO = open(log_path, "a")  # noqa: SIM115
         self.popen = subprocess.Popen(

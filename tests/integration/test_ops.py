@@ -109,7 +109,9 @@ def _age_outbox(session_factory, workspace_id: str, seconds: int) -> None:
     """Make this workspace's pending changes look ready for `seconds` (as if nothing relayed them)."""
     with session_factory() as session, session.begin():
         session.execute(
-            text("UPDATE outbox SET available_at = now() - make_interval(secs => :s) WHERE workspace_id = :w"),
+            text(
+                "UPDATE outbox SET available_at = now() - make_interval(secs => :s) WHERE workspace_id = :w"
+            ),
             {"s": seconds, "w": workspace_id},
         )
 
