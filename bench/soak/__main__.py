@@ -114,9 +114,8 @@ def group_processes(pgid: int) -> dict[int, str]:
 def label(cmd: str, pid: int, main: int) -> str:
     if "uvicorn" in cmd:
         return "api (uvicorn)"
-    if pid == main:
-        return "worker main"
-    return "worker beat" if "beat" in cmd.split()[-1:] or "Beat" in cmd else "worker child"
+    # Beat and the pool processes are forks of the worker's main process: same command line.
+    return "worker main" if pid == main else "worker pool/beat"
 
 
 @dataclass
@@ -402,12 +401,12 @@ def print_report(
         print(f"{kind:<20}{len(values):>8}{p50:>10.1f}{p95:>10.1f}{worst:>10.1f}")
     print("\njobs:")
     print("\n".join(jobs) or "  none")
-    print(f"\n{'process':<16}{'pid':>8}{'RSS start MB':>14}{'RSS end MB':>12}")
+    print(f"\n{'process':<18}{'pid':>8}{'RSS start MB':>14}{'RSS end MB':>12}")
     for pid in sorted(set(rss_start) | set(rss_end)):
         name = (rss_start.get(pid) or rss_end[pid])[0]
         start_mb = f"{rss_start[pid][1]:.0f}" if pid in rss_start else "-"
         end_mb = f"{rss_end[pid][1]:.0f}" if pid in rss_end else "(gone)"
-        print(f"{name:<16}{pid:>8}{start_mb:>14}{end_mb:>12}")
+        print(f"{name:<18}{pid:>8}{start_mb:>14}{end_mb:>12}")
     print(f"\nPostgreSQL / index agreement: {'in sync' if report.in_sync else 'NOT in sync'}")
     print("\n".join(f"  {line}" for line in report.lines()))
     print("\n(the machine is shared: other runs were using it at the same time)")
