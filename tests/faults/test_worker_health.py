@@ -34,6 +34,13 @@ def cancel_consumer(stack: FaultStack, node: str) -> None:
     finally:
         celery.close()
     assert replies, f"{node} did not answer cancel_consumer"
+    # A fetch already in flight still delivers one message (one sweep drains everything): stopped
+    # means beat's sweeps (every second) now pile up in the queue with nobody taking them.
+    redis = Redis.from_url(stack.settings.redis_url)
+    try:
+        wait_until(lambda: int(redis.llen("celery")) >= 3, 30, "the task queue to fill up", interval=0.5)
+    finally:
+        redis.close()
 
 
 def test_health_check_fails_while_the_consumer_is_stopped_and_the_outbox_has_work(
