@@ -61,7 +61,11 @@ def make_celery(settings: Settings) -> Celery:
                 "schedule": settings.outbox_sweep_seconds,
                 "options": {"expires": max(5.0, settings.outbox_sweep_seconds * 5)},
             },
-            "jobs-requeue": {"task": REQUEUE_JOBS, "schedule": 30.0, "options": {"expires": 60.0}},
+            "jobs-requeue": {
+                "task": REQUEUE_JOBS,
+                "schedule": settings.job_requeue_seconds,
+                "options": {"expires": 2 * settings.job_requeue_seconds},
+            },
             # Expired export files (indexer_worker.jobs.export.CLEANUP_TASK).
             "exports-cleanup": {"task": "exports.cleanup", "schedule": 3600.0, "options": {"expires": 900.0}},
         },

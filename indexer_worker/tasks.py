@@ -78,12 +78,15 @@ def requeue_stale_jobs() -> int:
     broker was down at commit), or `running` for a while (the worker may have died). Re-queueing is
     safe: run_job takes the job's advisory lock, so a live run turns the duplicate away, and a dead
     run's lock went with its connection, so the job resumes from its last checkpoint."""
+    settings = get_settings()
+    queued_before = func.now() - timedelta(seconds=settings.job_requeue_seconds)
+    running_before = func.now() - timedelta(seconds=settings.job_stale_seconds)
     with session_factory()() as session:
         stale = session.scalars(
             select(Job.id).where(
                 or_(
-                    and_(Job.status == "queued", Job.created_at < func.now() - timedelta(seconds=30)),
-                    and_(Job.status == "running", Job.started_at < func.now() - timedelta(seconds=60)),
+                    and_(Job.status == "queued", Job.created_at < queued_before),
+                    and_(Job.status == "running", Job.started_at < running_before),
                 )
             )
         ).all()

@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     # Changes ready to relay for longer than this mean indexing is stalled: /readyz and
     # /v1/ops/sync say so, and the worker's health check fails if its consumer is the reason.
     indexing_stall_seconds: float = Field(default=60.0, gt=0)
+    # Jobs no worker is known to run are re-queued by a sweep every job_requeue_seconds: those still
+    # queued that long after creation, and those running for longer than job_stale_seconds (a live
+    # run holds the job's advisory lock, so the duplicate is turned away).
+    job_requeue_seconds: float = Field(default=30.0, gt=0)
+    job_stale_seconds: float = Field(default=60.0, gt=0)
     min_version_wait_seconds: float = Field(default=5.0, ge=0, le=30)
     export_dir: Path = Path("var/exports")
     export_ttl_hours: int = Field(default=24, ge=1)

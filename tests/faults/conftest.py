@@ -252,6 +252,9 @@ class FaultStack:
             CONTACTS_WORKER_METRICS_PORT=str(self.metrics_port if metrics_port is None else metrics_port),
             CONTACTS_EXPORT_DIR=str(self.root / "exports"),
             CONTACTS_INDEXING_STALL_SECONDS=str(self.stall_seconds),
+            # A job whose worker was killed is picked up again within seconds, not a minute.
+            CONTACTS_JOB_REQUEUE_SECONDS="2",
+            CONTACTS_JOB_STALE_SECONDS="5",
         )
         env.update(extra)
         return env
