@@ -42,6 +42,23 @@ class Settings(BaseSettings):
     # The worker serves its Prometheus metrics here (on api_host); 0 turns the endpoint off.
     worker_metrics_port: int = Field(default=9108, ge=0, le=65535)
     log_level: str = "INFO"
+    # Request hardening (api_service.inputs, api_service.ratelimit, api_service.security_headers).
+    # JSON (non-upload) request bodies over this are a 413, refused before they are read whole.
+    json_body_max_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Fixed-window rate limits in Redis: requests per window per credential (bearer token, session
+    # cookie or admin key, told apart by their hash) and per client IP for requests without one,
+    # and answers 401 per client IP. Far above what a person, an integration, the tests or the
+    # benchmarks send; Redis down means no limit (fail open), never a failed request.
+    rate_limit_enabled: bool = True
+    rate_limit_window_seconds: int = Field(default=10, ge=1, le=3600)
+    rate_limit_per_token: int = Field(default=3000, ge=1)
+    rate_limit_per_ip: int = Field(default=600, ge=1)
+    rate_limit_auth_failures_per_ip: int = Field(default=300, ge=1)
+    # The cookie a browser session travels in (counted like a bearer token by the rate limits).
+    session_cookie_name: str = "contacts_session"
+    # Origins allowed to call the API from a browser (CORS), e.g. ["https://app.example.com"];
+    # empty (the default): none, the web app is served by the API itself on the same origin.
+    cors_allow_origins: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> Settings:

@@ -58,7 +58,7 @@ def store_upload(source: BinaryIO, destination: Path, max_bytes: int) -> str:
 def parse_mapping(raw: str) -> Any:
     try:
         return json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: brackets nested thousands deep
         raise invalid(["mapping"], 'not valid JSON; expected {"CSV header": "field"}') from None
 
 
