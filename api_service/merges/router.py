@@ -64,12 +64,15 @@ def list_merges(
         rows = rows[:page_size]
         last = rows[-1][0]
         next_cursor = cursors.encode(settings.secret_key, [last.created_at.isoformat(), str(last.id)], scope)
+    channel_ids = service.moved_channel_ids(session, principal.workspace_id, [m for m, _ in rows])
     items = [
         MergeOut(
             id=m.id,
             primary_id=m.primary_id,
             secondary_id=m.secondary_id,
-            secondary_display_name=display_name(c.first_name, c.last_name, c.phone, c.email),
+            secondary_display_name=display_name(
+                c.first_name, c.last_name, c.phone, c.email, channel_ids[m.id]
+            ),
             actor_id=m.actor_id,
             created_at=m.created_at,
             undone_at=m.undone_at,

@@ -14,14 +14,10 @@ SCHEMATHESIS_MAX_EXAMPLES overrides the examples per operation (e.g. 200 for a l
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -41,51 +37,6 @@ CHECKS = ",".join(
         "response_headers_conformance",
     )
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def live_api(migrated_db: str, search_client: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """uvicorn serving the app on a free port, stopped (and its log shown on failure) afterwards."""
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("schemathesis") / "uvicorn.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [str(BIN / "uvicorn"), "--factory", "api_service.main:create_app"]
-            + ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            cwd=ROOT,
-            env=os.environ.copy(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None, log_path.read_text()
-            assert time.monotonic() < deadline, "uvicorn did not start in 60 s"
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        errors = [line for line in log_path.read_text().splitlines() if "Traceback" in line]
-        if errors:
-            print(log_path.read_text()[-20000:])
 
 
 def owner_token(base: str) -> str:
@@ -135,7 +86,7 @@ def run_schemathesis(base: str, token: str, report: Path, selection: list[str]) 
         *selection,
     ]
     report.mkdir(parents=True)
-    result = subprocess.run(command, cwd=report, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(command, check=False, cwd=report, capture_output=True, text=True, timeout=900)
     output = result.stdout + result.stderr
     print(output[-30000:])
     assert result.returncode == 0, output[-30000:]

@@ -98,4 +98,3 @@ def test_redis_down_lets_requests_through_and_says_so(settings, workspace, caplo
         statuses = [c.get("/v1/views", headers=workspace.headers).status_code for _ in range(5)]
     assert statuses == [200] * 5
     assert any("Redis unavailable" in r.getMessage() for r in caplog.records)
-

@@ -59,18 +59,32 @@ def test_nul_in_any_body_string_is_a_422_naming_it(client, workspace) -> None:
         (
             "POST",
             "/v1/views",
-            {"name": "a", "visibility": "private", "filter": {"and": [{"field": "first_name", "op": "eq", "value": NUL}]}},
+            {
+                "name": "a",
+                "visibility": "private",
+                "filter": {"and": [{"field": "first_name", "op": "eq", "value": NUL}]},
+            },
             ["filter", "and", 0, "value"],
         ),
         ("PATCH", f"/v1/views/{view.json()['id']}", {"name": f"b{NUL}"}, ["name"]),
-        ("POST", "/v1/exports", {"selection": {"all_matching": {"query": f"x{NUL}"}}}, ["selection", "all_matching", "query"]),
+        (
+            "POST",
+            "/v1/exports",
+            {"selection": {"all_matching": {"query": f"x{NUL}"}}},
+            ["selection", "all_matching", "query"],
+        ),
         (
             "POST",
             "/v1/contacts/bulk-delete",
             {"selection": {"all_matching": {"query": NUL}}, "confirm": True},
             ["selection", "all_matching", "query"],
         ),
-        ("PATCH", f"/v1/contacts/{contact}", {"custom_fields": {f"k{NUL}": 1}}, ["custom_fields", "k\\u0000"]),
+        (
+            "PATCH",
+            f"/v1/contacts/{contact}",
+            {"custom_fields": {f"k{NUL}": 1}},
+            ["custom_fields", "k\\u0000"],
+        ),
         ("POST", "/v1/contacts/search", {"query": f"{NUL}"}, ["query"]),
     ]
     for method, path, body, loc in cases:
@@ -84,7 +98,9 @@ def test_nul_in_any_body_string_is_a_422_naming_it(client, workspace) -> None:
 
 def test_nul_in_a_workspace_name_is_a_422(client) -> None:
     body = {"name": f"Acme{NUL}", "owner": {"email": "nul@example.com", "name": "N"}}
-    problem = assert_problem(client.post("/v1/workspaces", headers={"X-Admin-Key": ADMIN_KEY}, json=body), 422)
+    problem = assert_problem(
+        client.post("/v1/workspaces", headers={"X-Admin-Key": ADMIN_KEY}, json=body), 422
+    )
     assert problem["errors"][0]["loc"] == ["name"]
 
 
@@ -207,7 +223,10 @@ def test_cors_is_denied_by_default_and_allowed_for_listed_origins(client, settin
     preflight = {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
     response = client.options("/v1/contacts", headers=preflight)
     assert "access-control-allow-origin" not in response.headers
-    assert "access-control-allow-origin" not in client.get("/healthz", headers={"Origin": "https://evil.example"}).headers
+    assert (
+        "access-control-allow-origin"
+        not in client.get("/healthz", headers={"Origin": "https://evil.example"}).headers
+    )
 
     from api_service.main import create_app
 
@@ -247,7 +266,9 @@ def test_openapi_documents_every_error_status_as_problem_json(client) -> None:
         errors = {code for code in responses if code[0] in "45"}
         assert {"422", "429"} <= errors, (method, path)
         for code in errors:
-            assert responses[code]["content"] == {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+            assert responses[code]["content"] == {
+                PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}
+            }
         if "{" in path:
             assert "404" in errors, (method, path)
         if path not in ("/healthz", "/readyz", "/metrics"):
@@ -259,7 +280,9 @@ def test_openapi_documents_every_error_status_as_problem_json(client) -> None:
                 schema = content["application/json"]["schema"]
                 name = schema["$ref"].rsplit("/", 1)[1]
                 assert doc["components"]["schemas"][name].get("examples"), f"{method} {path}: no example"
-    assert "text/csv" in doc["paths"]["/v1/exports/{export_id}/download"]["get"]["responses"]["200"]["content"]
+    assert (
+        "text/csv" in doc["paths"]["/v1/exports/{export_id}/download"]["get"]["responses"]["200"]["content"]
+    )
     search = doc["paths"]["/v1/contacts/search"]["post"]
     assert search["security"] == [{"bearerToken": []}]
     assert all(p["name"].lower() != "authorization" for p in search.get("parameters", []))
