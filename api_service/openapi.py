@@ -161,7 +161,61 @@ def document_problems(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
             operation["responses"] = dict(sorted(responses.items()))
             _credentials_as_security(operation)
     schema["components"]["securitySchemes"] = SECURITY_SCHEMES
+    add_links(schema)
     return schema
+
+
+def _id_pointer(schema: dict[str, Any], response_schema: dict[str, Any], param: str) -> str | None:
+    """Where in a creation answer the new resource's identifier is: /id, /key for a `key` path
+    parameter, or /<field>/id for an answer wrapping the resource (e.g. {"user": {...}, "token"})."""
+    components = schema["components"]["schemas"]
+
+    def properties(node: dict[str, Any]) -> dict[str, Any]:
+        ref = node.get("$ref", "")
+        resolved: dict[str, Any] = components.get(ref.rsplit("/", 1)[-1], {}) if ref else node
+        props: dict[str, Any] = resolved.get("properties", {})
+        return props
+
+    props = properties(response_schema)
+    if param == "key" and "key" in props:
+        return "/key"
+    if "id" in props:
+        return "/id"
+    for name, child in props.items():
+        if "id" in properties(child):
+            return f"/{name}/id"
+    return None
+
+
+def add_links(schema: dict[str, Any]) -> None:
+    """OpenAPI links from each creation (POST on a collection) to the operations on what it
+    created (`<collection>/{id}...`), so clients and stateful testers can follow them."""
+    paths: dict[str, dict[str, Any]] = schema["paths"]
+    for collection, item in paths.items():
+        create = item.get("post")
+        if create is None:
+            continue
+        for code, answer in create.get("responses", {}).items():
+            content = answer.get("content", {}).get("application/json")
+            if not code.startswith("2") or content is None:
+                continue
+            links: dict[str, Any] = {}
+            for target, target_item in paths.items():
+                rest = target.removeprefix(collection + "/")
+                if rest == target or not rest.startswith("{"):
+                    continue
+                param = rest[1 : rest.index("}")]
+                pointer = _id_pointer(schema, content.get("schema", {}), param)
+                if pointer is None:
+                    continue
+                for method, operation in target_item.items():
+                    links[operation["operationId"]] = {
+                        "operationId": operation["operationId"],
+                        "parameters": {param: f"$response.body#{pointer}"},
+                        "description": f"{method.upper()} {target} on what this created",
+                    }
+            if links:
+                answer["links"] = links
 
 
 def _credentials_as_security(operation: dict[str, Any]) -> None:

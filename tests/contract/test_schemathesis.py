@@ -27,7 +27,7 @@ from tests.conftest import ADMIN_KEY
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SEED = 20261201
-MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "25"))
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "100"))
 CHECKS = ",".join(
     (
         "not_a_server_error",
@@ -64,6 +64,8 @@ def run_schemathesis(base: str, token: str, report: Path, selection: list[str]) 
         f"{base}/openapi.json",
         "--header",
         f"Authorization: Bearer {token}",
+        "--header",
+        f"X-Admin-Key: {ADMIN_KEY}",
         "--checks",
         CHECKS,
         "--phases",

@@ -283,6 +283,10 @@ def test_openapi_documents_every_error_status_as_problem_json(client) -> None:
     assert (
         "text/csv" in doc["paths"]["/v1/exports/{export_id}/download"]["get"]["responses"]["200"]["content"]
     )
+    created = doc["paths"]["/v1/contacts"]["post"]["responses"]["201"]["links"]
+    assert created["get_contact_v1_contacts__contact_id__get"]["parameters"] == {
+        "contact_id": "$response.body#/id"
+    }
     search = doc["paths"]["/v1/contacts/search"]["post"]
     assert search["security"] == [{"bearerToken": []}]
     assert all(p["name"].lower() != "authorization" for p in search.get("parameters", []))
