@@ -97,14 +97,19 @@ def _clean_loc(loc: tuple[Any, ...] | list[Any]) -> list[Any]:
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every method the request's path takes, over all the routes that match it (Starlette's own
-    405 names only the first matching route's methods, e.g. GET where POST is also served)."""
+    """Every method the request's resource takes (Starlette's own 405 names only the first matching
+    route's methods, e.g. GET where POST is also served). The resource is the path template of the
+    first route that matches the path, as routing picks it: /v1/contacts/search is the search
+    (POST), not a contact id for /v1/contacts/{contact_id}."""
+    resource: str | None = None
     methods: set[str] = set()
     for route in iter_route_contexts(request.app.router.routes):
         match, _ = route.matches(request.scope)
-        route_methods = route.methods
-        if match != Match.NONE and route_methods:
-            methods.update(route_methods)
+        if match == Match.NONE:
+            continue
+        resource = resource or route.path_format
+        if route.path_format == resource and route.methods:
+            methods.update(route.methods)
     return sorted(methods)
 
 

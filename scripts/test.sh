@@ -13,5 +13,7 @@ echo "[test] ruff"
 .venv/bin/ruff format --check .
 echo "[test] mypy"
 .venv/bin/mypy
-echo "[test] pytest"
+# pytest includes tests/contract: a real uvicorn on a free port against this stack, and a bounded
+# schemathesis run (fixed seed, SCHEMATHESIS_MAX_EXAMPLES per operation, default 100) against it.
+echo "[test] pytest (with the schemathesis contract run, tests/contract)"
 .venv/bin/pytest "$@"

@@ -250,6 +250,9 @@ def test_405_lists_every_method_of_the_path(client, workspace) -> None:
     assert response.headers["allow"] == "DELETE, GET, PATCH"
     response = client.delete("/v1/me/columns", headers=workspace.headers)
     assert response.headers["allow"] == "GET, PUT"
+    # A static path is its own resource, not an id of the templated path beside it.
+    response = client.put("/v1/contacts/search", headers=workspace.headers)
+    assert response.headers["allow"] == "POST"
 
 
 # --------------------------------------------------------------------------- OpenAPI
