@@ -9,8 +9,13 @@ no server error, no status or content type the document does not list, no respon
 its schema.
 
 Checks: all of schemathesis's but positive_data_acceptance (the schema cannot say that an id must
-name an existing user or view, so schema-valid data is often rightly refused) and
+name an existing user or view, so schema-valid data is often rightly refused),
+ensure_resource_availability (it takes any 404 after a creation for the created resource's, e.g.
+"merge not found" from POST /v1/contacts/{contact_id}/unmerge with a made-up merge id right after
+the contact was created: a false alarm that depends on which stateful sequences are drawn) and
 object_level_authorization (tenant isolation has its own tests, tests/integration/test_tenant_isolation.py).
+The stateful phase follows ids the server made up, so its sequences differ a little between runs;
+every check kept here holds for any sequence.
 
 SCHEMATHESIS_MAX_EXAMPLES overrides the examples per operation (e.g. 300 for a longer hunt),
 SCHEMATHESIS_CHECKS the checks (e.g. "all").
@@ -43,7 +48,6 @@ CHECKS = os.environ.get("SCHEMATHESIS_CHECKS") or ",".join(
         "unsupported_method",
         "allow_header_conformance",
         "use_after_free",
-        "ensure_resource_availability",
         "ignored_auth",
         "missing_required_header",
         "negative_data_rejection",
