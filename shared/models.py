@@ -342,6 +342,8 @@ class Merge(Base):
     primary_before: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     taken: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     moved: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    # The side each field was explicitly chosen from; unset fields followed the default rule.
+    choices: Mapped[dict[str, str]] = mapped_column(JSONB, nullable=False, server_default=text("'{}'::jsonb"))
     created_at: Mapped[datetime] = _created()
     undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

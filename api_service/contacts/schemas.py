@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from api_service.inputs import StrictInput
 from shared.contact_rules import MAX_TAG_CHARS, MAX_TAGS, check_tag
@@ -33,11 +33,26 @@ class ContactFieldsIn(StrictInput):
 
 
 class ContactCreate(ContactFieldsIn):
-    pass
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "first_name": "Zoë",
+                    "last_name": "Åström",
+                    "email": "zoe@example.com",
+                    "phone": "+60123456789",
+                    "country": "MY",
+                    "tags": ["vip"],
+                }
+            ]
+        }
+    )
 
 
 class ContactUpdate(ContactFieldsIn):
-    pass
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"tags": ["vip", "wholesale"], "language": "en"}]}
+    )
 
 
 class ChannelRef(BaseModel):

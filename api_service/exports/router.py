@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse
 
 from api_service.auth import Principal
-from api_service.deps import AuthFirstRoute, SessionDep, SettingsDep, unrestricted
+from api_service.deps import AuthFirstRoute, SessionDep, StateDep, unrestricted
 from api_service.exports import service
 from api_service.exports.schemas import ExportAccepted, ExportCreate, ExportOut
 
@@ -16,9 +16,9 @@ Exporter = Annotated[Principal, Depends(unrestricted("export_contacts"))]
 
 @router.post("", status_code=202, response_model=ExportAccepted)
 def create_export(
-    body: ExportCreate, principal: Exporter, session: SessionDep, settings: SettingsDep
+    body: ExportCreate, principal: Exporter, session: SessionDep, state: StateDep
 ) -> ExportAccepted:
-    job = service.start_export(session, principal, body, settings)
+    job = service.start_export(session, state, principal, body)
     return ExportAccepted(id=job.id, status="queued")
 
 
