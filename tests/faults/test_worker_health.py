@@ -41,6 +41,23 @@ def cancel_consumer(stack: FaultStack, node: str) -> None:
         wait_until(lambda: int(redis.llen("celery")) >= 3, 30, "the task queue to fill up", interval=0.5)
     finally:
         redis.close()
+    # Messages the worker had already prefetched still run after the cancel; only once it holds
+    # none does nothing consume any more (otherwise one of them may drain the changes made next).
+    wait_until(lambda: not in_hand(stack, node), 30, "the worker to hold no task", interval=0.5)
+
+
+def in_hand(stack: FaultStack, node: str) -> int:
+    celery = stack.celery()
+    try:
+        inspect = celery.control.inspect(destination=[node], timeout=5)
+        held = 0
+        for answer in (inspect.reserved(), inspect.active()):
+            if not answer or node not in answer:
+                return 1  # no answer yet: not known to be empty
+            held += len(answer[node])
+        return held
+    finally:
+        celery.close()
 
 
 def test_health_check_fails_while_the_consumer_is_stopped_and_the_outbox_has_work(
