@@ -1,30 +1,38 @@
-"""Request-scoped dependencies: one transaction per request, token auth, role and restriction checks."""
+"""Request-scoped dependencies: one transaction per request, authentication (api_service.auth) wired
+into FastAPI, role and restriction checks."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Header, Request
-from sqlalchemy import bindparam, select
+from fastapi import Cookie, Depends, Header, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from api_service.errors import Forbidden, ProblemError
+from api_service.auth import (
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    Credentials,
+    Principal,
+    authenticate,
+    credentials_from,
+    require_module_role,
+    require_owner,
+    require_unrestricted,
+)
 from api_service.state import AppState
 from shared.jobs import JOBS_TO_QUEUE
-from shared.models import ApiToken, User
 from shared.outbox import OUTBOX_WRITTEN
 from shared.queue import RELAY_OUTBOX, RUN_JOB
 from shared.settings import Settings
 
 log = logging.getLogger("api.deps")
-MODULE_ROLES = frozenset({"owner", "manager"})
 # A nudge is sent at most this often; the beat sweep guarantees delivery regardless.
 NUDGE_DEBOUNCE_MS = 100
 
@@ -92,92 +100,42 @@ async def get_settings_dep(state: StateDep) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: the token decides the workspace and the user. Read with one light query on
-    every request (no ORM objects), so a revoked token or a changed role counts immediately."""
-
-    user_id: uuid.UUID
-    workspace_id: uuid.UUID
-    role: str
-    restrictions: tuple[str, ...]
-    token_id: uuid.UUID
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-_UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
+async def request_credentials(
+    request: Request,
+    state: StateDep,
+    authorization: Annotated[str | None, Header()] = None,
+    session_cookie: Annotated[str | None, Cookie(alias=SESSION_COOKIE)] = None,
+    csrf_header: Annotated[str | None, Header(alias=CSRF_HEADER)] = None,
+) -> Credentials:
+    """A bearer token, else the web session cookie; 401 when neither is there."""
+    return credentials_from(
+        authorization=authorization,
+        session_cookie=session_cookie,
+        csrf_header=csrf_header,
+        method=request.method,
+        secret_key=state.settings.secret_key,
+    )
 
 
-# Built once: constructing the statement costs more than running it, on every request.
-_PRINCIPAL_BY_TOKEN = (
-    select(User.id, User.workspace_id, User.role, User.restrictions, ApiToken.id)
-    .join(ApiToken, ApiToken.user_id == User.id)
-    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
-)
+CredentialsDep = Annotated[Credentials, Depends(request_credentials)]
 
 
-async def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str:
-    if not authorization or not authorization.lower().startswith("bearer "):
-        raise ProblemError(401, "missing bearer token", headers=_UNAUTHORIZED)
-    return authorization[7:].strip()
+def get_principal(session: SessionDep, credentials: CredentialsDep) -> Principal:
+    return authenticate(session, credentials)
 
 
-BearerToken = Annotated[str, Depends(bearer_token)]
-
-
-def authenticate(session: SessionDep, token: BearerToken) -> Principal:
-    return principal_for(session, token)
-
-
-def principal_for(session: Session, token: str) -> Principal:
-    row = session.execute(_PRINCIPAL_BY_TOKEN, {"token_hash": hash_token(token)}).first()
-    if row is None:
-        raise ProblemError(401, "invalid or revoked token", headers=_UNAUTHORIZED)
-    user_id, workspace_id, role, restrictions, token_id = row
-    return Principal(user_id, workspace_id, role, tuple(restrictions), token_id)
-
-
-AnyUser = Annotated[Principal, Depends(authenticate)]
-
-
-def require_module_role(principal: Principal) -> Principal:
-    """The contacts module is for owners and managers only."""
-    if principal.role not in MODULE_ROLES:
-        raise Forbidden("the contacts module is for owners and managers")
-    return principal
+AnyUser = Annotated[Principal, Depends(get_principal)]
 
 
 async def module_user(principal: AnyUser) -> Principal:
     return require_module_role(principal)
 
 
-T = TypeVar("T")
-
-
-async def as_module_user(state: AppState, token: str, work: Callable[[Session, Principal], T]) -> T:
-    """Authenticate a module user and run `work` in one transaction, all on one worker thread:
-    ModuleUser + SessionDep + a sync route in one thread hop instead of four, for the contacts
-    table (measured 0.4-0.6 ms less per search at p50 on the 2-core bench box). Unlike the
-    dependency form, a request body that fails validation is answered 422 before the token is
-    checked (a missing bearer header is still 401 first)."""
-
-    def run() -> T:
-        with transaction(state) as session:
-            return work(session, require_module_role(principal_for(session, token)))
-
-    return await run_in_threadpool(run)
-
-
 ModuleUser = Annotated[Principal, Depends(module_user)]
 
 
 async def owner_user(principal: AnyUser) -> Principal:
-    if principal.role != "owner":
-        raise Forbidden("only an owner may do this")
-    return principal
+    return require_owner(principal)
 
 
 OwnerUser = Annotated[Principal, Depends(owner_user)]
@@ -187,8 +145,60 @@ def unrestricted(restriction: str) -> Callable[[Principal], Coroutine[Any, Any, 
     """A manager carrying `restriction` is refused; owners are never restricted."""
 
     async def check(principal: ModuleUser) -> Principal:
-        if principal.role != "owner" and restriction in principal.restrictions:
-            raise Forbidden(f"your role is restricted from this action ({restriction})")
-        return principal
+        return require_unrestricted(principal, restriction)
 
     return check
+
+
+T = TypeVar("T")
+
+
+async def as_module_user(
+    state: AppState, credentials: Credentials, work: Callable[[Session, Principal], T]
+) -> T:
+    """Authenticate a module user and run `work` in one transaction, all on one worker thread:
+    ModuleUser + SessionDep + a sync route in one thread hop instead of four, for the contacts
+    table (measured 0.4-0.6 ms less per search at p50 on the 2-core bench box). Routes using it
+    belong to a router with `route_class=ModuleRoute`, so their errors come in the same order."""
+
+    def run() -> T:
+        with transaction(state) as session:
+            return work(session, require_module_role(authenticate(session, credentials)))
+
+    return await run_in_threadpool(run)
+
+
+class ModuleRoute(APIRoute):
+    """A route of the contacts module (owners and managers) whose credentials are answered before
+    its validation errors, like every dependency-authenticated route (see api_service.auth).
+
+    FastAPI validates parameters and the body before calling an endpoint, and parses a JSON body
+    even before the dependencies run; so an endpoint that authenticates inside its own thread hop,
+    or a malformed JSON body on any route, would answer 422 to a caller without valid credentials.
+    On a validation error this checks the credentials and the role first (one extra thread hop on
+    that error path only), so a 401 or 403 wins over the 422."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def run(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError:
+                state: AppState = request.app.state.contacts
+                credentials = credentials_from(
+                    authorization=request.headers.get("authorization"),
+                    session_cookie=request.cookies.get(SESSION_COOKIE),
+                    csrf_header=request.headers.get(CSRF_HEADER),
+                    method=request.method,
+                    secret_key=state.settings.secret_key,
+                )
+
+                def check() -> None:
+                    with transaction(state) as session:
+                        require_module_role(authenticate(session, credentials))
+
+                await run_in_threadpool(check)
+                raise
+
+        return run

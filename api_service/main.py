@@ -22,9 +22,11 @@ from api_service.jobs.router import router as jobs_router
 from api_service.merges.router import router as merges_router
 from api_service.ops.router import router as ops_router
 from api_service.search.router import router as search_router
+from api_service.sessions.router import router as sessions_router
 from api_service.state import AppState
 from api_service.users.router import router as users_router
 from api_service.views.router import router as views_router
+from api_service.webapp import serve_webapp
 from api_service.workspaces.router import router as workspaces_router
 from shared.db import make_engine, make_session_factory
 from shared.queue import make_celery_client
@@ -82,4 +84,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(channels_router)
     app.include_router(fields_router)
     app.include_router(contacts_router)
+    app.include_router(sessions_router)
+    serve_webapp(app, settings.web_dist_dir)  # last: every path the API does not answer
     return app

@@ -42,6 +42,16 @@ class Settings(BaseSettings):
     # The worker serves its Prometheus metrics here (on api_host); 0 turns the endpoint off.
     worker_metrics_port: int = Field(default=9108, ge=0, le=65535)
     log_level: str = "INFO"
+    # Where people reach the web app; sign-in links point here. Default http://<api_host>:<api_port>.
+    public_base_url: str | None = None
+    sign_in_link_ttl_minutes: int = Field(default=15, ge=1, le=7 * 24 * 60)
+    session_ttl_hours: int = Field(default=12, ge=1, le=30 * 24)
+    # The built web app the API serves at /; default: web/dist of the source tree.
+    web_dist_dir: Path | None = None
+
+    @property
+    def app_url(self) -> str:
+        return (self.public_base_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> Settings:

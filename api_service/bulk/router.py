@@ -4,9 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
+from api_service.auth import Principal
 from api_service.bulk import service
 from api_service.bulk.schemas import BulkDeleteRequest, BulkTagsRequest
-from api_service.deps import ModuleUser, Principal, SessionDep, unrestricted
+from api_service.deps import ModuleUser, SessionDep, unrestricted
 from api_service.jobs.schemas import JobOut, present_job
 
 router = APIRouter(prefix="/v1/contacts", tags=["bulk"])

@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from api_service.auth import Principal
 from api_service.bulk.schemas import BulkDeleteRequest, BulkTagsRequest
 from api_service.contacts.service import unique_tags
-from api_service.deps import Principal
 from api_service.errors import NotFound, invalid
 from shared.jobs import create_job
 from shared.models import Job

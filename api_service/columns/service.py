@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from api_service.auth import Principal
 from api_service.columns.schemas import ColumnChoice, ColumnsIn, ColumnsOut
-from api_service.deps import Principal
 from api_service.errors import ProblemError, invalid
 from shared.columns import COLUMN_LABELS, CUSTOM_PREFIX, DEFAULT_COLUMNS, REQUIRED_COLUMN
 from shared.custom_fields import field_definitions

@@ -7,16 +7,17 @@ from fastapi import APIRouter, Query, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from api_service.auth import Principal
 from api_service.contacts import repository, service
 from api_service.contacts.presenter import present_many
 from api_service.contacts.schemas import ContactCreate, ContactOut, ContactPage, ContactUpdate
-from api_service.deps import BearerToken, ModuleUser, Principal, SessionDep, StateDep, as_module_user
+from api_service.deps import CredentialsDep, ModuleRoute, ModuleUser, SessionDep, StateDep, as_module_user
 from api_service.errors import NotFound, invalid
 from api_service.search import service as search_service
 from api_service.search.schemas import SearchRequest, SortItem
 from api_service.search.service import SearchPage
 
-router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
+router = APIRouter(prefix="/v1/contacts", tags=["contacts"], route_class=ModuleRoute)
 
 
 def parse_id(raw: str) -> uuid.UUID:
@@ -42,7 +43,7 @@ def parse_sort(raw: str | None) -> list[SortItem] | None:
 
 @router.get("", response_model=ContactPage)
 async def list_contacts(
-    token: BearerToken,
+    credentials: CredentialsDep,
     state: StateDep,
     q: Annotated[str | None, Query(max_length=256)] = None,
     view_id: str | None = None,
@@ -61,7 +62,7 @@ async def list_contacts(
             raise invalid(["sort"], exc.errors()[0]["msg"]) from None
         return search_service.search_contacts(session, state, principal, request)
 
-    page = await as_module_user(state, token, table_page)
+    page = await as_module_user(state, credentials, table_page)
     return Response(page.to_json(with_total=False), media_type="application/json")
 
 

@@ -5,7 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse
 
-from api_service.deps import Principal, SessionDep, SettingsDep, unrestricted
+from api_service.auth import Principal
+from api_service.deps import SessionDep, SettingsDep, unrestricted
 from api_service.exports import service
 from api_service.exports.schemas import ExportAccepted, ExportCreate, ExportOut
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api_service.deps import Principal
+from api_service.auth import Principal
 from api_service.errors import NotFound, ProblemError
 from api_service.exports.schemas import ExportCreate, ExportOut
 from api_service.jobs.repository import get_job

@@ -9,7 +9,7 @@ from typing import Any, BinaryIO
 
 from sqlalchemy.orm import Session
 
-from api_service.deps import Principal
+from api_service.auth import Principal
 from api_service.errors import ProblemError, invalid
 from api_service.imports.schemas import ImportOut, RowErrorOut
 from api_service.jobs.repository import get_job

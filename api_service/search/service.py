@@ -14,9 +14,9 @@ from opensearchpy import OpenSearch
 from pydantic_core import to_json
 from sqlalchemy.orm import Session
 
+from api_service.auth import Principal
 from api_service.contacts import repository
 from api_service.contacts.presenter import cards
-from api_service.deps import Principal
 from api_service.errors import NotFound, ProblemError, invalid
 from api_service.ops.metrics import timed_search
 from api_service.search.schemas import SearchRequest, SortItem

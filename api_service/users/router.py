@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from api_service.auth import revoke_credential
 from api_service.deps import AnyUser, ModuleUser, OwnerUser, SessionDep, SettingsDep
 from api_service.pagination import DEFAULT_PAGE_SIZE, Cursor, PageSize
 from api_service.users import service
@@ -55,5 +56,6 @@ def revoke_user_tokens(user_id: str, principal: OwnerUser, session: SessionDep) 
 
 @router.delete("/tokens/current", status_code=204)
 def revoke_current_token(principal: AnyUser, session: SessionDep) -> Response:
-    service.revoke_token_by_id(session, principal.token_id)
+    """The request's own credential: its token, or its web session when signed in by cookie."""
+    revoke_credential(session, principal)
     return Response(status_code=204)

@@ -15,7 +15,7 @@ from api_service.pagination import keyset_page
 from api_service.users.schemas import UserCreate, UserUpdate
 from api_service.workspaces.service import issue_token
 from shared.contact_rules import normalize_email
-from shared.models import ApiToken, User
+from shared.models import ApiToken, User, WebSession
 
 
 def _check_restrictions(role: str, restrictions: Sequence[str]) -> list[str]:
@@ -108,19 +108,16 @@ def issue_user_token(session: Session, workspace_id: uuid.UUID, raw_id: str) -> 
 
 
 def revoke_user_tokens(session: Session, workspace_id: uuid.UUID, raw_id: str) -> int:
-    """Revoke every live token of a user (e.g. someone left the team)."""
+    """Revoke every live token of a user (e.g. someone left the team), and end their web sessions."""
     user = get_user(session, workspace_id, raw_id)
     result = session.execute(
         update(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=func.now())
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def revoke_token_by_id(session: Session, token_id: uuid.UUID) -> None:
     session.execute(
-        update(ApiToken)
-        .where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
+        update(WebSession)
+        .where(WebSession.user_id == user.id, WebSession.revoked_at.is_(None))
         .values(revoked_at=func.now())
     )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from api_service.deps import Principal
+from api_service.auth import Principal
 from api_service.errors import Forbidden, NotFound, invalid
 from api_service.search.schemas import SortItem
 from api_service.views.schemas import ViewCreate, ViewOut, ViewUpdate

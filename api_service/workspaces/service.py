@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from api_service.deps import hash_token
+from api_service.auth import hash_token
 from shared.models import ApiToken, User, Workspace
 
 TOKEN_PREFIX = "ct_"

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 import indexer_worker.jobs.export
 import indexer_worker.jobs.import_csv  # noqa: F401  (registers the handlers)
-from api_service.deps import hash_token
+from api_service.auth import hash_token
 from indexer_worker.jobs import run_job
 from shared.models import ApiToken, Channel, ContactChannel, ContactField, Job, User
 

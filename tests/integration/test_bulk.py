@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from api_service.deps import hash_token
+from api_service.auth import hash_token
 from indexer_worker.jobs import bulk as bulk_jobs
 from indexer_worker.jobs import run_job
 from shared.models import ApiToken, Comment, Contact, Event, Message, OutboxEntry, User
