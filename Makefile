@@ -4,8 +4,11 @@ VENV := .venv/bin
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-install: ## create .venv with the pinned dependencies
+install: ## create .venv from requirements.lock (hash-checked), then the project
 	scripts/bootstrap.sh
+
+lock: ## regenerate requirements.lock after a dependency change in pyproject.toml
+	scripts/lock.sh
 
 run: ## install, start the local stack, migrate, run API + worker + beat
 	scripts/run.sh
@@ -37,4 +40,4 @@ reindex: install ## rebuild the search index from PostgreSQL behind the alias
 bench: install stack-up ## list benchmarks; run one: make bench BENCH=search ARGS="--count 200000"
 	$(VENV)/python -m bench$(if $(BENCH),.$(BENCH)) $(ARGS)
 
-.PHONY: help install run test lint format stack-up stack-down migrate reindex bench
+.PHONY: help install lock run test lint format stack-up stack-down migrate reindex bench

@@ -16,20 +16,13 @@ from typing import Any
 from shared.columns import COLUMN_LABELS, CUSTOM_PREFIX
 from shared.contact_rules import TAG_SEPARATOR, FieldError
 from shared.contact_source import display_name
+from shared.fields import DATETIME
 
 # Lists (tags, channels) are joined with this; imports split tags on ";".
 LIST_SEPARATOR = f"{TAG_SEPARATOR} "
 MAX_COLUMNS = 200
 
-DATETIME_COLUMNS = frozenset(
-    {
-        "created_at",
-        "updated_at",
-        "last_interaction_at",
-        "last_incoming_message_at",
-        "conversation_opened_at",
-    }
-)
+DATETIME_COLUMNS = frozenset(DATETIME)
 
 
 def validate_columns(columns: Sequence[str], custom_labels: dict[str, str]) -> list[str]:

@@ -25,22 +25,13 @@ from shared.contact_rules import (
 )
 from shared.csv_safety import restore
 from shared.custom_fields import coerce_value
+from shared.fields import IDENTITY, IMPORTABLE
 from shared.models import ContactField
 from shared.text import fold
 
 # Standard contact fields an import may set; read-only ones (display_name, channels, ...) are not.
-IMPORTABLE_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "country",
-    "language",
-    "profile_pic_url",
-    "tags",
-    "assignee_id",
-)
-IDENTITY_FIELDS = ("first_name", "email", "phone")
+IMPORTABLE_FIELDS = IMPORTABLE
+IDENTITY_FIELDS = IDENTITY
 DELIMITERS = ",;\t|"
 SAMPLE_BYTES = 64 * 1024
 MAX_MAPPING = 300

@@ -20,11 +20,12 @@ from shared.contact_rules import (
     normalize_url,
 )
 from shared.custom_fields import apply_custom_fields, field_definitions
+from shared.fields import IDENTITY
 from shared.models import Contact, Event, User
 from shared.outbox import record_change
 from shared.text import fold
 
-IDENTITY_FIELDS = ("first_name", "email", "phone")
+IDENTITY_FIELDS = IDENTITY
 
 
 def unique_tags(tags: list[str]) -> list[str]:

@@ -43,3 +43,22 @@ class FieldOut(BaseModel):
 class FieldPage(BaseModel):
     items: list[FieldOut]
     next_cursor: str | None
+
+
+class FieldInfo(BaseModel):
+    """One field of GET /v1/fields (built by shared.fields)."""
+
+    field: str
+    label: str
+    type: str
+    custom: bool
+    operators: list[str]
+    sortable: bool
+    facetable: bool
+    column: bool
+    importable: bool
+    options: list[str] | None = None
+
+
+class FieldList(BaseModel):
+    items: list[FieldInfo]

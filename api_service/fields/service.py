@@ -9,6 +9,7 @@ data the user may not know about; they can clear or change those values first.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import JSONB
@@ -19,6 +20,7 @@ from api_service.errors import Conflict, NotFound, invalid
 from api_service.fields.schemas import FieldCreate, FieldUpdate
 from api_service.pagination import keyset_page
 from shared.custom_fields import MAX_FIELDS
+from shared.fields import FIELDS, custom_field_spec, standard_field_spec
 from shared.models import Contact, ContactField
 from shared.outbox import record_changes
 from shared.text import fold
@@ -54,6 +56,19 @@ def list_fields(
         scope=f"contact-fields:{workspace_id}",
         newest_first=False,
     )
+
+
+def all_fields(session: Session, workspace_id: uuid.UUID) -> list[dict[str, Any]]:
+    """GET /v1/fields: the standard fields in registry order, then the custom ones, oldest first."""
+    custom = session.scalars(
+        select(ContactField)
+        .where(ContactField.workspace_id == workspace_id)
+        .order_by(ContactField.created_at, ContactField.id)
+    )
+    return [
+        *(standard_field_spec(spec) for spec in FIELDS),
+        *(custom_field_spec(f.key, f.label, f.type, f.options) for f in custom),
+    ]
 
 
 def get_field(

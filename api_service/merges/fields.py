@@ -6,25 +6,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from shared.fields import CUSTOM_PREFIX, DATETIME, ID_VALUED, MERGEABLE
 from shared.models import Contact
 
 # Profile fields a merge lets the user choose between ("Compare Contact Profile").
-STANDARD_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "country",
-    "language",
-    "profile_pic_url",
-    "assignee_id",
-)
+STANDARD_FIELDS = MERGEABLE
 # Read-only activity: the merged contact shows the latest interaction of the two.
 ACTIVITY_FIELDS = ("last_interaction_at", "last_incoming_message_at", "last_interacted_channel_id")
 CONVERSATION_FIELDS = ("conversation_status", "conversation_opened_at")
-UUID_FIELDS = frozenset({"assignee_id", "last_interacted_channel_id"})
-TIME_FIELDS = frozenset({"last_interaction_at", "last_incoming_message_at", "conversation_opened_at"})
-CUSTOM_PREFIX = "custom."
+UUID_FIELDS = ID_VALUED
+TIME_FIELDS = frozenset(DATETIME)
 
 
 def is_profile_field(field: str) -> bool:

@@ -19,12 +19,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from api_service.contacts import repository
-from api_service.contacts.service import IDENTITY_FIELDS, add_event
+from api_service.contacts.service import add_event
 from api_service.errors import Conflict, NotFound, ProblemError, invalid
 from api_service.merges import fields as mf
 from api_service.merges.schemas import MergeRequest
 from shared.contact_rules import MAX_TAGS
 from shared.custom_fields import field_definitions
+from shared.fields import CUSTOM_PREFIX, IDENTITY
 from shared.models import Comment, Contact, ContactChannel, Event, Merge, Message
 from shared.outbox import record_change
 from shared.text import fold
@@ -168,11 +169,11 @@ def merge_contacts(
             ["secondary_id"],
             f"the merged contact would have {together} tags, more than {MAX_TAGS}: remove some first",
         )
-    custom = [f for f in fields if f.startswith(mf.CUSTOM_PREFIX)]
+    custom = [f for f in fields if f.startswith(CUSTOM_PREFIX)]
     primary_before = mf.snapshot(primary, custom)
     secondary_snapshot = mf.snapshot(secondary, custom)
     taken = _take_values(primary, secondary, fields, dict(body.choose))
-    if not any(getattr(primary, f) for f in IDENTITY_FIELDS):
+    if not any(getattr(primary, f) for f in IDENTITY):
         raise invalid(["choose"], "the merged contact needs at least one of first_name, email or phone")
     moved: dict[str, list[str]] = {}
     for key, model in MOVABLE:

@@ -218,7 +218,7 @@ def main() -> None:
         workspace_id, user_id = workspace.id, user.id
     n = args.contacts
     seed(session_factory, client, workspace_id, n, "contacts")
-    all_matching = {"selection": {"all_matching": {}}}
+    all_matching: dict[str, Any] = {"selection": {"all_matching": {}}}
 
     with session_factory() as session, session.begin():
         tag_job = create_job(

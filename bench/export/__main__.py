@@ -153,11 +153,13 @@ def seed(count: int) -> uuid.UUID:
     names = list(next(contact_rows(workspace_id, owner_id, 1)).keys())
     raw = engine.raw_connection()
     try:
-        cursor = raw.driver_connection.cursor()
+        driver = raw.driver_connection
+        assert driver is not None
+        cursor = driver.cursor()
         with cursor.copy(f"COPY contacts ({', '.join(names)}) FROM STDIN") as copy:
             for row in tqdm(contact_rows(workspace_id, owner_id, count), total=count, desc="seed (COPY)"):
                 copy.write_row([Jsonb(v) if k == "custom_fields" else v for k, v in row.items()])
-        raw.driver_connection.commit()
+        driver.commit()
     finally:
         raw.close()
 
@@ -237,7 +239,9 @@ def copy_floor(workspace_id: uuid.UUID, destination: Path) -> tuple[float, int]:
     started = time.perf_counter()
     size = 0
     try:
-        cursor = raw.driver_connection.cursor()
+        driver = raw.driver_connection
+        assert driver is not None
+        cursor = driver.cursor()
         with (
             destination.open("wb") as out,
             cursor.copy(COPY_FLOOR_SQL.format(workspace_id=workspace_id)) as copy,

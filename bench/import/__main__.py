@@ -86,7 +86,9 @@ def copy_floor(path: Path) -> float:
     raw = engine.raw_connection()
     started = time.perf_counter()
     try:
-        cursor = raw.driver_connection.cursor()
+        driver = raw.driver_connection
+        assert driver is not None
+        cursor = driver.cursor()
         cursor.execute(
             "CREATE TEMP TABLE import_floor (first_name text, last_name text, email text, phone text,"
             " country text, tags text, plan text)"
@@ -94,7 +96,7 @@ def copy_floor(path: Path) -> float:
         with path.open("rb") as source, cursor.copy("COPY import_floor FROM STDIN WITH CSV HEADER") as copy:
             while block := source.read(1024 * 1024):
                 copy.write(block)
-        raw.driver_connection.commit()
+        driver.commit()
     finally:
         raw.close()
         engine.dispose()

@@ -114,8 +114,8 @@ class Runners:
         started = time.perf_counter()
         page_sql = f"SELECT id FROM contacts WHERE {where} ORDER BY {req.sql_order}"
         page_sql += f" LIMIT {PAGE_SIZE} OFFSET {offset}"
-        self.pg.execute(page_sql, params).fetchall()  # type: ignore[arg-type]
-        row = self.pg.execute(f"SELECT count(*) FROM contacts WHERE {where}", params).fetchone()  # type: ignore[arg-type]
+        self.pg.execute(page_sql, params).fetchall()
+        row = self.pg.execute(f"SELECT count(*) FROM contacts WHERE {where}", params).fetchone()
         return time.perf_counter() - started, int(row[0]) if row else 0
 
 

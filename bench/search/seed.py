@@ -270,5 +270,5 @@ def seed(count: int, client: OpenSearch) -> BenchWorkspace:
     client.indices.refresh(index=index)
     with psycopg.connect(psycopg_url(), autocommit=True) as conn:
         for statement in tqdm(BASELINE_INDEXES, desc="pg_trgm baseline indexes", unit="index"):
-            conn.execute(statement)  # type: ignore[arg-type]
+            conn.execute(statement)
     return bw

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from shared.contact_rules import FieldError, normalize_country
+from shared.fields import CUSTOM_KINDS, FILTERABLE, ID_VALUED, OPERATORS
 from shared.search.mapping import CUSTOM_MAX, custom_term, instant_millis, sortable_number
 from shared.text import escape_wildcard, fold
 
@@ -32,51 +33,12 @@ MAX_STRING_CHARS = 256
 
 Loc = list[str | int]
 
-# Field kinds of the contract's table and the operators each accepts.
-TEXT_OPS = ("eq", "neq", "contains", "not_contains", "starts_with", "exists", "not_exists")
-OPERATORS: dict[str, tuple[str, ...]] = {
-    "text": TEXT_OPS,
-    "text_custom": (*TEXT_OPS, "in", "not_in"),
-    "code": ("eq", "neq", "in", "not_in", "exists", "not_exists"),
-    "status": ("eq", "neq"),
-    "datetime": ("before", "after", "between", "within_last", "older_than", "exists", "not_exists"),
-    "set": ("has_any", "has_all", "has_none", "exists", "not_exists"),
-    "number": ("eq", "neq", "gt", "gte", "lt", "lte", "between", "exists", "not_exists"),
-    "boolean": ("eq", "exists", "not_exists"),
-}
-# Standard field -> (kind, document field).
+# Standard field -> (filter kind, document field); operators per kind: shared.fields.
 STANDARD_FIELDS: dict[str, tuple[str, str]] = {
-    "first_name": ("text", "first_name"),
-    "last_name": ("text", "last_name"),
-    "email": ("text", "email"),
-    "phone": ("text", "phone"),
-    "language": ("text", "language"),
-    "country": ("code", "country"),
-    "assignee_id": ("code", "assignee_id"),
-    "last_interacted_channel_id": ("code", "last_interacted_channel_id"),
-    "conversation_status": ("status", "conversation_status"),
-    "created_at": ("datetime", "created_at"),
-    "updated_at": ("datetime", "updated_at"),
-    "last_interaction_at": ("datetime", "last_interaction_at"),
-    "conversation_opened_at": ("datetime", "conversation_opened_at"),
-    "last_incoming_message_at": ("datetime", "last_incoming_message_at"),
-    "channels": ("set", "channel_ids"),
-    "tags": ("set", "tags"),
-}
-# Custom field type -> kind.
-CUSTOM_KINDS: dict[str, str] = {
-    "text": "text_custom",
-    "email": "text_custom",
-    "phone": "text_custom",
-    "url": "text_custom",
-    "select": "text_custom",
-    "number": "number",
-    "date": "datetime",
-    "datetime": "datetime",
-    "boolean": "boolean",
+    name: (spec.kind, spec.target) for name, spec in FILTERABLE.items() if spec.kind is not None
 }
 # Id-valued code fields hold UUIDs: a value that is not one is a typo worth a 422.
-ID_FIELDS = frozenset({"assignee_id", "last_interacted_channel_id", "channels"})
+ID_FIELDS = ID_VALUED
 CONVERSATION_STATUSES = ("open", "closed")
 NEGATIVE_OPS = frozenset({"neq", "not_in", "not_contains", "has_none", "not_exists"})
 TimeUnit = Literal["minutes", "hours", "days", "weeks", "months"]

@@ -25,6 +25,7 @@ from typing import Any
 import phonenumbers
 from pydantic_core import to_json
 
+from shared import fields
 from shared.contact_card import contact_card
 from shared.contact_source import ContactSource
 from shared.custom_fields import MAX_FIELDS
@@ -37,14 +38,9 @@ from shared.text import GRAM, digits, fold, name_words, trigrams
 #    stored JSON string, `name_grams` (text inside a name), and custom field sort slots.
 MAPPING_VERSION = 3
 
-TEXT_FIELDS = ("first_name", "last_name", "email", "phone", "language")
-DATE_FIELDS = (
-    "created_at",
-    "updated_at",
-    "last_interaction_at",
-    "conversation_opened_at",
-    "last_incoming_message_at",
-)
+# Standard text fields are kept as folded keywords, datetime fields as dates (shared.fields).
+TEXT_FIELDS = fields.TEXT
+DATE_FIELDS = fields.DATETIME
 
 
 def index_settings(shards: int, replicas: int) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from shared.fields import SORTABLE, SORTABLE_CUSTOM_TYPES
 from shared.search.filters import FilterNode, and_nodes, compile_filter, parse_filter
 from shared.search.mapping import CARD_FIELD, ID_ORDER_FIELDS, sort_slot_field
 from shared.text import GRAM, digits, fold, name_words, trigrams
@@ -130,28 +131,7 @@ def compile_search(
 # _source (see shared.search.mapping), so no document is parsed to serve a page.
 PAGE_FETCH: dict[str, Any] = {"_source": False, "stored_fields": [CARD_FIELD]}
 
-STANDARD_SORT_FIELDS = frozenset(
-    {
-        "display_name",
-        "first_name",
-        "last_name",
-        "email",
-        "phone",
-        "country",
-        "created_at",
-        "updated_at",
-        "last_interaction_at",
-        "last_incoming_message_at",
-        "conversation_opened_at",
-    }
-)
-SORTABLE_CUSTOM_TYPES = {
-    "number": "num",
-    "date": "date",
-    "datetime": "date",
-    "text": "text",
-    "select": "text",
-}
+STANDARD_SORT_FIELDS = SORTABLE
 DEFAULT_SORT: tuple[tuple[str, str], ...] = (("last_interaction_at", "desc"),)
 # The first mapping version whose documents carry the id as numbers (ID_ORDER_FIELDS) and custom
 # field values in their fields' sort slots.

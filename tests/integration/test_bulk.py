@@ -6,7 +6,7 @@ import secrets
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from api_service.auth import hash_token
 from indexer_worker.jobs import bulk as bulk_jobs
@@ -144,7 +144,7 @@ def test_all_matching_rechecks_postgres_so_deleted_contacts_are_skipped(
     sync_index()
     # Deleted after indexing and before the job runs: the index still lists it.
     with session_factory() as session, session.begin():
-        session.execute(Contact.__table__.delete().where(Contact.id == uuid.UUID(gone)))
+        session.execute(delete(Contact).where(Contact.id == uuid.UUID(gone)))
     response = client.post(
         "/v1/contacts/bulk-tags",
         headers=workspace.headers,

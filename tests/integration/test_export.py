@@ -140,7 +140,7 @@ def test_export_uses_the_default_columns_then_the_users_saved_ones(
 @hyp_settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     suffixes=st.lists(
-        st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12),
+        st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=12),
         min_size=len(FORMULA_TRIGGERS),
         max_size=len(FORMULA_TRIGGERS),
     ),

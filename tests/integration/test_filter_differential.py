@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -205,7 +205,8 @@ def matches(contact: dict[str, Any], node: dict[str, Any], now: datetime) -> boo
         return all(matches(contact, child, now) for child in node["and"])
     if "or" in node:
         return any(matches(contact, child, now) for child in node["or"])
-    name, op, arg = node["field"], node["op"], node.get("value")
+    name, op = node["field"], node["op"]
+    arg: Any = node.get("value")
     have = _value_of(contact, name)
     empty = have is None or have == set()
     if op == "exists":
@@ -214,8 +215,12 @@ def matches(contact: dict[str, Any], node: dict[str, Any], now: datetime) -> boo
         return empty
     if op in ("has_any", "has_all", "has_none"):
         wanted = {fold(v) if name == "tags" else v for v in arg}
-        hit = {"has_any": bool(have & wanted), "has_all": wanted <= have, "has_none": not (have & wanted)}
-        return hit[op]
+        verdicts = {
+            "has_any": bool(have & wanted),
+            "has_all": wanted <= have,
+            "has_none": not (have & wanted),
+        }
+        return verdicts[op]
     custom_type = FIELD_TYPES.get(name.removeprefix("custom."), "") if name.startswith("custom.") else ""
     is_time = name in DATE_FIELDS or custom_type in ("date", "datetime")
     if is_time and op in ("before", "after", "between", "within_last", "older_than"):
@@ -246,10 +251,10 @@ def matches(contact: dict[str, Any], node: dict[str, Any], now: datetime) -> boo
     if isinstance(arg, bool):
         return have is arg
     if op in ("in", "not_in"):
-        hit = not empty and have in {_text(v, name) for v in arg}
-        return hit if op == "in" else not hit
+        found = not empty and have in {_text(v, name) for v in arg}
+        return found if op == "in" else not found
     wanted_text = _text(arg, name)
-    positive = {
+    positive: dict[str, Callable[[], Any]] = {
         "eq": lambda: have == wanted_text,
         "neq": lambda: have == wanted_text,
         "contains": lambda: wanted_text in have,

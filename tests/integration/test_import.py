@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 import indexer_worker.jobs.import_csv as import_job
+from shared import csv_import
 from shared.models import Contact, Event, Job, OutboxEntry
 from tests.integration.csv_jobs_support import add_field, add_user, job_row, parse_csv, run
 
@@ -275,7 +276,7 @@ def test_a_resumed_import_does_not_land_a_chunk_twice(
         client, workspace.headers, "Name,Mail\n" + rows, {"Name": "first_name", "Mail": "email"}
     )
     import_id = response.json()["id"]
-    real_parse = import_job.parse_row
+    real_parse = csv_import.parse_row
 
     def dies_on_row_8(number: int, cells: list[str], plan: Any) -> Any:
         if number == 8:
@@ -375,14 +376,14 @@ def test_a_row_the_database_refuses_fails_alone(
 ) -> None:
     """A row that passes the checks but that PostgreSQL refuses (here: an assignee that is not a
     user row, as if deleted mid-import) fails on its own; the rest of its chunk still lands."""
-    real_build = import_job.ImportPlan.build
+    real_build = csv_import.ImportPlan.build
 
     def build_with_a_ghost(*args: Any) -> Any:
         plan = real_build(*args)
         plan.users["ghost@example.com"] = uuid.uuid4()
         return plan
 
-    monkeypatch.setattr(import_job.ImportPlan, "build", build_with_a_ghost)
+    monkeypatch.setattr(csv_import.ImportPlan, "build", build_with_a_ghost)
     content = "Name,Owner\nAnn,\nGhosted,ghost@example.com\nBen,\n"
     result = import_file(client, workspace, content, {"Name": "first_name", "Owner": "assignee_id"}, jobs)
     assert (result["created"], result["failed"]) == (2, 1)

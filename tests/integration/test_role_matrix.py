@@ -62,6 +62,7 @@ ENDPOINTS = [
     Endpoint("GET", "/v1/contact-fields/{field}", 200),
     Endpoint("PATCH", "/v1/contact-fields/{field}", 200, {"label": "Plan name"}),
     Endpoint("DELETE", "/v1/contact-fields/{field}", 204),
+    Endpoint("GET", "/v1/fields", 200),
     Endpoint("GET", "/v1/users", 200),
     Endpoint("GET", "/v1/users/{owner}", 200),
     Endpoint(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from shared.contact_rules import FieldError
@@ -68,6 +70,7 @@ def test_mapping_must_name_file_headers_and_importable_fields() -> None:
         "Name": "first_name",
         "Plan": "custom.plan",
     }
+    bad: Any
     for bad in ([], {"Nom": "first_name"}, {"Name": "id"}, {"Name": "first_name", "Plan": "custom.x"}):
         with pytest.raises(FieldError):
             validate_mapping(bad, header, {"plan"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -21,7 +22,7 @@ def versions() -> dict[str, str]:
     return dict(pairs)
 
 
-def compose() -> dict:
+def compose() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
@@ -41,9 +42,8 @@ def test_service_versions_match_the_local_stack() -> None:
     assert services["postgres"]["image"] == f"postgres:{v['POSTGRES_MAJOR']}"
     assert services["redis"]["image"] == f"redis:{v['REDIS_MAJOR']}"
     pom = (ROOT / "deploy/opensearch/pom.xml").read_text()
-    assert (
-        re.search(r"<opensearch.version>(.+?)</opensearch.version>", pom).group(1) == v["OPENSEARCH_VERSION"]
-    )
+    found = re.search(r"<opensearch.version>(.+?)</opensearch.version>", pom)
+    assert found is not None and found.group(1) == v["OPENSEARCH_VERSION"]
 
 
 def test_compose_environment_names_real_settings() -> None:
