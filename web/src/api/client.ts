@@ -45,6 +45,12 @@ export function readCookie(name: string): string | null {
   return null;
 }
 
+// The session's CSRF token as GET /v1/me reports it, used when the cookie cannot be read.
+let csrfFromMe: string | null = null;
+export function rememberCsrf(token: string | null | undefined) {
+  csrfFromMe = token ?? null;
+}
+
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 async function problemOf(res: Response): Promise<Problem> {
@@ -67,7 +73,7 @@ export async function request<T>(method: Method, path: string, body?: unknown, s
     payload = JSON.stringify(body);
   }
   if (method !== "GET") {
-    const csrf = readCookie("csrf");
+    const csrf = readCookie("contacts_csrf") ?? readCookie("csrf") ?? csrfFromMe;
     if (csrf) headers["X-CSRF-Token"] = csrf;
   }
   let res: Response;
@@ -102,7 +108,11 @@ const enc = encodeURIComponent;
 export const api = {
   signIn: (cred: { code: string } | { token: string }) => request<void>("POST", "/v1/sessions", cred),
   signOut: () => request<void>("DELETE", "/v1/sessions/current"),
-  me: () => request<Me>("GET", "/v1/me"),
+  me: async () => {
+    const me = await request<Me & { csrf_token?: string | null }>("GET", "/v1/me");
+    rememberCsrf(me.csrf_token);
+    return me;
+  },
   fields: () => request<{ items: FieldInfo[] }>("GET", "/v1/fields"),
   users: () => request<Page<User>>("GET", "/v1/users?page_size=200"),
   channels: () => request<Page<Channel>>("GET", "/v1/channels?page_size=200"),

@@ -9,6 +9,8 @@ export interface Me {
   name: string;
   role: Role;
   restrictions: Restriction[];
+  workspace?: { id: string; name: string };
+  signed_in_with?: "session" | "token";
 }
 
 export interface Avatar {

@@ -51,6 +51,7 @@ export function AddContactDialog(props: { isOpen: boolean; onClose: () => void; 
   return (
     <ModalDialog title="Add contact" isOpen={props.isOpen} onOpenChange={(o) => !o && close()} wide>
       <Form
+        validationBehavior="aria"
         onSubmit={(e) => {
           e.preventDefault();
           void submit();

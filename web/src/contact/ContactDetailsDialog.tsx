@@ -99,6 +99,7 @@ export function ContactDetailsDialog(props: { contactId: string | null; onClose:
             </div>
           </div>
           <Form
+        validationBehavior="aria"
             onSubmit={(e) => {
               e.preventDefault();
               void save();
@@ -162,6 +163,7 @@ export function ContactDetailsDialog(props: { contactId: string | null; onClose:
               ))}
             </ul>
             <Form
+        validationBehavior="aria"
               className="inline-form"
               onSubmit={(e) => {
                 e.preventDefault();

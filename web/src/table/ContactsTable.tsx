@@ -86,6 +86,7 @@ export function ContactsTable(props: {
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 10,
+    initialRect: { width: 1200, height: 800 },
   });
   const items = virtualizer.getVirtualItems();
   const lastIndex = items.length ? (items[items.length - 1]?.index ?? 0) : 0;
