@@ -15,3 +15,4 @@ echo "[test] mypy"
 .venv/bin/mypy
 echo "[test] pytest"
 .venv/bin/pytest "$@"
+scripts/web.sh test   # web app: build, ESLint, tsc, Vitest, Playwright against this stack
