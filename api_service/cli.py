@@ -1,4 +1,4 @@
-"""Operator commands: `contacts-admin create-workspace|add-user|seed|migrate|reindex ...`."""
+"""Operator commands: `contacts-admin create-workspace|add-user|seed|sign-in-link|demo|migrate ...`."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import argparse
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -65,7 +66,7 @@ def _add_user(args: argparse.Namespace) -> int:
 def _seed(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from api_service.demo_seed import seed
+    from seeds.demo import seed
 
     started = time.monotonic()
     with (
@@ -89,6 +90,76 @@ def _seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sign_in_link(args: argparse.Namespace) -> int:
+    """Print a one-time sign-in link for a user (stdout: the link alone; the rest on stderr)."""
+    from sqlalchemy import select
+
+    from api_service.sessions.service import create_sign_in_link
+    from shared.models import User
+
+    settings = get_settings()
+    with _sessions() as factory, factory() as session, session.begin():
+        if args.user_id:
+            query = select(User).where(User.id == uuid.UUID(args.user_id))
+        else:
+            query = select(User).where(User.email == args.email.strip().lower())
+        if args.workspace_id:
+            query = query.where(User.workspace_id == uuid.UUID(args.workspace_id))
+        users = list(session.scalars(query.limit(10)))
+        if not users:
+            print("error: no such user", file=sys.stderr)
+            return 1
+        if len(users) > 1:
+            workspaces = ", ".join(str(u.workspace_id) for u in users)
+            print(
+                f"error: {args.email} is a user of several workspaces ({workspaces}); add --workspace-id",
+                file=sys.stderr,
+            )
+            return 1
+        user = users[0]
+        url, expires_at = create_sign_in_link(session, settings, user.workspace_id, user.id)
+    print(url)
+    print(
+        f"one-time sign-in link for {user.email} ({user.role}), valid until {expires_at:%Y-%m-%d %H:%M} UTC",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    """The demo workspace, made and seeded the first time only; prints a sign-in link for its owner."""
+    from tqdm import tqdm
+
+    from api_service.sessions.service import create_sign_in_link
+    from seeds.workspace import ensure_demo_workspace
+
+    settings = get_settings()
+    bars: list[Any] = []
+
+    def progress(total: int) -> Callable[[int], object]:
+        bars.append(tqdm(total=total, unit="contacts", desc="seeding the demo workspace", leave=False))
+        update: Callable[[int], object] = bars[-1].update
+        return update
+
+    with _sessions() as factory:
+        try:
+            demo = ensure_demo_workspace(
+                factory, count=args.count, owner_email=args.owner_email, progress=progress
+            )
+        finally:
+            for bar in bars:
+                bar.close()
+        with factory() as session, session.begin():
+            url, _ = create_sign_in_link(session, settings, demo.workspace_id, demo.owner_id)
+    what = "created" if demo.created else ("topped up" if demo.seeded else "already there")
+    print(
+        f"demo workspace {demo.workspace_id} ({what}): {demo.contacts} contacts, owner {args.owner_email}",
+        file=sys.stderr,
+    )
+    print(url)
+    return 0
+
+
 def _migrate(_: argparse.Namespace) -> int:
     from shared.dbadmin import migrate
 
@@ -100,7 +171,7 @@ def _uuid_arg(raw: str) -> str:
     try:
         return str(uuid.UUID(raw))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a workspace id: {raw!r}") from None
+        raise argparse.ArgumentTypeError(f"not an id (a UUID): {raw!r}") from None
 
 
 def _positive_int(raw: str) -> int:
@@ -131,6 +202,18 @@ def build_parser() -> argparse.ArgumentParser:
     sd.add_argument("--batch-size", type=_positive_int, default=2000)
     sd.add_argument("--random-seed", type=int, default=None, help="repeatable data for the same seed")
     sd.set_defaults(func=_seed)
+    sl = sub.add_parser("sign-in-link", help="print a one-time sign-in link to the web app for a user")
+    who = sl.add_mutually_exclusive_group(required=True)
+    who.add_argument("--email")
+    who.add_argument("--user-id", type=_uuid_arg)
+    sl.add_argument("--workspace-id", type=_uuid_arg, help="when the e-mail is a user of several workspaces")
+    sl.set_defaults(func=_sign_in_link)
+    dm = sub.add_parser(
+        "demo", help="create and seed the demo workspace once (make run), print a sign-in link for its owner"
+    )
+    dm.add_argument("--count", type=_positive_int, default=3000)
+    dm.add_argument("--owner-email", default="owner@demo.example.com")
+    dm.set_defaults(func=_demo)
     mg = sub.add_parser("migrate", help="apply database migrations")
     mg.set_defaults(func=_migrate)
     return parser

@@ -8,6 +8,8 @@ scripts/web.sh build   # the web app the API serves at /
 deploy/stack.sh up
 started=$(cat var/stack.started 2>/dev/null || true)
 .venv/bin/contacts-admin migrate
+# The demo workspace: created and seeded the first time only; a fresh sign-in link every start.
+demo_link=$(.venv/bin/contacts-admin demo) || demo_link="(the demo workspace could not be made; see above)"
 mkdir -p var/log
 .venv/bin/celery -A indexer_worker.celery_app worker --beat --loglevel=INFO --concurrency=2 \
   --schedule var/celerybeat-schedule >var/log/worker.log 2>&1 &
@@ -17,6 +19,11 @@ trap cleanup EXIT
 host=${CONTACTS_API_HOST:-127.0.0.1}; port=${CONTACTS_API_PORT:-8000}
 admin_key=$(.venv/bin/python -c 'from shared.settings import get_settings; print(get_settings().admin_key)')
 cat <<MSG
+
+  Web app:       http://$host:$port/
+  Sign in as the demo workspace's owner (the link works once and expires):
+                 $demo_link
+    (a new link: .venv/bin/contacts-admin sign-in-link --email owner@demo.example.com)
 
   Contacts API:  http://$host:$port   (OpenAPI docs: http://$host:$port/docs)
   Worker + beat: logging to var/log/worker.log

@@ -50,7 +50,7 @@ def make_workspace(factory: sessionmaker[Session]) -> uuid.UUID:
 
 
 def run_seed(factory: sessionmaker[Session], workspace_id: uuid.UUID, count: int) -> float:
-    from api_service.demo_seed import seed
+    from seeds.demo import seed
 
     started = time.perf_counter()
     with tqdm(total=count, unit="contacts", desc="seed (COPY batches)") as bar:
@@ -59,7 +59,7 @@ def run_seed(factory: sessionmaker[Session], workspace_id: uuid.UUID, count: int
 
 
 def run_baseline(factory: sessionmaker[Session], workspace_id: uuid.UUID, count: int) -> float:
-    from api_service import demo_seed
+    from seeds import demo as demo_seed
 
     with factory() as session, session.begin():
         ctx = demo_seed.prepare(session, workspace_id, random.Random(2))
@@ -71,7 +71,7 @@ def run_baseline(factory: sessionmaker[Session], workspace_id: uuid.UUID, count:
     ):
         for _ in range(count):
             batch = demo_seed.Batch()
-            demo_seed._contact(ctx, batch)
+            demo_seed.make_contact(ctx, batch)
             contact = Contact(**batch.contacts[0])
             session.add(contact)
             session.flush()

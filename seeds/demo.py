@@ -230,7 +230,8 @@ class Batch:
     events: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _contact(ctx: SeedContext, batch: Batch) -> None:
+def make_contact(ctx: SeedContext, batch: Batch) -> None:
+    """Add one realistic contact (with its identities, messages and events) to the batch."""
     rng, now = ctx.rng, ctx.now
     ctx.serial += 1
     region = rng.choice(tuple(PEOPLE))
@@ -354,7 +355,7 @@ def _copy(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> Non
 def write_batch(session: Session, ctx: SeedContext, size: int) -> int:
     batch = Batch()
     for _ in range(size):
-        _contact(ctx, batch)
+        make_contact(ctx, batch)
     _copy(session, Contact, batch.contacts)
     # A re-run may meet identities an earlier run created: such a contact keeps its other ones.
     existing = session.execute(
