@@ -55,6 +55,7 @@ test("row menu: view details, edit and save, comment; view messages newest first
   await expect(details.getByText("Prefers e-mail")).toBeVisible();
   await page.keyboard.press("Escape");
   await expect(page.getByRole("row", { name: new RegExp(`Dora ${tag} Renamed`) })).toBeVisible();
+  await page.waitForTimeout(300);
   await expect(page.getByRole("button", { name: /^Actions for Dora/ })).toBeFocused();
 
   await page.getByRole("button", { name: `Actions for Dora ${tag} Renamed` }).click();

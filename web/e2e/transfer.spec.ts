@@ -28,7 +28,8 @@ test("export the current search: progress, then a Download link whose file has t
   expect(rows.slice(1).map((r) => r[0]).sort()).toEqual([`Jack ${tag}`, `Kim ${tag}`, `Lou ${tag}`]);
 });
 
-test("import a CSV: mapping pre-filled from headers, duplicates skipped, counts, row errors downloadable", async ({ page }) => {
+// Without POST /v1/imports/preview (a branch not merged here) the app maps by header names after a 405.
+test.describe("import", () => { test.use({ allowHttpErrors: [405] }); test("import a CSV: mapping pre-filled from headers, duplicates skipped, counts, row errors downloadable", async ({ page }) => {
   const tag = uniq("im");
   await createContacts([{ first_name: "Existing", last_name: tag, email: `existing.${tag}@example.com` }]);
   const csv = [
@@ -63,4 +64,5 @@ test("import a CSV: mapping pre-filled from headers, duplicates skipped, counts,
   await page.keyboard.press("Escape");
   await expect(totalText(page)).toHaveText("3 contacts");
   await expect(page.getByRole("row", { name: new RegExp(`Mia ${tag}`) })).toBeVisible();
+});
 });

@@ -28,6 +28,11 @@ export function noteDeleted(ids: Iterable<string>) {
   for (const id of ids) deleted.add(id);
 }
 
+/** An unmerged contact is back: show it again. */
+export function noteRestored(ids: Iterable<string>) {
+  for (const id of ids) deleted.delete(id);
+}
+
 export function isDeleted(id: string): boolean {
   return deleted.has(id);
 }

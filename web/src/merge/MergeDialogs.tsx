@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { Label, Radio, RadioGroup } from "react-aria-components";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, describeError } from "../api/client";
-import { noteDeleted, noteWritten, refreshSearch } from "../api/freshness";
+import { noteDeleted, noteRestored, noteWritten, refreshSearch } from "../api/freshness";
 import type { Contact, FieldInfo } from "../api/types";
 import { formatDateTime } from "../table/format";
 import { Button, ErrorText, ModalDialog } from "../ui/controls";
@@ -119,6 +119,7 @@ export function UnmergeDialog(props: { contact: Contact | null; onClose: () => v
     setError(null);
     try {
       const r = await api.unmerge(c.id, selected);
+      noteRestored([r.secondary.id]);
       noteWritten(r.contact, r.secondary);
       void qc.invalidateQueries({ queryKey: ["merges", c.id] });
       refreshSearch(qc);

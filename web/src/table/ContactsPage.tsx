@@ -20,7 +20,7 @@ import { groupItems, useTableState } from "../url/urlState";
 import { ViewSelector } from "../views/ViewSelector";
 import { ContactsTable, type ColumnDef } from "./ContactsTable";
 import { formatTotal, type Lookups } from "./format";
-import type { RowAction } from "./RowMenu";
+import { focusRowMenu, type RowAction } from "./RowMenu";
 import { useContactSearch } from "./useContactSearch";
 
 type DialogName = "add" | "columns" | "export" | "import" | "bulkDelete" | "tags" | "merge" | null;
@@ -286,14 +286,33 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
       />
       <UnmergeDialog
         contact={unmerging}
-        onClose={() => setUnmerging(null)}
+        onClose={() => {
+          if (unmerging) focusRowMenu(unmerging.id);
+          setUnmerging(null);
+        }}
         onUnmerged={(_p, s) => setNotice(`${s.display_name} is back as a separate contact.`)}
       />
-      <ContactDetailsDialog contactId={detailsId} onClose={() => setDetailsId(null)} custom={custom} />
-      <MessagesDialog contact={messagesOf} onClose={() => setMessagesOf(null)} />
+      <ContactDetailsDialog
+        contactId={detailsId}
+        onClose={() => {
+          if (detailsId) focusRowMenu(detailsId);
+          setDetailsId(null);
+        }}
+        custom={custom}
+      />
+      <MessagesDialog
+        contact={messagesOf}
+        onClose={() => {
+          if (messagesOf) focusRowMenu(messagesOf.id);
+          setMessagesOf(null);
+        }}
+      />
       <DeleteContactDialog
         contact={deleting}
-        onClose={() => setDeleting(null)}
+        onClose={() => {
+          if (deleting) focusRowMenu(deleting.id);
+          setDeleting(null);
+        }}
         onDeleted={(c) => {
           noteDeleted([c.id]);
           setSelected((s) => {

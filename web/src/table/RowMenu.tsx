@@ -4,6 +4,15 @@ import { Button, Menu, MenuItem, MenuTrigger, Popover } from "react-aria-compone
 import { api } from "../api/client";
 import type { Contact } from "../api/types";
 
+/** Back to a row's menu button once the dialog it opened closes (the menu item it came from is gone). */
+export function focusRowMenu(contactId: string) {
+  setTimeout(() => {
+    if (document.activeElement && document.activeElement !== document.body) return;
+    const el = document.querySelector<HTMLElement>(`[data-actions-for="${CSS.escape(contactId)}"]`);
+    el?.focus();
+  }, 60);
+}
+
 export type RowAction = "details" | "messages" | "delete" | "unmerge";
 
 /** "Actions for <name>": View details, View messages, Delete, and Unmerge contact when it has merges. */
@@ -18,11 +27,15 @@ export function RowMenu({ contact, onAction }: { contact: Contact; onAction: (a:
   const hasMerges = (merges.data?.items ?? []).some((m) => !m.undone_at);
   return (
     <MenuTrigger isOpen={open} onOpenChange={setOpen}>
-      <Button className="btn btn-plain row-menu" aria-label={`Actions for ${contact.display_name}`}>
+      <Button className="btn btn-plain row-menu" aria-label={`Actions for ${contact.display_name}`} data-actions-for={contact.id}>
         ⋯
       </Button>
       <Popover className="popover" placement="bottom end">
-        <Menu className="menu" onAction={(k) => onAction(k as RowAction, contact)}>
+        <Menu
+          className="menu"
+          // opened once the menu has closed and focus is back on its button, so the dialog returns focus there
+          onAction={(k) => setTimeout(() => onAction(k as RowAction, contact), 0)}
+        >
           <MenuItem id="details" className="menu-item">
             View details
           </MenuItem>
