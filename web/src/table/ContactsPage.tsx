@@ -1,5 +1,5 @@
 // The Contacts page: view selector, search, toolbar, the table, the filter drawer and the dialogs.
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { Suspense, lazy, useCallback, useEffect, useMemo, useState } from "react";
 import { SearchField, Input, Button as AriaButton } from "react-aria-components";
 import { useQueryClient } from "@tanstack/react-query";
 import { describeError } from "../api/client";
@@ -9,11 +9,8 @@ import type { Contact, Me, Selection, SortItem } from "../api/types";
 import { CustomizeColumnsDialog } from "../columns/CustomizeColumnsDialog";
 import { AddContactDialog } from "../contact/AddContactDialog";
 import { customFieldsOf } from "../contact/ContactForm";
-import { ContactDetailsDialog, DeleteContactDialog, MessagesDialog } from "../contact/ContactDetailsDialog";
+import { DeleteContactDialog } from "../contact/DeleteContactDialog";
 import { ExportDialog } from "../export/ExportDialog";
-import { FilterDrawer } from "../filters/FilterDrawer";
-import { ImportDialog } from "../import/ImportDialog";
-import { MergeDialog, UnmergeDialog } from "../merge/MergeDialogs";
 import { AssignTagsDialog, BulkDeleteDialog } from "../selection/BulkDialogs";
 import { Button, ErrorText } from "../ui/controls";
 import { groupItems, useTableState } from "../url/urlState";
@@ -22,6 +19,14 @@ import { ContactsTable, type ColumnDef } from "./ContactsTable";
 import { formatTotal, type Lookups } from "./format";
 import { focusRowMenu, type RowAction } from "./RowMenu";
 import { useContactSearch } from "./useContactSearch";
+
+// Loaded when first opened, so the table's own code stays small.
+const FilterDrawer = lazy(() => import("../filters/FilterDrawer").then((m) => ({ default: m.FilterDrawer })));
+const ImportDialog = lazy(() => import("../import/ImportDialog").then((m) => ({ default: m.ImportDialog })));
+const MergeDialog = lazy(() => import("../merge/MergeDialogs").then((m) => ({ default: m.MergeDialog })));
+const UnmergeDialog = lazy(() => import("../merge/MergeDialogs").then((m) => ({ default: m.UnmergeDialog })));
+const ContactDetailsDialog = lazy(() => import("../contact/ContactDetailsDialog").then((m) => ({ default: m.ContactDetailsDialog })));
+const MessagesDialog = lazy(() => import("../contact/ContactDetailsDialog").then((m) => ({ default: m.MessagesDialog })));
 
 type DialogName = "add" | "columns" | "export" | "import" | "bulkDelete" | "tags" | "merge" | null;
 
@@ -211,6 +216,9 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
         )}
       </div>
       {search.error && <ErrorText>Contacts could not be loaded: {describeError(search.error)}</ErrorText>}
+      {!search.error && search.failureReason && search.isFetching && (
+        <ErrorText>Contacts are unavailable for now: {describeError(search.failureReason)}</ErrorText>
+      )}
       {columns.error && <ErrorText>Your columns could not be loaded: {describeError(columns.error)}</ErrorText>}
       <div className="main">
         <ContactsTable
@@ -231,6 +239,7 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
         {!search.isPending && !search.error && rows.length === 0 && <p className="empty">No contacts match.</p>}
         {drawer &&
           (fields.data || fields.error ? (
+            <Suspense fallback={<aside className="drawer-panel" role="region" aria-label="Filters"><p role="status">Loading…</p></aside>}>
             <FilterDrawer
               filter={state.filter}
               query={state.q}
@@ -243,6 +252,7 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
               onSaved={(v) => setState({ view: v.id, q: "", filter: null })}
               onClose={() => setDrawer(false)}
             />
+            </Suspense>
           ) : (
             <aside className="drawer-panel" role="region" aria-label="Filters">
               <p role="status">Loading fields…</p>
@@ -263,7 +273,8 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
             : `all ${total !== null ? formatTotal(total) : "contacts"} of this view, search and filter`
         }
       />
-      <ImportDialog isOpen={dialog === "import"} onClose={() => setDialog(null)} fields={fields.data?.items ?? []} />
+      <Suspense fallback={null}>
+        {dialog === "import" && <ImportDialog isOpen onClose={() => setDialog(null)} fields={fields.data?.items ?? []} />}
       <BulkDeleteDialog
         isOpen={dialog === "bulkDelete"}
         onClose={() => setDialog(null)}
@@ -275,6 +286,7 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
         }}
       />
       <AssignTagsDialog isOpen={dialog === "tags"} onClose={() => setDialog(null)} selection={selection} count={selCount} />
+      {dialog === "merge" && (
       <MergeDialog
         pair={dialog === "merge" && selectedPair.length === 2 ? [selectedPair[0] as Contact, selectedPair[1] as Contact] : null}
         onClose={() => setDialog(null)}
@@ -284,6 +296,8 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
           setNotice(`Merged into ${c.display_name}.`);
         }}
       />
+      )}
+      {unmerging && (
       <UnmergeDialog
         contact={unmerging}
         onClose={() => {
@@ -292,6 +306,8 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
         }}
         onUnmerged={(_p, s) => setNotice(`${s.display_name} is back as a separate contact.`)}
       />
+      )}
+      {detailsId && (
       <ContactDetailsDialog
         contactId={detailsId}
         onClose={() => {
@@ -300,6 +316,8 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
         }}
         custom={custom}
       />
+      )}
+      {messagesOf && (
       <MessagesDialog
         contact={messagesOf}
         onClose={() => {
@@ -307,6 +325,8 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
           setMessagesOf(null);
         }}
       />
+      )}
+      </Suspense>
       <DeleteContactDialog
         contact={deleting}
         onClose={() => {
