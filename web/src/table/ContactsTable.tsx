@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef } from "react";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import type { Contact, SortItem } from "../api/types";
-import { Avatar, cellText, type Lookups } from "./format";
+import { Avatar, cellText, formatDateTime, type Lookups } from "./format";
 import { RowMenu, type RowAction } from "./RowMenu";
 
 export interface ColumnDef {
@@ -43,7 +43,14 @@ export function ContactsTable(props: {
           enableSorting: col.sortable,
           cell: (info) => {
             const c = info.row.original;
-            if (col.key !== "display_name") return <span className="cell-text">{info.getValue()}</span>;
+            if (col.key !== "display_name") {
+              const text = info.getValue();
+              return (
+                <span className="cell-text" title={col.key.endsWith("_at") ? formatDateTime((c as unknown as Record<string, unknown>)[col.key]) : text}>
+                  {text}
+                </span>
+              );
+            }
             return (
               <span className="name-cell">
                 <input

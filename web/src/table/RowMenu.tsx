@@ -6,11 +6,16 @@ import type { Contact } from "../api/types";
 
 /** Back to a row's menu button once the dialog it opened closes (the menu item it came from is gone). */
 export function focusRowMenu(contactId: string) {
-  setTimeout(() => {
-    if (document.activeElement && document.activeElement !== document.body) return;
+  let tries = 0;
+  const attempt = () => {
+    tries += 1;
+    const active = document.activeElement;
+    if (active && active !== document.body) return;
     const el = document.querySelector<HTMLElement>(`[data-actions-for="${CSS.escape(contactId)}"]`);
-    el?.focus();
-  }, 60);
+    if (el) el.focus();
+    else if (tries < 20) setTimeout(attempt, 50);
+  };
+  setTimeout(attempt, 50);
 }
 
 export type RowAction = "details" | "messages" | "delete" | "unmerge";

@@ -3,15 +3,16 @@ import type { Avatar as AvatarT, Channel, Contact, User } from "../api/types";
 
 const numberFmt = new Intl.NumberFormat(undefined);
 const dateTimeFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
 
 export function formatTotal(n: number, relation: "eq" | "gte" = "eq"): string {
   return `${numberFmt.format(n)}${relation === "gte" ? "+" : ""} ${n === 1 && relation === "eq" ? "contact" : "contacts"}`;
 }
 
-export function formatDateTime(v: unknown): string {
+export function formatDateTime(v: unknown, dateOnly = false): string {
   if (typeof v !== "string" || !v) return "";
   const d = new Date(v);
-  return Number.isNaN(d.getTime()) ? v : dateTimeFmt.format(d);
+  return Number.isNaN(d.getTime()) ? v : (dateOnly ? dateFmt : dateTimeFmt).format(d);
 }
 
 function luminance(hex: string): number {
@@ -52,7 +53,7 @@ export function cellText(c: Contact, column: string, lk: Lookups): string {
     const v = c.custom_fields[column.slice(7)];
     if (v === null || v === undefined) return "";
     if (typeof v === "boolean") return v ? "Yes" : "No";
-    if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}T/.test(v)) return formatDateTime(v);
+    if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}T/.test(v)) return formatDateTime(v, true);
     return String(v);
   }
   switch (column) {
@@ -67,7 +68,7 @@ export function cellText(c: Contact, column: string, lk: Lookups): string {
     default: {
       const v = (c as unknown as Record<string, unknown>)[column];
       if (v === null || v === undefined) return "";
-      if (column.endsWith("_at")) return formatDateTime(v);
+      if (column.endsWith("_at")) return formatDateTime(v, true);
       return String(v);
     }
   }
