@@ -3,9 +3,9 @@ import { Form } from "react-aria-components";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError, api, describeError } from "../api/client";
 import { noteWritten, refreshSearch } from "../api/freshness";
-import type { Contact, FieldInfo } from "../api/types";
+import type { Contact, FieldInfo, User } from "../api/types";
 import { Avatar, formatDateTime } from "../table/format";
-import { Button, ErrorText, ModalDialog, TextInput } from "../ui/controls";
+import { Button, ErrorText, ModalDialog, SelectInput, TextInput } from "../ui/controls";
 import { ContactForm, type FormValues, toBody } from "./ContactForm";
 
 function initialValues(c: Contact, custom: FieldInfo[]): FormValues {
@@ -17,6 +17,7 @@ function initialValues(c: Contact, custom: FieldInfo[]): FormValues {
     country: c.country ?? "",
     language: c.language ?? "",
     tags: c.tags.join(", "),
+    assignee_id: c.assignee_id ?? "",
   };
   for (const f of custom) {
     const raw = c.custom_fields[f.field.slice(7)];
@@ -27,7 +28,9 @@ function initialValues(c: Contact, custom: FieldInfo[]): FormValues {
   return v;
 }
 
-export function ContactDetailsDialog(props: { contactId: string | null; onClose: () => void; custom: FieldInfo[] }) {
+const UNASSIGNED = "__none__";
+
+export function ContactDetailsDialog(props: { contactId: string | null; onClose: () => void; custom: FieldInfo[]; users?: User[] }) {
   const id = props.contactId;
   const qc = useQueryClient();
   const contact = useQuery({ queryKey: ["contact", id], queryFn: () => api.contact(id as string), enabled: !!id });
@@ -119,6 +122,19 @@ export function ContactDetailsDialog(props: { contactId: string | null; onClose:
                 { key: "tags", label: "Tags" },
               ]}
             />
+            <div className="form-grid">
+              <SelectInput
+                label="Assignee"
+                value={typeof values.assignee_id === "string" && values.assignee_id ? values.assignee_id : UNASSIGNED}
+                options={[{ id: UNASSIGNED, label: "Unassigned" }, ...(props.users ?? []).map((u) => ({ id: u.id, label: u.name }))]}
+                onChange={(v) => {
+                  setValues((s) => ({ ...s, assignee_id: v === UNASSIGNED ? "" : v }));
+                  setDirty((s) => new Set(s).add("assignee_id"));
+                  setStatus(null);
+                }}
+                error={errors.assignee_id}
+              />
+            </div>
             <ErrorText>{general}</ErrorText>
             <div className="dialog-actions">
               {status && <span role="status">{status}</span>}

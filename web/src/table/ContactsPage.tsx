@@ -77,6 +77,7 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
       return n;
     });
   }, []);
+  const selectedIds = useMemo(() => new Set(selected.keys()), [selected]);
   const pageSelected = rows.length > 0 && rows.every((r) => selected.has(r.id));
   const onTogglePage = () => setSelected(pageSelected ? new Map() : new Map(rows.map((r) => [r.id, r])));
   const selCount = allMatching ? (total ?? 0) : selected.size;
@@ -226,7 +227,7 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
           columns={colDefs}
           sort={state.sort}
           onSort={onSort}
-          selected={new Set(selected.keys())}
+          selected={selectedIds}
           allMatching={allMatching}
           onToggle={onToggle}
           onTogglePage={onTogglePage}
@@ -315,6 +316,7 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
           setDetailsId(null);
         }}
         custom={custom}
+        users={users.data?.items ?? []}
       />
       )}
       {messagesOf && (
