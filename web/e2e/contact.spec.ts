@@ -48,13 +48,15 @@ test("row menu: view details, edit and save, comment; view messages newest first
   await expect(details.getByText("Acme WhatsApp (whatsapp): wa-" + tag)).toBeVisible();
   await expect(details.getByRole("heading", { name: "Events" })).toBeVisible();
   await details.getByRole("textbox", { name: "Last name" }).fill(`${tag} Renamed`);
+  await details.getByRole("button", { name: /Assignee/ }).click();
+  await page.getByRole("option", { name: "Mona Manager" }).click();
   await details.getByRole("button", { name: "Save" }).click();
   await expect(details.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
   await details.getByRole("textbox", { name: "Comment" }).fill("Prefers e-mail");
   await details.getByRole("button", { name: "Add comment" }).click();
   await expect(details.getByText("Prefers e-mail")).toBeVisible();
   await page.keyboard.press("Escape");
-  await expect(page.getByRole("row", { name: new RegExp(`Dora ${tag} Renamed`) })).toBeVisible();
+  await expect(page.getByRole("row", { name: new RegExp(`Dora ${tag} Renamed`) })).toContainText("Mona Manager");
   await expect(page.getByRole("button", { name: /^Actions for Dora/ })).toBeFocused();
 
   await page.getByRole("button", { name: `Actions for Dora ${tag} Renamed` }).click();
