@@ -98,7 +98,7 @@ async function prepare(base: string, env: NodeJS.ProcessEnv, pids: number[]) {
   await call(base, "POST", "/v1/contact-fields", { key: "plan", label: "Plan", type: "select", options: ["free", "pro", "enterprise"] }, auth);
   await call(base, "POST", "/v1/contact-fields", { key: "seats", label: "Seats", type: "number" }, auth);
   // enough realistic contacts to scroll through several cursor pages
-  execFileSync(venv("contacts-admin"), ["seed", "--workspace-id", ws.workspace.id, "--count", "400", "--random-seed", "7"], { cwd: REPO, env, stdio: "ignore" });
+  execFileSync(venv("contacts-admin"), ["seed", "--workspace-id", ws.workspace.id, "--count", process.env.CONTACTS_E2E_SEED ?? "400", "--random-seed", "7"], { cwd: REPO, env, stdio: "ignore" });
 
   const state: E2EState = {
     baseURL: base, workspaceId: ws.workspace.id, owner: { id: ws.user.id, token: ws.token }, manager, restricted, agent,
