@@ -77,7 +77,7 @@ test("bench/web", async ({ page }) => {
   await page.waitForTimeout(800);
 
   // filter: change a condition's value
-  await page.getByRole("button", { name: /^Filter/ }).click();
+  await page.getByRole("button", { name: "Filter", exact: true }).click();
   const drawer = page.getByRole("region", { name: "Filters" });
   await drawer.getByRole("button", { name: "Add condition" }).click();
   await drawer.getByRole("combobox", { name: "Field" }).fill("Country");

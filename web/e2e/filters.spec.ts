@@ -25,7 +25,7 @@ test("filter drawer: typed conditions, a nested Any group, results follow; clear
   await signIn(page, "owner", `/?q=${tag}`);
   await expect(totalText(page)).toHaveText("3 contacts");
 
-  await page.getByRole("button", { name: /^Filter/ }).click();
+  await page.getByRole("button", { name: "Filter", exact: true }).click();
   const drawer = page.getByRole("region", { name: "Filters" });
   await expect(drawer).toBeVisible();
   const root = drawer.getByRole("group", { name: "All conditions" });
@@ -56,7 +56,8 @@ test("filter drawer: typed conditions, a nested Any group, results follow; clear
   await expect(page).toHaveURL(/filter=/);
   await page.reload();
   await expect(totalText(page)).toHaveText("2 contacts");
-  await page.getByRole("button", { name: /^Filter/ }).click();
+  await expect(page.getByRole("button", { name: "Filter", exact: true })).toHaveAccessibleDescription("3 conditions");
+  await page.getByRole("button", { name: "Filter", exact: true }).click();
   await expect(page.getByRole("region", { name: "Filters" }).getByRole("group", { name: "Group at level 2" })).toBeVisible();
 
   await page.getByRole("region", { name: "Filters" }).getByRole("button", { name: "Clear" }).click();

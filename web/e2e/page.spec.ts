@@ -103,7 +103,7 @@ test("axe: no serious or critical violations on the main screens", async ({ page
   await signIn(page, "owner", `/?q=${tag}`);
   await expect(totalText(page)).toHaveText("2 contacts");
   await axe(page, "table");
-  await page.getByRole("button", { name: /^Filter/ }).click();
+  await page.getByRole("button", { name: "Filter", exact: true }).click();
   await page.getByRole("region", { name: "Filters" }).getByRole("button", { name: "Add condition" }).click();
   await axe(page, "filter drawer");
   await page.getByRole("button", { name: "Close filters" }).click();

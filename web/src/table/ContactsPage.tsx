@@ -186,8 +186,13 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
         <Button onPress={() => setDialog("add")} variant="primary">
           Add contact
         </Button>
-        <Button onPress={() => setDrawer((d) => !d)} aria-expanded={drawer}>
-          Filter{filterCount ? ` (${filterCount})` : ""}
+        <Button onPress={() => setDrawer((d) => !d)} aria-expanded={drawer} aria-describedby={filterCount ? "filter-count" : undefined}>
+          Filter
+          {filterCount ? (
+            <span id="filter-count" className="badge" aria-hidden="true">
+              {filterCount} {filterCount === 1 ? "condition" : "conditions"}
+            </span>
+          ) : null}
         </Button>
         <Button onPress={() => setDialog("columns")}>Customize columns</Button>
         <Button isDisabled={!canExport} aria-describedby={!canExport ? "export-reason" : undefined} onPress={() => setDialog("export")}>
