@@ -6,9 +6,18 @@ import { type E2EState, REPO, STATE_DIR, STATE_FILE, e2ePort } from "./env";
 
 const venv = (bin: string) => path.join(REPO, ".venv", "bin", bin);
 
+/** The stack's Redis with a database of its own, so tasks other test runs left queued never delay ours. */
+function e2eRedisUrl(): string {
+  if (process.env.CONTACTS_E2E_REDIS_URL) return process.env.CONTACTS_E2E_REDIS_URL;
+  const url = new URL(process.env.CONTACTS_REDIS_URL ?? "redis://127.0.0.1:56379/0");
+  url.pathname = "/15";
+  return url.toString();
+}
+
 function e2eEnv(port: number): NodeJS.ProcessEnv {
   return {
     ...process.env,
+    CONTACTS_REDIS_URL: e2eRedisUrl(),
     CONTACTS_INDEX_ALIAS: process.env.CONTACTS_E2E_INDEX_ALIAS ?? "contacts_e2e",
     CONTACTS_API_PORT: String(port),
     CONTACTS_PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
@@ -47,6 +56,8 @@ export default async function globalSetup() {
   const logDir = path.join(REPO, "var", "log");
   fs.mkdirSync(logDir, { recursive: true });
   execFileSync(venv("contacts-admin"), ["migrate"], { cwd: REPO, env, stdio: "inherit" });
+  // tasks a previous run left in our broker database are for workspaces gone by now
+  execFileSync(venv("celery"), ["-A", "indexer_worker.celery_app", "purge", "-f"], { cwd: REPO, env, stdio: "ignore" });
 
   const start = (name: string, cmd: string, args: string[]) => {
     const out = fs.openSync(path.join(logDir, `e2e-${name}.log`), "w");
