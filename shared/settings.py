@@ -51,7 +51,11 @@ class Settings(BaseSettings):
 
     @property
     def app_url(self) -> str:
-        return (self.public_base_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
+        if self.public_base_url:
+            return self.public_base_url.rstrip("/")
+        # Listening on every interface is not an address a browser can open.
+        host = "127.0.0.1" if self.api_host in ("0.0.0.0", "::", "") else self.api_host  # noqa: S104
+        return f"http://{host}:{self.api_port}"
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> Settings:

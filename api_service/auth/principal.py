@@ -1,7 +1,7 @@
 """The one authentication path: credentials -> Principal -> role and restriction checks.
 
 Every route answers in the same order, whichever way it is wired (a dependency chain or the
-single-thread-hop `deps.as_module_user`):
+single-thread-hop `deps.as_module_user`; `deps.AuthFirstRoute` puts validation errors last):
 
 1. no credentials: 401;
 2. a token or session that is unknown, revoked or expired: 401;

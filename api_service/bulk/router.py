@@ -7,10 +7,10 @@ from fastapi import APIRouter, Depends
 from api_service.auth import Principal
 from api_service.bulk import service
 from api_service.bulk.schemas import BulkDeleteRequest, BulkTagsRequest
-from api_service.deps import ModuleUser, SessionDep, unrestricted
+from api_service.deps import AuthFirstRoute, ModuleUser, SessionDep, unrestricted
 from api_service.jobs.schemas import JobOut, present_job
 
-router = APIRouter(prefix="/v1/contacts", tags=["bulk"])
+router = APIRouter(prefix="/v1/contacts", tags=["bulk"], route_class=AuthFirstRoute)
 
 BulkDeleter = Annotated[Principal, Depends(unrestricted("bulk_delete_contacts"))]
 

@@ -25,11 +25,11 @@ from api_service.channels.schemas import (
 from api_service.contacts.presenter import present_many
 from api_service.contacts.router import parse_id
 from api_service.contacts.schemas import ContactOut
-from api_service.deps import ModuleUser, SessionDep, SettingsDep
+from api_service.deps import AuthFirstRoute, ModuleUser, SessionDep, SettingsDep
 from api_service.pagination import DEFAULT_PAGE_SIZE, Cursor, PageSize
 from shared.models import Comment, Event, Message
 
-router = APIRouter(prefix="/v1", tags=["channels"])
+router = APIRouter(prefix="/v1", tags=["channels"], route_class=AuthFirstRoute)
 
 
 @router.post("/channels", status_code=201, response_model=ChannelOut)

@@ -4,9 +4,9 @@ from fastapi import APIRouter
 
 from api_service.columns import service
 from api_service.columns.schemas import ColumnsIn, ColumnsOut
-from api_service.deps import ModuleUser, SessionDep
+from api_service.deps import AuthFirstRoute, ModuleUser, SessionDep
 
-router = APIRouter(prefix="/v1/me", tags=["columns"])
+router = APIRouter(prefix="/v1/me", tags=["columns"], route_class=AuthFirstRoute)
 
 
 @router.get("/columns", response_model=ColumnsOut)

@@ -11,13 +11,20 @@ from api_service.auth import Principal
 from api_service.contacts import repository, service
 from api_service.contacts.presenter import present_many
 from api_service.contacts.schemas import ContactCreate, ContactOut, ContactPage, ContactUpdate
-from api_service.deps import CredentialsDep, ModuleRoute, ModuleUser, SessionDep, StateDep, as_module_user
+from api_service.deps import (
+    AuthFirstRoute,
+    ModuleCredentials,
+    ModuleUser,
+    SessionDep,
+    StateDep,
+    as_module_user,
+)
 from api_service.errors import NotFound, invalid
 from api_service.search import service as search_service
 from api_service.search.schemas import SearchRequest, SortItem
 from api_service.search.service import SearchPage
 
-router = APIRouter(prefix="/v1/contacts", tags=["contacts"], route_class=ModuleRoute)
+router = APIRouter(prefix="/v1/contacts", tags=["contacts"], route_class=AuthFirstRoute)
 
 
 def parse_id(raw: str) -> uuid.UUID:
@@ -43,7 +50,7 @@ def parse_sort(raw: str | None) -> list[SortItem] | None:
 
 @router.get("", response_model=ContactPage)
 async def list_contacts(
-    credentials: CredentialsDep,
+    credentials: ModuleCredentials,
     state: StateDep,
     q: Annotated[str | None, Query(max_length=256)] = None,
     view_id: str | None = None,

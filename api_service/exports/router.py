@@ -6,11 +6,11 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse
 
 from api_service.auth import Principal
-from api_service.deps import SessionDep, SettingsDep, unrestricted
+from api_service.deps import AuthFirstRoute, SessionDep, SettingsDep, unrestricted
 from api_service.exports import service
 from api_service.exports.schemas import ExportAccepted, ExportCreate, ExportOut
 
-router = APIRouter(prefix="/v1/exports", tags=["exports"])
+router = APIRouter(prefix="/v1/exports", tags=["exports"], route_class=AuthFirstRoute)
 Exporter = Annotated[Principal, Depends(unrestricted("export_contacts"))]
 
 

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from api_service.deps import ModuleUser, SessionDep, SettingsDep
+from api_service.deps import AuthFirstRoute, ModuleUser, SessionDep, SettingsDep
 from api_service.fields import service
 from api_service.fields.schemas import FieldCreate, FieldList, FieldOut, FieldPage, FieldUpdate
 from api_service.pagination import DEFAULT_PAGE_SIZE, Cursor, PageSize
 
-router = APIRouter(tags=["contact fields"])
+router = APIRouter(tags=["contact fields"], route_class=AuthFirstRoute)
 
 
 @router.get("/v1/contact-fields", response_model=FieldPage)

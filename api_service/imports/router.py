@@ -5,11 +5,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import FileResponse
 
-from api_service.deps import ModuleUser, SessionDep, SettingsDep
+from api_service.deps import AuthFirstRoute, ModuleUser, SessionDep, SettingsDep
 from api_service.imports import service
 from api_service.imports.schemas import ImportAccepted, ImportOut
 
-router = APIRouter(prefix="/v1/imports", tags=["imports"])
+router = APIRouter(prefix="/v1/imports", tags=["imports"], route_class=AuthFirstRoute)
 
 
 @router.post("", status_code=202, response_model=ImportAccepted)

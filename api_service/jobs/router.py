@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api_service.deps import ModuleUser, SessionDep
+from api_service.deps import AuthFirstRoute, ModuleUser, SessionDep
 from api_service.jobs.repository import get_job
 from api_service.jobs.schemas import JobOut, present_job
 
-router = APIRouter(prefix="/v1", tags=["jobs"])
+router = APIRouter(prefix="/v1", tags=["jobs"], route_class=AuthFirstRoute)
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 
 from api_service.contacts.presenter import present_many
 from api_service.contacts.router import parse_id
-from api_service.deps import ModuleUser, SessionDep, SettingsDep
+from api_service.deps import AuthFirstRoute, ModuleUser, SessionDep, SettingsDep
 from api_service.errors import ProblemError
 from api_service.merges import service
 from api_service.merges.schemas import (
@@ -22,7 +22,7 @@ from api_service.merges.schemas import (
 from shared.contact_source import display_name
 from shared.search import cursor as cursors
 
-router = APIRouter(prefix="/v1/contacts", tags=["merges"])
+router = APIRouter(prefix="/v1/contacts", tags=["merges"], route_class=AuthFirstRoute)
 
 
 @router.get("/merge-preview", response_model=MergePreview)

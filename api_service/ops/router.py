@@ -9,11 +9,11 @@ from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from api_service.deps import OwnerUser, SessionDep, StateDep
+from api_service.deps import AuthFirstRoute, OwnerUser, SessionDep, StateDep
 from api_service.errors import problem
 from api_service.ops import service
 
-router = APIRouter(tags=["ops"])
+router = APIRouter(tags=["ops"], route_class=AuthFirstRoute)
 log = logging.getLogger("api.ops")
 
 

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request, Response
 
 from api_service.auth import CSRF_COOKIE, SESSION_COOKIE, csrf_token
-from api_service.deps import AnyUser, CredentialsDep, OwnerUser, SessionDep, SettingsDep
+from api_service.deps import AnyUser, AuthFirstRoute, CredentialsDep, OwnerUser, SessionDep, SettingsDep
 from api_service.sessions import service
 from api_service.sessions.schemas import MeOut, SessionCreate, SignInLinkCreate, SignInLinkOut, WorkspaceRef
 from api_service.workspaces.schemas import UserOut
 from shared.settings import Settings
 
-router = APIRouter(prefix="/v1", tags=["sessions"])
+router = APIRouter(prefix="/v1", tags=["sessions"], route_class=AuthFirstRoute)
 
 
 @router.post("/sign-in-links", status_code=201, response_model=SignInLinkOut)

@@ -3,13 +3,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from api_service.auth import revoke_credential
-from api_service.deps import AnyUser, ModuleUser, OwnerUser, SessionDep, SettingsDep
+from api_service.deps import AnyUser, AuthFirstRoute, ModuleUser, OwnerUser, SessionDep, SettingsDep
 from api_service.pagination import DEFAULT_PAGE_SIZE, Cursor, PageSize
 from api_service.users import service
 from api_service.users.schemas import TokenIssued, UserCreate, UserCreated, UserPage, UserUpdate
 from api_service.workspaces.schemas import UserOut
 
-router = APIRouter(prefix="/v1", tags=["users"])
+router = APIRouter(prefix="/v1", tags=["users"], route_class=AuthFirstRoute)
 
 
 @router.post("/users", status_code=201, response_model=UserCreated)

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from api_service.deps import ModuleUser, SessionDep
+from api_service.deps import AuthFirstRoute, ModuleUser, SessionDep
 from api_service.views import service
 from api_service.views.schemas import ViewCreate, ViewList, ViewOut, ViewUpdate
 
-router = APIRouter(prefix="/v1/views", tags=["views"])
+router = APIRouter(prefix="/v1/views", tags=["views"], route_class=AuthFirstRoute)
 
 
 @router.get("", response_model=ViewList)
