@@ -49,6 +49,12 @@ export async function signIn(page: Page, who: Who = "owner", path = "") {
   if (path) await page.goto(path);
 }
 
+/** Where the README's screenshots go: docs/screenshots with UPDATE_SCREENSHOTS=1, else test-results
+ * (so a test run leaves the work tree clean). */
+export function screenshotPath(name: string): string {
+  return process.env.UPDATE_SCREENSHOTS === "1" ? `../docs/screenshots/${name}` : `test-results/screenshots/${name}`;
+}
+
 /** The total as the page shows it ("<N> contacts"). */
 export const totalText = (page: Page) => page.locator(".total");
 

@@ -1,4 +1,4 @@
-import { apiCall, createContacts, expect, signIn, test, totalText, uniq } from "./fixtures";
+import { apiCall, createContacts, expect, screenshotPath, signIn, test, totalText, uniq } from "./fixtures";
 
 test("merge two contacts choosing values field by field, then unmerge from the row menu", async ({ page }) => {
   const tag = uniq("mg");
@@ -16,7 +16,7 @@ test("merge two contacts choosing values field by field, then unmerge from the r
   await email.getByText(`ivy.work.${tag}@example.com`).click();
   await expect(email.getByRole("radio", { name: `ivy.work.${tag}@example.com` })).toBeChecked();
   await expect(dialog.getByRole("radiogroup", { name: "Country" }).getByRole("radio", { name: "MY" })).toBeChecked();
-  await page.screenshot({ path: "../docs/screenshots/merge-dialog.png" });
+  await page.screenshot({ path: screenshotPath("merge-dialog.png") });
   await dialog.getByRole("button", { name: "Merge contact" }).click();
   await expect(dialog).toBeHidden();
   await expect(totalText(page)).toHaveText("1 contact");

@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
-import { apiCall, createContacts, expect, signIn, state, test, totalText, uniq } from "./fixtures";
+import { apiCall, createContacts, expect, screenshotPath, signIn, state, test, totalText, uniq } from "./fixtures";
 
 test("customize columns: Name fixed, the table follows at once, the choice persists", async ({ page }) => {
   await signIn(page, "manager");
@@ -50,7 +50,7 @@ test("scrolling loads cursor pages while the DOM keeps a bounded number of rows"
   await expect(totalText(page)).toHaveText(/^[\d,]+ contacts$/);
   const total = Number((await totalText(page).textContent())!.replace(/\D/g, ""));
   expect(total).toBeGreaterThan(300);
-  await page.screenshot({ path: "../docs/screenshots/contacts-table.png" });
+  await page.screenshot({ path: screenshotPath("contacts-table.png") });
   const scroller = page.locator(".table-scroll");
   let maxDom = 0;
   for (let i = 0; i < 30; i++) {
