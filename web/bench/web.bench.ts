@@ -34,6 +34,7 @@ test("bench/web", async ({ page }) => {
     await new Promise((res) => setTimeout(res, 2000));
   }
   await signIn(page);
+  await page.locator(".total").filter({ hasText: /contacts?$/ }).waitFor();
   const total = Number(((await page.locator(".total").textContent()) ?? "").replace(/\D/g, ""));
   out(`workspace: ${total.toLocaleString()} contacts`);
 
