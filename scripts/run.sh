@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
+scripts/web.sh build   # the web app the API serves at /
 deploy/stack.sh up
 started=$(cat var/stack.started 2>/dev/null || true)
 .venv/bin/contacts-admin migrate

@@ -19,3 +19,4 @@ echo "[test] import rules"
 # schemathesis run (fixed seed, SCHEMATHESIS_MAX_EXAMPLES per operation, default 100) against it.
 echo "[test] pytest (with the schemathesis contract run, tests/contract)"
 .venv/bin/pytest "$@"
+scripts/web.sh test   # web app: build, ESLint, tsc, Vitest, Playwright against this stack
