@@ -231,6 +231,9 @@ def main() -> None:
     parser.add_argument(
         "--api-src", help="run the API from this directory (another version's api_service + shared)"
     )
+    parser.add_argument(
+        "--request-cache", action="store_true", help="also OpenSearch alone with request_cache=true"
+    )
     parser.add_argument("--no-single", action="store_true", help="skip the one-at-a-time phase")
     args = parser.parse_args()
     use_bench_environment()
@@ -268,6 +271,7 @@ def main() -> None:
                         "pg_url": psycopg_url(),
                     },
                     groups={"API": [api_process.pid], **load.stack_pids(Path.cwd())},
+                    request_cache=args.request_cache,
                 )
     finally:
         api_process.terminate()
@@ -279,7 +283,8 @@ def main() -> None:
             loads,
             args.count,
             args.duration,
-            f"API: {args.workers} uvicorn process(es) from {args.api_src or 'this tree'}. The machine is shared (other work may run): "
+            f"API: {args.workers} uvicorn process(es) from {args.api_src or 'this tree'}. "
+            "The machine is shared (other work may run): "
             "figures are indicative; compare columns of one run.",
         )
 

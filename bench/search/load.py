@@ -145,12 +145,14 @@ async def run_system(
 ) -> LoadResult:
     result = LoadResult(scenario, clients, system, seconds)
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    if system in ("api", "os"):
+    if system in ("api", "os", "os_rc"):
         base = api_url if system == "api" else os_url
         headers = {"Authorization": f"Bearer {token}"} if system == "api" else {}
         async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as http:
             path = "/v1/contacts/search" if system == "api" else f"/{alias}/_search"
             params = {} if system == "api" else {"routing": routing}
+            if system == "os_rc":  # the shard request cache, which skips size > 0 unless asked
+                params["request_cache"] = "true"
 
             async def send(_: int, item: Prepared) -> None:
                 body = item.api_body if system == "api" else item.os_body
@@ -258,6 +260,17 @@ def print_load_table(results: list[LoadResult], count: int, seconds: float, note
             f"{scenario:30} {clients:>3} | {cells[0]} | {cells[1]} | {cells[2]:>27} | "
             f"{ratio_os} | {ratio_pg} | {p95}"
         )
+    extra = [r for r in results if r.system == "os_rc"]
+    if extra:
+        print(
+            "\nOpenSearch alone with request_cache=true "
+            "(results cached per shard until a refresh changes it):"
+        )
+        for r in extra:
+            plain = by_key[(r.scenario, r.clients)].get("os")
+            gain = f"{r.rate / plain.rate:.2f}x the plain r/s" if plain and plain.rate else ""
+            rc95 = percentile(r.latencies_ms, 95)
+            print(f"{r.scenario:30} {r.clients:>3} | {r.rate:7.1f} r/s, p95 {rc95:.0f} ms | {gain}")
     print(
         "\nCPU split during each run, cores used (CPU seconds / wall seconds; the machine has "
         f"{os.cpu_count()} cores):"
@@ -279,9 +292,18 @@ def run(
     scenario_filter: list[str] | None,
     endpoints: dict[str, str],
     groups: dict[str, list[int]],
+    request_cache: bool = False,
 ) -> list[LoadResult]:
     scenarios = [s for s in SCENARIOS if not scenario_filter or any(f in s.name for f in scenario_filter)]
     probe = CpuProbe({**groups, "generator": [os.getpid()]})
     return asyncio.run(
-        run_all(runners, clients_list, seconds, scenarios, ["api", "os", "pg"], endpoints, probe)
+        run_all(
+            runners,
+            clients_list,
+            seconds,
+            scenarios,
+            ["api", "os", "pg"] + (["os_rc"] if request_cache else []),
+            endpoints,
+            probe,
+        )
     )
