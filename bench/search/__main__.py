@@ -10,6 +10,14 @@ query straight to OpenSearch, and the equivalent SQL on PostgreSQL (page + exact
 that rotates so none of the three always finds the caches warmed by another. Prints
 p50/p95/p99 in milliseconds side by side with the ratios API/OpenSearch, PostgreSQL/API and
 PostgreSQL/OpenSearch (what the engine alone gains: the ceiling for PostgreSQL/API).
+
+    .venv/bin/python -m bench.search --count 100000 --concurrency 16 64 [--duration 10] [--request-cache]
+
+adds the concurrent phase (bench/search/load.py): per scenario and number of clients, closed loops
+against the three for a fixed time; requests/s, p50/p95/p99, the ratios, and the CPU each process
+group used meanwhile (API, OpenSearch, PostgreSQL, the generator). The API runs as `make run` runs
+it: --workers processes (CONTACTS_API_WORKERS, default the CPU count); --api-src runs another
+version's code for a before/after in one run (`git archive <rev> api_service shared | tar -x -C dir`).
 """
 
 from __future__ import annotations
