@@ -34,4 +34,7 @@ cat <<MSG
       -H 'Content-Type: application/json' -d '{"name": "Acme", "owner": {"email": "owner@example.com", "name": "Olive"}}'
 
 MSG
-.venv/bin/uvicorn --factory api_service.main:create_app --host "$host" --port "$port"
+# One API process per core (CONTACTS_API_WORKERS); their metrics meet in one directory, emptied first.
+rm -rf var/prometheus-api && mkdir -p var/prometheus-api
+PROMETHEUS_MULTIPROC_DIR="$PWD/var/prometheus-api" .venv/bin/uvicorn --factory api_service.main:create_app \
+  --host "$host" --port "$port" --workers "${CONTACTS_API_WORKERS:-$(nproc)}"
