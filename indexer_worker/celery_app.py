@@ -27,6 +27,10 @@ if _running_as_celery_command() and "prometheus_client" not in sys.modules:
     _metrics_dir = Path(tempfile.gettempdir()) / f"contacts-worker-metrics-{os.getpid()}"
     _metrics_dir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(_metrics_dir))
+    # Pool processes touch this file after each task: the worker's health check reads it.
+    from indexer_worker.health import set_up_progress_file
+
+    set_up_progress_file(os.getpid())
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -48,6 +52,9 @@ def make_celery(settings: Settings) -> Celery:
         worker_cancel_long_running_tasks_on_connection_loss=True,
         task_ignore_result=True,
         worker_hijack_root_logger=False,
+        # Celery's consumer, except that losing the broker with a task in flight cannot shut the
+        # worker down (the root cause of issue 19, see indexer_worker.consumer).
+        worker_consumer="indexer_worker.consumer:Consumer",
         beat_schedule={
             "outbox-sweep": {
                 "task": RELAY_OUTBOX,
@@ -88,7 +95,8 @@ def _serve_metrics(**_: Any) -> None:
     # child died) must not inherit open database sockets.
     scrapes = sessionmaker(bind=create_engine(settings.database_url, poolclass=NullPool))
     try:
-        metrics.serve(settings.api_host, settings.worker_metrics_port, scrapes)
+        port, stall = settings.worker_metrics_port, settings.indexing_stall_seconds
+        metrics.serve(settings.api_host, port, scrapes, stall)
     except OSError as exc:  # e.g. a second worker on this host: it still works, without metrics
         logging.getLogger("indexer.metrics").warning(
             "worker metrics not served on port %d: %s", settings.worker_metrics_port, exc

@@ -89,8 +89,11 @@ def multiprocess_dir() -> Path | None:
     return Path(value) if value else None
 
 
-def serve(host: str, port: int, session_factory: sessionmaker[Session]) -> None:
-    """Serve /metrics on `host:port` from this (the main) process."""
+def serve(
+    host: str, port: int, session_factory: sessionmaker[Session], stall_seconds: float | None = None
+) -> None:
+    """Serve /metrics on `host:port` from this (the main) process, and /healthz (indexer_worker.health)
+    when `stall_seconds` is given."""
     directory = multiprocess_dir()
     if directory is not None:
         from prometheus_client import multiprocess
@@ -102,7 +105,12 @@ def serve(host: str, port: int, session_factory: sessionmaker[Session]) -> None:
         for metric in (INDEXED_DOCUMENTS, BULK_ERRORS, COMMIT_TO_SEARCHABLE, JOBS_FINISHED):
             registry.register(metric)
     registry.register(BacklogCollector(session_factory))
-    start_http_server(port, addr=host, registry=registry)
+    if stall_seconds is None:
+        start_http_server(port, addr=host, registry=registry)
+    else:
+        from indexer_worker import health
+
+        health.serve_http(host, port, registry, lambda: health.check(session_factory, stall_seconds))
     log.info("worker metrics on http://%s:%d/metrics", host, port)
 
 

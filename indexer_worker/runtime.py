@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from opensearchpy import OpenSearch
+from redis import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.db import make_engine, make_session_factory
@@ -22,3 +23,8 @@ def search_client() -> OpenSearch:
     client = make_client(get_settings(), timeout=30.0)
     ensure_index(client, get_settings())
     return client
+
+
+@lru_cache
+def redis_client() -> Redis:
+    return Redis.from_url(get_settings().redis_url, socket_timeout=2, socket_connect_timeout=2)

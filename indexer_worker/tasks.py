@@ -12,11 +12,12 @@ from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import and_, func, or_, select
 
-from indexer_worker import relay
+from indexer_worker import health, relay
 from indexer_worker.celery_app import app
 from indexer_worker.jobs import bulk as bulk_jobs  # noqa: F401  (registers the bulk job handlers)
 from indexer_worker.jobs import export, import_csv  # noqa: F401  (export and import handlers)
-from indexer_worker.runtime import search_client, session_factory
+from indexer_worker.runtime import redis_client, search_client, session_factory
+from shared.indexing_health import record_relay_run
 from shared.models import Job
 from shared.queue import RELAY_OUTBOX, REQUEUE_JOBS, RUN_JOB
 from shared.settings import get_settings
@@ -37,6 +38,8 @@ def observed(fn: Callable[P, R]) -> Callable[P, R]:
         except Exception:
             log.exception("task %s failed after %.3fs", fn.__name__, time.perf_counter() - started)
             raise
+        finally:
+            health.record_progress()  # the worker's health check: this pool process still works
         log.debug("task %s done in %.3fs", fn.__name__, time.perf_counter() - started)
         return result
 
@@ -47,6 +50,10 @@ def observed(fn: Callable[P, R]) -> Callable[P, R]:
 @observed
 def relay_outbox() -> dict[str, Any]:
     """Drain the outbox into the index. Nudged after each commit and swept by beat."""
+    try:
+        record_relay_run(redis_client())  # the heartbeat /readyz and /v1/ops/sync read
+    except Exception as exc:  # the broker just delivered this task, so this is rare and harmless
+        log.warning("relay heartbeat not recorded: %s", exc)
     try:
         # Linger past the API's 100 ms nudge debounce (api_service.deps.NUDGE_DEBOUNCE_MS).
         relayed = relay.drain(session_factory(), search_client(), get_settings(), linger=0.15)

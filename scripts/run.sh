@@ -10,8 +10,8 @@ started=$(cat var/stack.started 2>/dev/null || true)
 # The demo workspace: created and seeded the first time only; a fresh sign-in link every start.
 demo_link=$(.venv/bin/contacts-admin demo) || demo_link="(the demo workspace could not be made; see above)"
 mkdir -p var/log
-.venv/bin/celery -A indexer_worker.celery_app worker --beat --loglevel=INFO --concurrency=2 \
-  --schedule var/celerybeat-schedule >var/log/worker.log 2>&1 &
+# The worker (with beat) under a supervisor that restarts it when it exits or its health check fails.
+scripts/supervise-worker.sh &
 worker=$!
 cleanup() { kill "$worker" 2>/dev/null || true; wait "$worker" 2>/dev/null || true; [ -z "$started" ] || deploy/stack.sh down $started; }
 trap cleanup EXIT
@@ -25,7 +25,7 @@ cat <<MSG
     (a new link: .venv/bin/contacts-admin sign-in-link --email owner@demo.example.com)
 
   Contacts API:  http://$host:$port   (OpenAPI docs: http://$host:$port/docs)
-  Worker + beat: logging to var/log/worker.log
+  Worker + beat: logging to var/log/worker.log (restarted if it exits or its health check fails)
   Admin key:     $admin_key
 
   Create a workspace and get its owner's token:

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     outbox_sweep_seconds: float = Field(default=2.0, gt=0)
     outbox_max_backoff_seconds: float = Field(default=300.0, gt=0)
     outbox_max_attempts: int = Field(default=12, ge=1)
+    # Changes ready to relay for longer than this mean indexing is stalled: /readyz and
+    # /v1/ops/sync say so, and the worker's health check fails if its consumer is the reason.
+    indexing_stall_seconds: float = Field(default=60.0, gt=0)
     min_version_wait_seconds: float = Field(default=5.0, ge=0, le=30)
     export_dir: Path = Path("var/exports")
     export_ttl_hours: int = Field(default=24, ge=1)

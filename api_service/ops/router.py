@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from api_service.deps import AuthFirstRoute, OwnerUser, SessionDep, StateDep
 from api_service.errors import problem
 from api_service.ops import service
+from shared.indexing_health import indexing_health
 
 router = APIRouter(tags=["ops"], route_class=AuthFirstRoute)
 log = logging.getLogger("api.ops")
@@ -39,10 +40,25 @@ def readyz(state: StateDep) -> Any:
         checks["opensearch"] = "ok"
     except Exception as exc:
         checks["opensearch"] = f"unreachable: {type(exc).__name__}"
+    # Said, not failed on: the API serves reads and writes while the index lags, so a stalled relay
+    # must not take it out of rotation; the worker's own health check is what restarts a worker.
+    indexing: dict[str, Any] = {}
+    if checks["postgres"] == "ok":
+        try:
+            with state.session_factory() as session:
+                health = indexing_health(
+                    session,
+                    state.redis,
+                    state.settings.indexing_stall_seconds,
+                    index_reachable=checks["opensearch"] == "ok",
+                )
+            indexing = service.indexing_fields(health)
+        except Exception as exc:
+            log.warning("indexing health not read: %s", exc)
     if all(v == "ok" for v in checks.values()):
-        return {"status": "ready", "checks": checks}
+        return {"status": "ready", "checks": checks, **indexing}
     failing = ", ".join(k for k, v in checks.items() if v != "ok")
-    return problem(503, f"not ready: {failing} unreachable", checks=checks)
+    return problem(503, f"not ready: {failing} unreachable", checks=checks, **indexing)
 
 
 @router.get("/metrics")
@@ -57,7 +73,7 @@ def metrics(state: StateDep) -> Response:
 
 @router.get("/v1/ops/sync")
 def sync_status(principal: OwnerUser, session: SessionDep, state: StateDep) -> dict[str, Any]:
-    return service.sync_status(session, state.search, state.settings, principal.workspace_id)
+    return service.sync_status(session, state.search, state.redis, state.settings, principal.workspace_id)
 
 
 @router.get("/v1/ops/sync/parked")

@@ -6,10 +6,12 @@ import uuid
 from typing import Any
 
 from opensearchpy import OpenSearch
+from redis import Redis
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from api_service.ops.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST, OUTBOX_PARKED
+from shared.indexing_health import IndexingHealth, indexing_health
 from shared.search.index import documents_version
 from shared.search.mapping import MAPPING_VERSION
 from shared.search.sync_state import outbox_backlog, parked_changes, retry_parked
@@ -30,10 +32,24 @@ def refresh_backlog_gauges(session: Session) -> None:
     OUTBOX_PARKED.set(backlog.parked)
 
 
+def indexing_fields(health: IndexingHealth) -> dict[str, Any]:
+    """How /readyz and /v1/ops/sync say whether indexing is stalled, and why."""
+    return {
+        "indexing_stalled": health.stalled,
+        "indexing_stalled_reason": health.reason,
+        "overdue_changes": health.overdue_changes,
+        "last_relay_seconds_ago": (
+            None if health.last_relay_seconds_ago is None else round(health.last_relay_seconds_ago, 1)
+        ),
+    }
+
+
 def sync_status(
-    session: Session, client: OpenSearch, settings: Settings, workspace_id: uuid.UUID
+    session: Session, client: OpenSearch, redis: Redis, settings: Settings, workspace_id: uuid.UUID
 ) -> dict[str, Any]:
     backlog = outbox_backlog(session, workspace_id)
+    # This workspace's changes only: other tenants' backlog is none of its business.
+    health = indexing_health(session, redis, settings.indexing_stall_seconds, workspace_id)
     db_contacts = session.scalar(select(func.count()).where(visible_in(workspace_id)))
     index_contacts = client.count(
         index=settings.index_alias,
@@ -50,6 +66,7 @@ def sync_status(
         # Documents built by an older version: `contacts-index reindex` brings them up to date.
         "index_documents_version": version,
         "reindex_required": version < MAPPING_VERSION,
+        **indexing_fields(health),
     }
 
 

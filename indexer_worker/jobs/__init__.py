@@ -22,7 +22,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from opensearchpy import OpenSearch
+from opensearchpy.exceptions import ConnectionError as SearchConnectionError
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from indexer_worker import locks
@@ -149,6 +151,15 @@ def _start(
         )
 
 
+def is_outage(exc: BaseException) -> bool:
+    """PostgreSQL or OpenSearch unreachable (a restart, a network cut), as opposed to a bug or bad data."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, SearchConnectionError)
+
+
 def run_job(
     job_id: uuid.UUID, session_factory: sessionmaker[Session], search: OpenSearch, settings: Settings
 ) -> str:
@@ -173,6 +184,11 @@ def run_job(
         except JobFailed as exc:
             status, error = "failed", str(exc)
         except Exception as exc:
+            if is_outage(exc):
+                # Not the job's fault: it stays "running", and once the dependency is back the
+                # re-queue of stale jobs resumes it from its last checkpoint.
+                log.warning("job %s (%s) interrupted by an outage, it will resume: %r", job_id, ctx.kind, exc)
+                raise
             log.exception("job %s (%s) crashed", job_id, ctx.kind)
             status, error = "failed", f"internal error: {type(exc).__name__}"
         status = _finish(session_factory, job_id, status, result, error)

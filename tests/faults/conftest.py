@@ -2,8 +2,9 @@
 fault tests can kill and restart things without touching the services other people use.
 
 Redis and OpenSearch run on free ports with data under var/faults/<run>/ (Redis with an append-only
-file, OpenSearch started the way deploy/stack.sh starts it); PostgreSQL is the shared server with a
-database of its own (`<test database>_faults`). Writes go through the API's service functions.
+file, OpenSearch started the way deploy/stack.sh starts it), and so does PostgreSQL (a private
+cluster, initdb'd as the `postgres` user like deploy/stack.sh does), so a test can stop it without
+touching anybody else's tests. Writes go through the API's service functions or a real API process.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -61,6 +63,9 @@ class Process:
 
     def __init__(self, name: str, args: list[str], log_path: Path, env: dict[str, str] | None = None) -> None:
         self.name = name
+        self.node = ""
+        self.log_path = log_path
+        self.metrics_port = 0
         self.log: TextIO = open(log_path, "a")  # noqa: SIM115
         self.popen = subprocess.Popen(
             args, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
@@ -112,6 +117,57 @@ class RedisServer:
             self.process.stop(timeout=20)
 
 
+def _pg_bin() -> Path:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
+    if not found:
+        raise RuntimeError("PostgreSQL binaries not found (deploy/stack.sh up installs them)")
+    return found[-1].parent
+
+
+def _as_postgres(args: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root; the stack runs it as the `postgres` user too."""
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+
+
+@dataclass
+class PostgresServer:
+    """A private PostgreSQL cluster (initdb under var/faults/<run>/pg) that a test may stop and start."""
+
+    directory: Path
+    port: int = field(default_factory=free_port)
+
+    @property
+    def data(self) -> Path:
+        return self.directory / "data"
+
+    def url(self, database: str) -> str:
+        return f"postgresql+psycopg://contacts:contacts@127.0.0.1:{self.port}/{database}"
+
+    def init(self) -> None:
+        (self.directory / "run").mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres", "postgres")
+            shutil.chown(self.directory / "run", "postgres", "postgres")
+        initdb = [str(_pg_bin() / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust"]
+        initdb += ["-E", "UTF8", "--locale=C.UTF-8"]
+        subprocess.run(_as_postgres(initdb), check=True, capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.directory / 'run'} -c fsync=off"
+        args = [str(_pg_bin() / "pg_ctl"), "-D", str(self.data), "-l", str(self.directory / "postgres.log")]
+        args += ["-w", "-t", "60", "-o", options, "start"]
+        subprocess.run(_as_postgres(args), check=True, capture_output=True, timeout=90)
+
+    def stop(self) -> None:
+        args = [str(_pg_bin() / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"]
+        subprocess.run(_as_postgres(args), check=False, capture_output=True, timeout=90)
+
+    def bootstrap(self) -> None:
+        psql = ["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-v", "ON_ERROR_STOP=1"]
+        sql = "CREATE ROLE contacts LOGIN SUPERUSER PASSWORD 'contacts'"
+        subprocess.run([*psql, "-c", sql], check=True, capture_output=True, timeout=30)
+
+
 @dataclass
 class OpenSearchNode:
     directory: Path
@@ -150,6 +206,24 @@ class OpenSearchNode:
             self.process.stop(timeout=60)
 
 
+API_ADMIN_KEY = "faults-admin-key"
+
+
+@dataclass
+class ApiServer:
+    process: Process
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def answers(self) -> bool:
+        assert self.process.alive(), "the API exited"
+        with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
+            return bool(response.status == 200)
+
+
 @dataclass
 class FaultStack:
     root: Path
@@ -157,10 +231,14 @@ class FaultStack:
     session_factory: sessionmaker[Session]
     redis: RedisServer
     opensearch: OpenSearchNode
+    postgres: PostgresServer
     workers: list[Process] = field(default_factory=list)
+    apis: list[ApiServer] = field(default_factory=list)
     metrics_port: int = field(default_factory=free_port)
+    # Short, so a stalled consumer shows within seconds (CONTACTS_INDEXING_STALL_SECONDS).
+    stall_seconds: float = 4.0
 
-    def worker_env(self) -> dict[str, str]:
+    def worker_env(self, metrics_port: int | None = None, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CONTACTS_", "PROMETHEUS_"))}
         env.update(
             PYTHONUNBUFFERED="1",
@@ -171,12 +249,18 @@ class FaultStack:
             CONTACTS_INDEX_ALIAS=self.settings.index_alias,
             CONTACTS_OUTBOX_BATCH_SIZE=str(self.settings.outbox_batch_size),
             CONTACTS_OUTBOX_SWEEP_SECONDS="1",
-            CONTACTS_WORKER_METRICS_PORT=str(self.metrics_port),
+            CONTACTS_WORKER_METRICS_PORT=str(self.metrics_port if metrics_port is None else metrics_port),
+            CONTACTS_EXPORT_DIR=str(self.root / "exports"),
+            CONTACTS_INDEXING_STALL_SECONDS=str(self.stall_seconds),
         )
+        env.update(extra)
         return env
 
-    def start_worker(self) -> Process:
+    def start_worker(self, **extra_env: str) -> Process:
+        """A worker with beat; each has its own metrics/health port (`stack.metrics_port`: the newest)."""
         n = len(self.workers)
+        if n:
+            self.metrics_port = free_port()
         args = [str(BIN / "celery"), "-A", "indexer_worker.celery_app", "worker", "--beat", "--concurrency=2"]
         args += [
             "--loglevel=INFO",
@@ -185,9 +269,46 @@ class FaultStack:
             "-n",
             f"faults{n}@%h",
         ]
-        worker = Process("worker", args, self.root / f"worker-{n}.log", env=self.worker_env())
+        env = self.worker_env(None, **extra_env)
+        worker = Process("worker", args, self.root / f"worker-{n}.log", env=env)
+        worker.node = f"faults{n}@{socket.gethostname()}"
+        worker.metrics_port = self.metrics_port
         self.workers.append(worker)
         return worker
+
+    def stop_workers(self) -> None:
+        """Every worker an earlier test left running: a test that needs to know who consumes starts clean."""
+        for worker in self.workers:
+            if worker.alive():
+                worker.stop(timeout=30)
+
+    def health(self, port: int | None = None) -> tuple[int, str]:
+        """`python -m indexer_worker.health` against a worker, as a supervisor runs it: (exit, output)."""
+        url = f"http://127.0.0.1:{self.metrics_port if port is None else port}/healthz"
+        done = subprocess.run(
+            [str(BIN / "python"), "-m", "indexer_worker.health", "--url", url, "--timeout", "10"],
+            check=False,
+            cwd=ROOT,
+            env=self.worker_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        return done.returncode, done.stdout + done.stderr
+
+    def start_api(self) -> ApiServer:
+        """The API as `make run` runs it (uvicorn), against this stack."""
+        port = free_port()
+        args = [str(BIN / "uvicorn"), "--factory", "api_service.main:create_app", "--host", "127.0.0.1"]
+        args += ["--port", str(port)]
+        env = self.worker_env(CONTACTS_ADMIN_KEY=API_ADMIN_KEY)
+        api = ApiServer(Process("api", args, self.root / f"api-{port}.log", env=env), port)
+        self.apis.append(api)
+        wait_until(api.answers, 60, "the API to answer")
+        return api
+
+    def celery(self) -> Any:
+        return make_celery_client(self.settings)
 
     def nudge(self) -> None:
         """What the API does after a commit; best effort, like the API."""
@@ -214,17 +335,20 @@ def _fresh_database(url: str) -> None:
     reset_database(url)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def fault_stack(settings: Settings) -> Iterator[FaultStack]:
     root = ROOT / "var" / "faults" / uuid.uuid4().hex[:8]
     root.mkdir(parents=True)
-    url = make_url(settings.database_url)
-    database_url = url.set(database=f"{url.database}_faults").render_as_string(hide_password=False)
     redis, opensearch = RedisServer(root / "redis"), OpenSearchNode(root / "opensearch")
+    postgres = PostgresServer(root / "pg")
+    database_url = postgres.url(f"{make_url(settings.database_url).database}_faults")
     engine = make_engine(database_url, pool_size=4)
-    stack = FaultStack(root, settings, make_session_factory(engine), redis, opensearch)
+    stack = FaultStack(root, settings, make_session_factory(engine), redis, opensearch, postgres)
     try:
         opensearch.launch()  # the slowest to start: the rest is prepared meanwhile
+        postgres.init()
+        postgres.start()
+        postgres.bootstrap()
         _fresh_database(database_url)
         redis.start()
         opensearch.wait_ready()
@@ -242,13 +366,16 @@ def fault_stack(settings: Settings) -> Iterator[FaultStack]:
         client.close()
         yield stack
     finally:
+        for api in stack.apis:
+            api.process.stop(timeout=20)
         for worker in stack.workers:
             worker.stop(timeout=20)
         opensearch.stop()
         redis.stop()
         engine.dispose()
+        postgres.stop()
         # The logs go with the directory; their tails are kept in the report of a failed test.
-        for log_path in sorted(root.glob("worker-*.log")):
+        for log_path in sorted([*root.glob("worker-*.log"), *root.glob("api-*.log")]):
             lines = log_path.read_text(errors="replace").splitlines()
             print(f"--- last lines of {log_path.name} ---", *lines[-40:], sep="\n")
         shutil.rmtree(root, ignore_errors=True)

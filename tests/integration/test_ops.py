@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import socket
+import time
 import urllib.request
 
 from prometheus_client import REGISTRY
+from redis import Redis
+from sqlalchemy import text
 
 from indexer_worker import metrics as worker_metrics
+from shared.indexing_health import RELAY_HEARTBEAT_KEY
 from shared.search.mapping import MAPPING_VERSION
 
 
@@ -44,7 +48,11 @@ def test_sync_status_shows_pending_changes_until_the_relay_runs(client, workspac
     assert (body["db_contacts"], body["index_contacts"], body["parked_changes"]) == (3, 0, 0)
     sync_index()
     after = client.get("/v1/ops/sync", headers=workspace.headers).json()
+    after.pop("last_relay_seconds_ago")  # when any relay task last ran: not this test's to fix
     assert after == {
+        "indexing_stalled": False,
+        "indexing_stalled_reason": None,
+        "overdue_changes": 0,
         "pending_changes": 0,
         "oldest_pending_seconds": 0.0,
         "parked_changes": 0,
@@ -114,3 +122,50 @@ def test_worker_metrics_endpoint_serves_backlog_from_the_database(
     sync_index()
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
         assert "contacts_outbox_backlog 0.0" in response.read().decode()
+
+
+def _age_outbox(session_factory, workspace_id: str, seconds: int) -> None:
+    """Make this workspace's pending changes look ready for `seconds` (as if nothing relayed them)."""
+    with session_factory() as session, session.begin():
+        session.execute(
+            text(
+                "UPDATE outbox SET available_at = now() - make_interval(secs => :s) WHERE workspace_id = :w"
+            ),
+            {"s": seconds, "w": workspace_id},
+        )
+
+
+def test_a_stalled_relay_is_said_by_readyz_and_sync_status(
+    client, workspace, make_workspace, sync_index, session_factory, settings
+) -> None:
+    sync_index()
+    redis = Redis.from_url(settings.redis_url)
+    other = make_workspace()
+    for name in ("Abel", "Beryl"):
+        client.post("/v1/contacts", headers=workspace.headers, json={"first_name": name})
+    client.post("/v1/contacts", headers=other.headers, json={"first_name": "Other"})
+    fresh = client.get("/v1/ops/sync", headers=workspace.headers).json()
+    assert fresh["pending_changes"] == 2 and fresh["indexing_stalled"] is False  # pending is not stalled
+
+    stall = settings.indexing_stall_seconds
+    _age_outbox(session_factory, workspace.id, int(stall) + 30)
+    redis.set(RELAY_HEARTBEAT_KEY, repr(time.time() - stall - 60))  # and no relay ran since
+    body = client.get("/v1/ops/sync", headers=workspace.headers).json()
+    assert body["indexing_stalled"] is True and body["overdue_changes"] == 2
+    assert "no worker has run the relay" in body["indexing_stalled_reason"]
+    assert body["last_relay_seconds_ago"] >= stall + 60
+    # Another workspace's changes are not this one's stall.
+    assert client.get("/v1/ops/sync", headers=other.headers).json()["indexing_stalled"] is False
+    ready = client.get("/readyz")
+    assert ready.status_code == 200, ready.text  # the API still serves: said, not failed on
+    assert ready.json()["indexing_stalled"] is True and ready.json()["overdue_changes"] >= 2
+    assert "no worker has run the relay" in ready.json()["indexing_stalled_reason"]
+
+    redis.set(RELAY_HEARTBEAT_KEY, repr(time.time()))  # the relay runs, yet the changes stay
+    body = client.get("/v1/ops/sync", headers=workspace.headers).json()
+    assert body["indexing_stalled"] is True and "the relay runs" in body["indexing_stalled_reason"]
+
+    sync_index()
+    assert client.get("/v1/ops/sync", headers=workspace.headers).json()["indexing_stalled"] is False
+    assert client.get("/readyz").json()["indexing_stalled"] is False
+    redis.close()

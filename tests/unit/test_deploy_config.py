@@ -67,3 +67,15 @@ def test_compose_runs_prometheus_and_grafana_with_the_deploy_files() -> None:
     scrape = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
     targets = {t for job in scrape["scrape_configs"] for c in job["static_configs"] for t in c["targets"]}
     assert targets == {"api:8000", f"worker:{Settings.model_fields['worker_metrics_port'].default}"}
+
+
+def test_compose_restarts_a_worker_whose_health_check_fails() -> None:
+    worker = compose()["services"]["worker"]
+    command = worker["command"]
+    pidfile = command[command.index("--pidfile") + 1]
+    test = worker["healthcheck"]["test"]
+    assert test[:4] == ["CMD", "python", "-m", "indexer_worker.health"]
+    # The check stops the worker it judged unhealthy, the restart policy starts a new one; with an
+    # init process the worker is not PID 1, which ignores signals it has no handler for.
+    assert test[test.index("--terminate-pidfile") + 1] == pidfile
+    assert worker["restart"] == "unless-stopped" and worker["init"] is True
