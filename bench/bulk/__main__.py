@@ -261,7 +261,9 @@ def main() -> None:
         )
 
     print()
-    print(f"{n:,} contacts, {os.cpu_count()} CPUs shared; chunk = 500 contacts per transaction")
+    from indexer_worker.jobs.bulk import CHUNK_SIZE
+
+    print(f"{n:,} contacts, {os.cpu_count()} CPUs shared; chunk = {CHUNK_SIZE:,} contacts per transaction")
     print(
         f"{'':<12} {'job':>9} {'rate':>12} {'RSS peak':>11} {'growth':>11}   "
         f"{'one SQL':>9} {'rate':>12} {'ratio':>7}"

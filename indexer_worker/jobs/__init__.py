@@ -24,6 +24,7 @@ from typing import Any
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import ConnectionError as SearchConnectionError
 from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -160,16 +161,36 @@ def is_outage(exc: BaseException) -> bool:
     return isinstance(exc, SearchConnectionError)
 
 
+# run_job's answer for a job whose workspace already has a job running: not started, not touched,
+# the pool slot left to other workspaces; the running job's task queues it when it ends
+# (next_queued_job), and the re-queue sweep catches it otherwise.
+DEFERRED = "deferred"
+
+
+def workspace_turn_key(workspace_id: uuid.UUID) -> int:
+    """The advisory lock a workspace's running job holds: one job per workspace at a time, so one
+    workspace's slow jobs occupy at most one slot of the jobs pool and never starve the others."""
+    return locks.lock_key(uuid.uuid5(workspace_id, "jobs"))
+
+
 def run_job(
     job_id: uuid.UUID, session_factory: sessionmaker[Session], search: OpenSearch, settings: Settings
 ) -> str:
-    """Run (or resume) one job; returns its final status. Finished jobs are left alone, and a job
-    another worker is running right now answers "running" without being touched."""
+    """Run (or resume) one job; returns its final status. Finished jobs are left alone, a job
+    another worker is running right now answers "running" without being touched, and a job whose
+    workspace is running another one answers DEFERRED, also untouched."""
     engine = session_factory.kw["bind"]
     lease = locks.try_lock(engine, locks.lock_key(job_id))
     if lease is None:
         return "running"
+    turn: Connection | None = None
     try:
+        with session_factory() as session:
+            workspace_id = session.scalar(select(Job.workspace_id).where(Job.id == job_id))
+        if workspace_id is not None:
+            turn = locks.try_lock(engine, workspace_turn_key(workspace_id))
+            if turn is None:
+                return DEFERRED
         ctx = _start(session_factory, job_id, search, settings)
         if isinstance(ctx, str):
             return ctx
@@ -195,6 +216,8 @@ def run_job(
         JOBS_FINISHED.labels(ctx.kind, status).inc()
         return status
     finally:
+        if turn is not None and workspace_id is not None:
+            locks.release(turn, workspace_turn_key(workspace_id))
         locks.release(lease, locks.lock_key(job_id))
 
 
@@ -231,3 +254,15 @@ def _finish(
             .execution_options(synchronize_session=False)
         )
         return "cancelled"
+
+
+def next_queued_job(session_factory: sessionmaker[Session], job_id: uuid.UUID) -> uuid.UUID | None:
+    """The oldest job still queued in the workspace of `job_id` (the next one to get its turn)."""
+    with session_factory() as session:
+        workspace_id = select(Job.workspace_id).where(Job.id == job_id).scalar_subquery()
+        return session.scalar(
+            select(Job.id)
+            .where(Job.workspace_id == workspace_id, Job.status == "queued", Job.id != job_id)
+            .order_by(Job.created_at, Job.id)
+            .limit(1)
+        )

@@ -24,7 +24,7 @@ from indexer_worker.jobs import JobContext, register, selection_query
 from shared.contact_rules import MAX_TAGS
 from shared.events import EventType
 from shared.models import Contact
-from shared.outbox import OUTBOX_WRITTEN
+from shared.outbox import BULK, OUTBOX_WRITTEN
 from shared.selection import Selection, iter_selection, selection_total
 from shared.tags import missing_tags
 from shared.visibility import visible_in
@@ -44,13 +44,15 @@ TAG_GROUP = text(
     "), announced AS ("
     " INSERT INTO events (id, workspace_id, contact_id, type, actor_id, data)"
     " SELECT gen_random_uuid(), :workspace_id, id, :type, :actor_id, CAST(:data AS jsonb) FROM tagged"
-    ") INSERT INTO outbox (workspace_id, contact_id, version) SELECT :workspace_id, id, version FROM tagged"
+    ") INSERT INTO outbox (workspace_id, contact_id, version, priority)"
+    " SELECT :workspace_id, id, version, :priority FROM tagged"
 ).bindparams(bindparam("ids", type_=IDS), bindparam("added", type_=ARRAY(String(100))))
 # Deletes the locked contacts (dependents go by FK cascade) and tombstones each document through an
-# outbox row carrying the version after the deletion.
+# outbox row carrying the version after the deletion. Job rows are BULK: relayed after interactive ones.
 DELETE_LOCKED = text(
     "WITH gone AS (DELETE FROM contacts WHERE id = ANY(:ids) RETURNING id, version)"
-    " INSERT INTO outbox (workspace_id, contact_id, version) SELECT :workspace_id, id, version + 1 FROM gone"
+    " INSERT INTO outbox (workspace_id, contact_id, version, priority)"
+    " SELECT :workspace_id, id, version + 1, :priority FROM gone"
 ).bindparams(bindparam("ids", type_=IDS))
 ChunkWork = Callable[[Session, list[uuid.UUID]], dict[str, int]]
 
@@ -106,7 +108,7 @@ def delete_chunk(session: Session, workspace_id: uuid.UUID, ids: list[uuid.UUID]
     """Delete the chunk's contacts with their dependents (FK cascade) and tombstone their documents."""
     locked = [row.id for row in _locked_contacts(session, workspace_id, ids)]
     if locked:
-        session.execute(DELETE_LOCKED, {"workspace_id": workspace_id, "ids": locked})
+        session.execute(DELETE_LOCKED, {"workspace_id": workspace_id, "ids": locked, "priority": BULK})
         session.info[OUTBOX_WRITTEN] = True
     return {"deleted": len(locked), "skipped": len(ids) - len(locked)}
 
@@ -136,6 +138,7 @@ def tag_chunk(
             TAG_GROUP,
             {
                 "workspace_id": workspace_id,
+                "priority": BULK,
                 "ids": group,
                 "added": list(gained),
                 "type": EventType.TAGGED.value,
