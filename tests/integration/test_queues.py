@@ -130,3 +130,21 @@ def test_a_workspace_runs_one_job_at_a_time_and_never_blocks_another_workspace(
     assert next_queued_job(session_factory, uuid.UUID(slow)) == uuid.UUID(second)
     assert run_job(uuid.UUID(second), session_factory, search_client, settings) == "succeeded"
     assert next_queued_job(session_factory, uuid.UUID(slow)) is None
+
+
+def test_an_import_writes_its_outbox_rows_as_bulk(
+    client, workspace, session_factory, search_client, settings, sync_index
+) -> None:
+    sync_index()
+    response = client.post(
+        "/v1/imports",
+        headers=workspace.headers,
+        files={"file": ("contacts.csv", b"First Name,E-mail\nIra,ira@example.com\n", "text/csv")},
+        data={"mapping": '{"First Name": "first_name", "E-mail": "email"}'},
+    )
+    assert response.status_code == 202, response.text
+    assert run_job(uuid.UUID(response.json()["id"]), session_factory, search_client, settings) == "succeeded"
+    with session_factory() as session:
+        priorities = list(session.scalars(select(OutboxEntry.priority)))
+    assert priorities == [BULK]
+    sync_index()
