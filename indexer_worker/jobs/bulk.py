@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.orm import Session
 
 from indexer_worker.jobs import JobContext, register, selection_query
+from indexer_worker.jobs.export import prefetched
 from shared.contact_rules import MAX_TAGS
 from shared.events import EventType
 from shared.models import Contact
@@ -90,7 +91,8 @@ def run_in_chunks(ctx: JobContext, work: ChunkWork) -> dict[str, int]:
         position=state.get("position"),
         batch_size=CHUNK_SIZE,
     )
-    for ids, position in batches:
+    # The next chunk's ids are fetched from the index while this chunk's transaction runs.
+    for ids, position in prefetched(batches, depth=1):
         with ctx.session_factory() as session, session.begin():
             for key, n in work(session, ids).items():
                 counts[key] = counts.get(key, 0) + n
