@@ -48,6 +48,7 @@ ENDPOINTS = [
         restriction="bulk_delete_contacts",
     ),
     Endpoint("GET", "/v1/jobs/{job}", 200),
+    Endpoint("POST", "/v1/jobs/{job}/cancel", 200),
     Endpoint("POST", "/v1/channels", 201, {"name": "TG", "type": "telegram"}),
     Endpoint("GET", "/v1/channels", 200),
     Endpoint("GET", "/v1/channels/{channel}", 200),
@@ -88,8 +89,10 @@ ENDPOINTS = [
         "POST", "/v1/exports", 202, {"selection": {"ids": ["{contact}"]}}, restriction="export_contacts"
     ),
     Endpoint("GET", "/v1/exports/{export}", 200, restriction="export_contacts"),
+    Endpoint("POST", "/v1/exports/{export}/cancel", 200, restriction="export_contacts"),
     Endpoint("POST", "/v1/imports", 202, multipart=True),
     Endpoint("GET", "/v1/imports/{import}", 200),
+    Endpoint("POST", "/v1/imports/{import}/cancel", 200),
     Endpoint("GET", "/v1/contacts/merge-preview?primary_id={contact}&secondary_id={second}", 200),
     Endpoint("POST", "/v1/contacts/merge", 200, {"primary_id": "{contact}", "secondary_id": "{second}"}),
     Endpoint("GET", "/v1/contacts/{contact}/merges", 200),
