@@ -9,6 +9,7 @@ from api_service.auth import Principal
 from api_service.deps import AuthFirstRoute, SessionDep, StateDep, unrestricted
 from api_service.exports import service
 from api_service.exports.schemas import ExportAccepted, ExportCreate, ExportOut
+from api_service.jobs.service import cancel_job
 
 router = APIRouter(prefix="/v1/exports", tags=["exports"], route_class=AuthFirstRoute)
 Exporter = Annotated[Principal, Depends(unrestricted("export_contacts"))]
@@ -25,6 +26,11 @@ def create_export(
 @router.get("/{export_id}", response_model=ExportOut)
 def read_export(export_id: str, principal: Exporter, session: SessionDep) -> ExportOut:
     return service.describe(service.get_export(session, principal.workspace_id, export_id))
+
+
+@router.post("/{export_id}/cancel", response_model=ExportOut)
+def cancel_export(export_id: str, principal: Exporter, session: SessionDep) -> ExportOut:
+    return service.describe(cancel_job(session, principal.workspace_id, export_id, "export"))
 
 
 @router.get("/{export_id}/download", response_class=FileResponse)

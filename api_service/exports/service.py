@@ -107,6 +107,8 @@ def download_path(job: Job) -> Path:
     """The finished file, 409 while it is being made, 410 once it has expired."""
     if job.status in ACTIVE:
         raise ProblemError(409, "the export is not finished yet")
+    if job.status == "cancelled":
+        raise ProblemError(409, "the export was cancelled")
     if job.status != "succeeded":
         raise ProblemError(409, f"the export failed: {job.error or 'unknown error'}")
     expired = job.expires_at is not None and job.expires_at <= datetime.now(UTC)
