@@ -158,6 +158,11 @@ def document_problems(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
                         answer["content"] = {media_type: {"schema": {"type": "string"}}}
             for status in error_statuses(route):
                 responses[str(status)] = _problem_response(status)
+            for code, answer in responses.items():
+                # A route may declare an error status of its own (e.g. a refused sign-in code): a
+                # problem too, with the route's description.
+                if code[0] in "45" and PROBLEM not in answer.get("content", {}):
+                    answer["content"] = {PROBLEM: {"schema": PROBLEM_REF}}
             operation["responses"] = dict(sorted(responses.items()))
             _credentials_as_security(operation)
     schema["components"]["securitySchemes"] = SECURITY_SCHEMES
