@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.contacts = state
         yield
         if limiter is not None:
-            await limiter.aclose()
+            limiter.close()
         state.engine.dispose()
         state.redis.close()
         state.search.close()
@@ -99,9 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # refuse_nul runs for every route: no request string holds a NUL (api_service.inputs).
     app = FastAPI(title="Contacts API", version="1", lifespan=lifespan, dependencies=[Depends(refuse_nul)])
     install_error_handlers(app)
-    app.add_middleware(UploadLimit, max_bytes=lambda: settings.import_max_bytes)
-    app.add_middleware(RequestMetrics)  # outermost: counts every answer, 413s included
     limiter = install_middleware(app, settings)
+    app.add_middleware(RequestMetrics)  # outermost: counts every answer, 413s and 429s included
     install_openapi(app)
     app.include_router(ops_router)
     app.include_router(workspaces_router)

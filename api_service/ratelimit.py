@@ -12,11 +12,15 @@ Defaults are far above what a person, an integration, the test suite or the benc
 (thousands of requests per minute per token). Redis unreachable never fails a request: the limit
 is skipped (fail open), logged at most once a minute, and Redis is not asked again for a few
 seconds so a dead Redis adds no latency.
+
+The counts go through one synchronous Redis client (its pool is thread-safe) called from a worker
+thread, not an asyncio client: an asyncio client belongs to the event loop that opened it, and an
+app served by several loops in turn (test clients, a portal per request) would leave one unclosed
+client behind per loop.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import math
@@ -24,7 +28,8 @@ import time
 from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
 
-from redis.asyncio import Redis
+from anyio import to_thread
+from redis import Redis
 from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -66,29 +71,40 @@ def client_ip(scope: Scope) -> str:
 
 
 class Limiter:
-    """The Redis client and fail-open state the middleware shares; closed by the app's lifespan.
-    An asyncio client belongs to one event loop: a new loop (a new test client) gets a new one."""
+    """The Redis client and fail-open state the middleware shares; closed by the app's lifespan."""
 
     def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
         self.settings, self.clock = settings, clock
         self._redis: Redis | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
         self.skip_until = 0.0
         self.last_log = -math.inf
 
     def redis(self) -> Redis:
-        loop = asyncio.get_running_loop()
-        if self._redis is None or self._loop is not loop:
+        if self._redis is None:
             self._redis = Redis.from_url(
                 self.settings.redis_url, socket_timeout=0.25, socket_connect_timeout=0.25
             )
-            self._loop = loop
         return self._redis
 
-    async def aclose(self) -> None:
-        if self._redis is not None and self._loop is asyncio.get_running_loop():
-            await self._redis.aclose()
-        self._redis = self._loop = None
+    def count(self, bucket: str, failures_key: str, window: int) -> tuple[int, int]:
+        """Counts one request in `bucket`; returns it with the failed authentications so far."""
+        pipe = self.redis().pipeline(transaction=False)
+        pipe.incr(bucket)
+        pipe.expire(bucket, window + 1, nx=True)
+        pipe.get(failures_key)
+        used, _, failures = pipe.execute()
+        return int(used), int(failures or 0)
+
+    def count_failure(self, failures_key: str, window: int) -> None:
+        pipe = self.redis().pipeline(transaction=False)
+        pipe.incr(failures_key)
+        pipe.expire(failures_key, window + 1, nx=True)
+        pipe.execute()
+
+    def close(self) -> None:
+        if self._redis is not None:
+            self._redis.close()
+        self._redis = None
 
 
 class RateLimit:
@@ -137,12 +153,7 @@ class RateLimit:
         if now < self.limiter.skip_until:
             return None
         try:
-            pipe = self.limiter.redis().pipeline(transaction=False)
-            pipe.incr(bucket)
-            pipe.expire(bucket, window + 1, nx=True)
-            pipe.get(failures_key)
-            used, _, failures = await pipe.execute()
-            return int(used), int(failures or 0)
+            return await to_thread.run_sync(self.limiter.count, bucket, failures_key, window)
         except (RedisError, OSError) as exc:
             self._fail_open(exc, now)
             return None
@@ -151,10 +162,7 @@ class RateLimit:
         if now < self.limiter.skip_until:
             return
         try:
-            pipe = self.limiter.redis().pipeline(transaction=False)
-            pipe.incr(failures_key)
-            pipe.expire(failures_key, window + 1, nx=True)
-            await pipe.execute()
+            await to_thread.run_sync(self.limiter.count_failure, failures_key, window)
         except (RedisError, OSError) as exc:
             self._fail_open(exc, now)
 

@@ -69,7 +69,20 @@ class HistogramRequest(BaseModel):
 
 
 class AggregateRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "filter": {"field": "conversation_status", "op": "eq", "value": "open"},
+                    "facets": [{"field": "channels"}, {"field": "tags", "size": 20}],
+                    "histograms": [
+                        {"field": "created_at", "interval": "day", "time_zone": "Asia/Kuala_Lumpur"}
+                    ],
+                }
+            ]
+        },
+    )
     query: Annotated[str, Field(max_length=256)] | None = None
     view_id: str | None = None
     filter: dict[str, Any] | None = None
