@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             limiter.close()
         state.engine.dispose()
         state.redis.close()
+        state.celery.close()
         state.search.close()
 
     # refuse_nul runs for every route: no request string holds a NUL (api_service.inputs).

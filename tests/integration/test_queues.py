@@ -26,8 +26,7 @@ def newest_task_on(redis: Redis, queue: str) -> str:
     return str(json.loads(raw)["headers"]["task"])
 
 
-def test_the_api_sends_jobs_and_relay_nudges_to_separate_queues(settings) -> None:
-    redis = Redis.from_url(settings.redis_url)
+def test_the_api_sends_jobs_and_relay_nudges_to_separate_queues(settings, redis: Redis) -> None:
     celery = make_celery_client(settings)
     job_id = str(uuid.uuid4())
     before = redis.llen(JOBS_QUEUE), redis.llen(RELAY_QUEUE)
@@ -37,6 +36,7 @@ def test_the_api_sends_jobs_and_relay_nudges_to_separate_queues(settings) -> Non
     celery.send_task(RELAY_OUTBOX, retry=False)
     assert (redis.llen(JOBS_QUEUE), redis.llen(RELAY_QUEUE)) == (before[0] + 1, before[1] + 1)
     assert newest_task_on(redis, RELAY_QUEUE) == RELAY_OUTBOX
+    celery.close()
     # The worker's own app routes the same way (the beat sweep re-queues jobs through it).
     from indexer_worker.celery_app import app
 
