@@ -22,6 +22,14 @@ APP_CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
+
+
+def app_csp(style_nonce: str) -> str:
+    """The web app page's policy with one nonce for the <style> elements its scripts add (React
+    Aria adds one, reading the nonce from `<meta property="csp-nonce">`); nothing else inline."""
+    return APP_CSP.replace("style-src 'self'", f"style-src 'self' 'nonce-{style_nonce}'")
+
+
 DOCS_CDN = "https://cdn.jsdelivr.net"
 DOCS_CSP = (
     f"default-src 'self'; script-src 'self' 'unsafe-inline' {DOCS_CDN}; "

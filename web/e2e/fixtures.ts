@@ -70,7 +70,7 @@ export const test = base.extend<{ allowHttpErrors: number[]; consoleErrors: stri
         const t = m.text();
         const http = /status of (\d{3})/.exec(t);
         if (http && allowHttpErrors.includes(Number(http[1]))) return;
-        errors.push(t);
+        errors.push(`${t} @ ${m.location().url}:${m.location().lineNumber}:${m.location().columnNumber}`);
       });
       page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
       await use(errors);
