@@ -4,16 +4,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api_service.inputs import StrictInput
-from shared.contact_rules import MAX_TAG_CHARS, MAX_TAGS, check_tag
+from shared.contact_rules import MAX_TAG_CHARS, MAX_TAGS
 
-Tag = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TAG_CHARS),
-    AfterValidator(check_tag),
-]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TAG_CHARS)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
 MAX_CUSTOM_FIELDS = 100
