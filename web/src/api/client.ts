@@ -147,13 +147,16 @@ export const api = {
     fd.append("file", file);
     return request<ImportPreview>("POST", "/v1/imports/preview", fd);
   },
-  startImport: (file: File, mapping: Record<string, string>, onDuplicate: "skip" | "update") => {
+  startImport: (file: File, mapping: Record<string, string>, options: { onDuplicate: string; onInvalidCell: string; blankCells: string }) => {
     const fd = new FormData();
     fd.append("file", file);
     fd.append("mapping", JSON.stringify(mapping));
-    fd.append("on_duplicate", onDuplicate);
+    fd.append("on_duplicate", options.onDuplicate);
+    fd.append("on_invalid_cell", options.onInvalidCell);
+    fd.append("blank_cells", options.blankCells);
     return request<{ id: string }>("POST", "/v1/imports", fd);
   },
+  cancelImport: (id: string) => request<unknown>("POST", `/v1/imports/${enc(id)}/cancel`),
   importJob: (id: string) => request<ImportJob>("GET", `/v1/imports/${enc(id)}`),
 };
 

@@ -180,13 +180,18 @@ export interface ImportJob {
   failed: number;
   errors: RowError[];
   errors_url: string | null;
+  warnings: RowError[];
+  warning_count: number;
   error: string | null;
 }
 
 export interface ImportPreview {
+  format: string;
+  encoding: string | null;
+  delimiter: string | null;
   headers: string[];
   suggested_mapping: Record<string, string>;
-  sample_rows: unknown[];
+  sample_rows: string[][];
   problems: RowError[];
 }
 
