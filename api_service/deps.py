@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api_service.auth import (
     CSRF_HEADER,
+    REDIS_INFO,
     SESSION_COOKIE,
     Credentials,
     Principal,
@@ -74,6 +75,7 @@ def queue_jobs(state: AppState, job_ids: list[uuid.UUID]) -> None:
 def transaction(state: AppState) -> Iterator[Session]:
     """One transaction per request: commit on success, roll back on error, nudge after commit."""
     session = state.session_factory()
+    session.info[REDIS_INFO] = state.redis  # a credential change replaces the auth epoch there
     try:
         yield session
         session.commit()
@@ -131,8 +133,13 @@ async def module_credentials(credentials: CredentialsDep) -> Credentials:
 ModuleCredentials = Annotated[Credentials, Depends(module_credentials)]
 
 
-def get_principal(session: SessionDep, credentials: CredentialsDep) -> Principal:
-    return authenticate(session, credentials)
+def authenticate_cached(state: AppState, session: Session, credentials: Credentials) -> Principal:
+    """The one authentication path, through this process's principal cache."""
+    return authenticate(session, credentials, cache=state.auth_cache, redis=state.redis)
+
+
+def get_principal(state: StateDep, session: SessionDep, credentials: CredentialsDep) -> Principal:
+    return authenticate_cached(state, session, credentials)
 
 
 AnyUser = Annotated[Principal, Depends(get_principal)]
@@ -185,7 +192,7 @@ async def as_module_user(
 
     def run() -> T:
         with transaction(state) as session:
-            return work(session, require_module_role(authenticate(session, credentials)))
+            return work(session, require_module_role(authenticate_cached(state, session, credentials)))
 
     return await run_in_threadpool(run)
 
@@ -254,7 +261,7 @@ class AuthFirstRoute(APIRoute):
 
                 def check() -> None:
                     with transaction(state) as session:
-                        access.check(authenticate(session, credentials))
+                        access.check(authenticate_cached(state, session, credentials))
 
                 await run_in_threadpool(check)
                 raise

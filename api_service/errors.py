@@ -8,10 +8,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from opensearchpy.exceptions import ConnectionError as SearchUnreachable
 from opensearchpy.exceptions import TransportError
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from shared.contact_rules import FieldError
 
@@ -21,7 +23,7 @@ PROBLEM = "application/problem+json"
 RETRY_AFTER_SECONDS = "5"
 _BUSY_STATUSES = frozenset({429, 502, 503, 504})
 
-_TITLES = {
+TITLES = {
     400: "Bad Request",
     401: "Unauthorized",
     403: "Forbidden",
@@ -82,7 +84,7 @@ def invalid(loc: list[str | int], msg: str, detail: str | None = None) -> Proble
 def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
     body: dict[str, Any] = {
         "type": "about:blank",
-        "title": _TITLES.get(status, "Error"),
+        "title": TITLES.get(status, "Error"),
         "status": status,
         "detail": detail,
     }
@@ -92,6 +94,23 @@ def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
 
 def _clean_loc(loc: tuple[Any, ...] | list[Any]) -> list[Any]:
     return [p for p in loc if p not in ("body",)] or list(loc)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the request's resource takes (Starlette's own 405 names only the first matching
+    route's methods, e.g. GET where POST is also served). The resource is the path template of the
+    first route that matches the path, as routing picks it: /v1/contacts/search is the search
+    (POST), not a contact id for /v1/contacts/{contact_id}."""
+    resource: str | None = None
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.router.routes):
+        match, _ = route.matches(request.scope)
+        if match == Match.NONE:
+            continue
+        resource = resource or route.path_format
+        if route.path_format == resource and route.methods:
+            methods.update(route.methods)
+    return sorted(methods)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -120,10 +139,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(422, f"{where}: {first['msg']}" if where else str(first["msg"]), errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         response = problem(exc.status_code, str(exc.detail))
         if exc.headers:
             response.headers.update(exc.headers)
+        if exc.status_code == 405:
+            response.headers["Allow"] = ", ".join(allowed_methods(request))
         return response
 
     def unavailable(what: str, exc: Exception) -> JSONResponse:

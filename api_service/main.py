@@ -6,8 +6,9 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from redis import Redis
+from starlette.middleware.cors import CORSMiddleware
 
 from api_service.bulk.router import router as bulk_router
 from api_service.channels.router import router as channels_router
@@ -18,11 +19,15 @@ from api_service.exports.router import router as exports_router
 from api_service.fields.router import router as fields_router
 from api_service.imports.router import router as imports_router
 from api_service.imports.upload_limit import UploadLimit
+from api_service.inputs import BodyLimit, refuse_nul
 from api_service.jobs.router import router as jobs_router
 from api_service.merges.router import router as merges_router
+from api_service.openapi import install_openapi
 from api_service.ops.metrics import RequestMetrics
 from api_service.ops.router import router as ops_router
+from api_service.ratelimit import Limiter, RateLimit
 from api_service.search.router import router as search_router
+from api_service.security_headers import SecurityHeaders
 from api_service.sessions.router import router as sessions_router
 from api_service.state import AppState
 from api_service.users.router import router as users_router
@@ -51,8 +56,30 @@ def build_state(settings: Settings) -> AppState:
     )
 
 
+def install_middleware(app: FastAPI, settings: Settings) -> Limiter:
+    """Request hardening, outermost first: security headers on every answer (even a 413 or a 429),
+    CORS (deny unless allow-listed), rate limits, then body size/depth and upload caps. Returns the
+    rate limiter, whose Redis client the lifespan closes."""
+    limiter = Limiter(settings)
+    # add_middleware puts each new one outside the previous ones: added innermost first.
+    app.add_middleware(UploadLimit, max_bytes=lambda: settings.import_max_bytes)
+    app.add_middleware(BodyLimit, max_bytes=lambda: settings.json_body_max_bytes)
+    app.add_middleware(RateLimit, limiter=limiter)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_allow_origins,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "X-Admin-Key"],
+        expose_headers=["Retry-After"],
+        max_age=600,
+    )
+    app.add_middleware(SecurityHeaders)
+    return limiter
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    limiter: Limiter | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -63,14 +90,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.warning("could not ensure the search index: %s", exc)
         app.state.contacts = state
         yield
+        if limiter is not None:
+            limiter.close()
         state.engine.dispose()
         state.redis.close()
+        state.celery.close()
         state.search.close()
 
-    app = FastAPI(title="Contacts API", version="1", lifespan=lifespan)
+    # refuse_nul runs for every route: no request string holds a NUL (api_service.inputs).
+    app = FastAPI(title="Contacts API", version="1", lifespan=lifespan, dependencies=[Depends(refuse_nul)])
     install_error_handlers(app)
-    app.add_middleware(UploadLimit, max_bytes=lambda: settings.import_max_bytes)
-    app.add_middleware(RequestMetrics)  # outermost: counts every answer, 413s included
+    limiter = install_middleware(app, settings)
+    app.add_middleware(RequestMetrics)  # outermost: counts every answer, 413s and 429s included
+    install_openapi(app)
     app.include_router(ops_router)
     app.include_router(workspaces_router)
     app.include_router(jobs_router)

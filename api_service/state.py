@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from celery import Celery
 from opensearchpy import OpenSearch
@@ -10,6 +10,7 @@ from redis import Redis
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from api_service.auth.cache import PrincipalCache
 from shared.search.index import LiveDocumentsVersion
 from shared.settings import Settings
 
@@ -23,3 +24,5 @@ class AppState:
     redis: Redis
     celery: Celery
     index_version: LiveDocumentsVersion
+    # Principals of this process, valid while the auth epoch in `redis` is unchanged.
+    auth_cache: PrincipalCache = field(default_factory=PrincipalCache)

@@ -3,6 +3,8 @@
 - `/assets/...`: Vite's content-hashed files, cached for a year (`immutable`); a missing one is a 404.
 - another path naming a file of the build (e.g. `/favicon.svg`): that file, revalidated each time.
 - any other GET: `index.html` (revalidated each time), so the app's own routes survive a reload.
+  Each answer carries a fresh CSP nonce, in its Content-Security-Policy and in
+  `<meta property="csp-nonce">`, where React Aria finds it for the one <style> element it adds.
 - `/v1`, `/docs`, `/redoc`, `/openapi.json`, `/metrics`, `/healthz`, `/readyz` are never the app's:
   an unknown path there stays the API's problem+json 404 (or 405 for a wrong method).
 - With no build (web/dist/index.html missing), `/` answers a short page saying how to build it.
@@ -12,6 +14,7 @@ The build is looked up on every request, so building the app while the API runs 
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,8 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
+
+from api_service.security_headers import app_csp
 
 API_PREFIXES = ("/v1", "/docs", "/redoc", "/openapi.json", "/metrics", "/healthz", "/readyz")
 DEFAULT_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
@@ -82,9 +87,12 @@ class WebAppRoute(BaseRoute):
         return await self._index(scope)
 
     async def _index(self, scope: Scope) -> Response:
-        response = await self.files.get_response("index.html", scope)
-        response.headers["Cache-Control"] = REVALIDATE
-        return response
+        nonce = secrets.token_urlsafe(16)
+        page = (self.dist / "index.html").read_text(encoding="utf-8")
+        meta = f'<meta property="csp-nonce" nonce="{nonce}">'
+        page = page.replace("<head>", f"<head>\n    {meta}", 1) if "<head>" in page else meta + page
+        headers = {"Cache-Control": REVALIDATE, "Content-Security-Policy": app_csp(nonce)}
+        return HTMLResponse(page, headers=headers)
 
 
 def serve_webapp(app: FastAPI, dist: Path | None = None) -> None:

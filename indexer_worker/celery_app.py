@@ -12,7 +12,7 @@ from typing import Any
 from celery import Celery
 from celery.signals import worker_process_shutdown, worker_ready
 
-from shared.queue import RELAY_OUTBOX, REQUEUE_JOBS
+from shared.queue import RELAY_OUTBOX, REQUEUE_JOBS, queue_config
 from shared.settings import Settings, get_settings
 
 
@@ -52,6 +52,9 @@ def make_celery(settings: Settings) -> Celery:
         worker_cancel_long_running_tasks_on_connection_loss=True,
         task_ignore_result=True,
         worker_hijack_root_logger=False,
+        # Jobs on their own queue and pool (shared.queue): a worker started with `-Q relay` relays
+        # and sweeps, one started with `-Q jobs` runs jobs; a plain worker consumes both.
+        **queue_config(),
         # Celery's consumer, except that losing the broker with a task in flight cannot shut the
         # worker down (the root cause of issue 19, see indexer_worker.consumer).
         worker_consumer="indexer_worker.consumer:Consumer",

@@ -47,7 +47,7 @@ JOBS_FINISHED = Counter(
     "Background jobs (bulk delete, bulk tags, export, import) that ended (jobs), by kind and final status",
     ["kind", "status"],
 )
-JOB_STATUSES = ("succeeded", "failed")
+JOB_STATUSES = ("succeeded", "failed", "cancelled")
 # Every series exists from the start (at zero), so a rule's rate() or increase() sees the first event.
 for _op in ("index", "delete"):
     INDEXED_DOCUMENTS.labels(_op)

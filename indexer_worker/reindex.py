@@ -1,10 +1,13 @@
 """Rebuild the index from PostgreSQL into a new versioned index, without downtime.
 
-1. Create `<alias>_v<N+1>` (refresh off while loading) and point `<alias>-reindex` at it: from now
-   on the relay writes every change to both the live index and the new one.
+1. Create `<alias>_v<N+1>` (refresh off and no replicas while loading, both restored before the
+   swap) and point `<alias>-reindex` at it: from now on the relay writes every change to both the
+   live index and the new one.
 2. Copy every visible contact, keyset-paginated by id, rebuilt with the same document builder and
    written with its version as an external version, so the copy never overwrites a newer change
-   the relay already wrote there.
+   the relay already wrote there. Documents are built while earlier batches are being written:
+   helpers.parallel_bulk sends sized bulk requests from a few threads, so OpenSearch never waits
+   for Python and Python never waits for OpenSearch.
 3. Swap `<alias>` to the new index and remove `<alias>-reindex` in one atomic alias update, then
    drop the old indices. Searches go through the alias and keep answering throughout.
 """
@@ -38,6 +41,11 @@ from shared.settings import Settings
 from shared.visibility import visible
 
 log = logging.getLogger("indexer.reindex")
+# Bulk requests in flight at once while copying, and how large each is: enough to keep OpenSearch
+# busy while the next documents are built, small enough for its bulk queue and the heap.
+BULK_THREADS = 2
+BULK_CHUNK_DOCS = 1000
+BULK_CHUNK_BYTES = 10 * 1024 * 1024
 
 
 class ReindexInProgress(Exception):
@@ -90,6 +98,16 @@ def copy_actions(session: Session, ids: list[uuid.UUID], index: str) -> list[dic
         }
         for src in sources.values()
     ]
+
+
+def _copy_stream(
+    session_factory: sessionmaker[Session], batch_size: int, index: str
+) -> Iterator[dict[str, Any]]:
+    """The copy's bulk actions, one database batch at a time (memory stays flat)."""
+    for ids in visible_contact_ids(session_factory, batch_size):
+        with session_factory() as session:
+            actions = copy_actions(session, ids, index)
+        yield from actions
 
 
 def _next_index_name(client: OpenSearch, alias: str) -> str:
@@ -154,18 +172,30 @@ def _reindex(
         on_total(count_visible(session_factory))
     copied = 0
     try:
-        for ids in visible_contact_ids(session_factory, batch_size):
-            with session_factory() as session:
-                actions = copy_actions(session, ids, new_index)
-            _, errors = helpers.bulk(
-                client, actions, raise_on_error=False, stats_only=False, chunk_size=batch_size
-            )
-            failures = _copy_errors(errors if isinstance(errors, list) else [])
-            if failures:
-                raise RuntimeError(f"{len(failures)} documents failed to copy, first: {failures[0]}")
-            copied += len(actions)
-            if on_progress is not None:
-                on_progress(len(ids))
+        client.indices.put_settings(index=new_index, body={"index": {"number_of_replicas": 0}})
+        failures: list[dict[str, Any]] = []
+        for ok, item in helpers.parallel_bulk(
+            client,
+            _copy_stream(session_factory, batch_size, new_index),
+            thread_count=BULK_THREADS,
+            queue_size=BULK_THREADS * 2,
+            chunk_size=BULK_CHUNK_DOCS,
+            max_chunk_bytes=BULK_CHUNK_BYTES,
+            raise_on_error=False,
+            request_timeout=120,
+        ):
+            if not ok and _copy_errors([item]):
+                failures.append(item)
+            copied += 1
+            if on_progress is not None and copied % batch_size == 0:
+                on_progress(batch_size)
+        if failures:
+            raise RuntimeError(f"{len(failures)} documents failed to copy, first: {failures[0]}")
+        if on_progress is not None and copied % batch_size:
+            on_progress(copied % batch_size)
+        client.indices.put_settings(
+            index=new_index, body={"index": {"number_of_replicas": settings.index_replicas}}
+        )
         finish_bulk_load(client, new_index, settings)
     except BaseException:
         log.exception("reindex into %s failed; the live index is untouched", new_index)

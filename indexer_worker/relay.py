@@ -70,7 +70,8 @@ def _claim(session: Session, batch_size: int) -> list[OutboxEntry]:
     stmt = (
         select(OutboxEntry)
         .where(OutboxEntry.parked_at.is_(None), OutboxEntry.available_at <= func.now())
-        .order_by(OutboxEntry.id)
+        # Interactive changes first (shared.outbox.INTERACTIVE < BULK), oldest first within each.
+        .order_by(OutboxEntry.priority, OutboxEntry.id)
         .limit(batch_size)
         .with_for_update(skip_locked=True)
     )

@@ -68,7 +68,14 @@ def relay_outbox() -> dict[str, Any]:
 def run_job(job_id: str) -> str:
     from indexer_worker import jobs
 
-    return jobs.run_job(uuid.UUID(job_id), session_factory(), search_client(), get_settings())
+    status = jobs.run_job(uuid.UUID(job_id), session_factory(), search_client(), get_settings())
+    if status != jobs.DEFERRED:
+        # A job of this workspace turned away while this one ran (DEFERRED, slot left to other
+        # workspaces) starts now; the re-queue sweep is the safety net if this message is lost.
+        waiting = jobs.next_queued_job(session_factory(), uuid.UUID(job_id))
+        if waiting is not None:
+            run_job.delay(str(waiting))
+    return status
 
 
 @app.task(name=REQUEUE_JOBS)

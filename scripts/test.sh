@@ -15,5 +15,8 @@ echo "[test] mypy"
 .venv/bin/mypy
 echo "[test] import rules"
 .venv/bin/lint-imports --no-cache
-echo "[test] pytest"
+# pytest includes tests/contract: a real uvicorn on a free port against this stack, and a bounded
+# schemathesis run (fixed seed, SCHEMATHESIS_MAX_EXAMPLES per operation, default 100) against it.
+echo "[test] pytest (with the schemathesis contract run, tests/contract)"
 .venv/bin/pytest "$@"
+scripts/web.sh test   # web app: build, ESLint, tsc, Vitest, Playwright against this stack

@@ -49,13 +49,9 @@ def initials(first_name: str | None, last_name: str | None, fallback: str) -> st
 
 
 def shown_name(src: ContactSource) -> str:
-    """First and last name, else phone, else e-mail. A channel contact with none of them (e.g. a
-    Messenger user who shares no name) is shown by its id on the channel it wrote from, so it never
-    appears nameless in the table."""
-    name = display_name(src.first_name, src.last_name, src.phone, src.email)
-    if not name and src.channels:
-        return src.channels[0].external_id
-    return name
+    """The contact's display name (shared.contact_source.display_name: the one rule)."""
+    external_ids = [c.external_id for c in src.channels]
+    return display_name(src.first_name, src.last_name, src.phone, src.email, external_ids)
 
 
 def avatar(src: ContactSource, name: str) -> dict[str, str]:

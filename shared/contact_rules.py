@@ -76,14 +76,9 @@ MAX_URL_CHARS = 2048
 # (API, import, bulk tagging, merge).
 MAX_TAGS = 50
 MAX_TAG_CHARS = 100
-# Tags are listed in one CSV cell separated by ";" (export and import), so a tag cannot contain it.
+# Tags are listed in one CSV cell separated by ";" (export and import); a tag that holds ";" is
+# written quoted, as a CSV field of its own (shared.csv_format.render_tags), and read back whole.
 TAG_SEPARATOR = ";"
-
-
-def check_tag(tag: str) -> str:
-    if TAG_SEPARATOR in tag:
-        raise ValueError(f"a tag cannot contain '{TAG_SEPARATOR}' (it separates tags in CSV files)")
-    return tag
 
 
 def normalize_url(value: str | None, loc: list[str | int]) -> str | None:

@@ -3,6 +3,7 @@ joins to (its channels, and its workspace's custom field types)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -48,7 +49,18 @@ class ContactSource:
     field_slots: dict[str, int] = field(default_factory=dict)
 
 
-def display_name(first_name: str | None, last_name: str | None, phone: str | None, email: str | None) -> str:
-    """First and last name; else the phone number; else the e-mail address."""
+def display_name(
+    first_name: str | None,
+    last_name: str | None,
+    phone: str | None,
+    email: str | None,
+    channel_external_ids: Sequence[str],
+) -> str:
+    """The one rule for the name a contact is shown by, everywhere (the API's card and so the
+    table, the CSV export, the merge list): first and last name; else the phone number; else the
+    e-mail address; else, for a contact that came from a channel without any of them (e.g. a
+    Messenger user who shares no name), its id on its first channel (channels in the order they were
+    linked), so it never appears nameless. `channel_external_ids` is required so that no caller
+    can forget the last fallback."""
     name = " ".join(part for part in (first_name, last_name) if part)
-    return name or phone or email or ""
+    return name or phone or email or next(iter(channel_external_ids), "")

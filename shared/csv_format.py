@@ -125,8 +125,10 @@ def _custom(key: str) -> Renderer:
 def make_renderers(columns: Sequence[str], ctx: RenderContext) -> list[Renderer]:
     """One cell renderer per column, built once per export."""
 
-    def name(row: Any, _channels: list[ChannelCell]) -> str:
-        return display_name(row.first_name, row.last_name, row.phone, row.email)
+    def name(row: Any, cells: list[ChannelCell]) -> str:
+        return display_name(
+            row.first_name, row.last_name, row.phone, row.email, [c.external_id for c in cells]
+        )
 
     def tags(row: Any, _channels: list[ChannelCell]) -> str:
         return render_tags(row.tags or ())

@@ -7,6 +7,7 @@ sweep re-queues jobs left `queued` (e.g. Redis was down at commit time), so no j
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -14,6 +15,10 @@ from sqlalchemy.orm import Session
 from shared.models import Job
 
 JOB_KINDS = ("bulk_delete", "bulk_tags", "export", "import")
+# A job is queued, then running, then one of the finished statuses; only an active job can be
+# cancelled, and a finished one never runs again.
+ACTIVE_STATUSES = ("queued", "running")
+FINISHED_STATUSES = ("succeeded", "failed", "cancelled")
 # session.info key: job ids to queue once the transaction has committed.
 JOBS_TO_QUEUE = "jobs_to_queue"
 
@@ -42,3 +47,16 @@ def create_job(
     session.flush()
     session.info.setdefault(JOBS_TO_QUEUE, []).append(job.id)
     return job
+
+
+def eta_seconds(
+    status: str, processed: int, total: int | None, started_at: datetime | None, now: datetime
+) -> int | None:
+    """Seconds left for a running job at the pace it has kept since it started (processed/total
+    over the elapsed time); None while nothing is known yet (queued, no total, nothing done)."""
+    if status != "running" or started_at is None or not total or processed <= 0:
+        return None
+    if processed >= total:
+        return 0
+    elapsed = max((now - started_at).total_seconds(), 0.0)
+    return round(elapsed * (total - processed) / processed)

@@ -282,12 +282,16 @@ class OutboxEntry(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_pending", "available_at", "id", postgresql_where=text("parked_at IS NULL")),
+        # The relay's claim order: interactive changes (0) before bulk ones (1), then oldest first.
+        Index("ix_outbox_claim", "priority", "id", postgresql_where=text("parked_at IS NULL")),
         Index("ix_outbox_contact", "contact_id"),
     )
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     workspace_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     contact_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # shared.outbox.INTERACTIVE (a request's change) or BULK (a background job's): relayed in that order.
+    priority: Mapped[int] = mapped_column(SmallInteger, nullable=False, server_default=text("0"))
     created_at: Mapped[datetime] = _created()
     available_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
@@ -342,6 +346,8 @@ class Merge(Base):
     primary_before: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     taken: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     moved: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    # The side each field was explicitly chosen from; unset fields followed the default rule.
+    choices: Mapped[dict[str, str]] = mapped_column(JSONB, nullable=False, server_default=text("'{}'::jsonb"))
     created_at: Mapped[datetime] = _created()
     undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

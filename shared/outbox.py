@@ -12,13 +12,24 @@ from shared.models import OutboxEntry
 
 # session.info flag telling the request scope that a relay nudge is due after commit.
 OUTBOX_WRITTEN = "outbox_written"
+# Relay priority: a request's own change goes ahead of the rows a background job writes by the
+# thousand, so a bulk backlog in one workspace never delays another workspace's single writes.
+INTERACTIVE = 0
+BULK = 1
 
 
 def record_changes(
-    session: Session, workspace_id: uuid.UUID, changes: Iterable[tuple[uuid.UUID, int]]
+    session: Session,
+    workspace_id: uuid.UUID,
+    changes: Iterable[tuple[uuid.UUID, int]],
+    *,
+    priority: int = INTERACTIVE,
 ) -> int:
-    """Add one outbox row per (contact_id, version) to the session's transaction."""
-    rows = [{"workspace_id": workspace_id, "contact_id": cid, "version": version} for cid, version in changes]
+    """Add one outbox row per (contact_id, version) to the session's transaction (jobs pass BULK)."""
+    rows = [
+        {"workspace_id": workspace_id, "contact_id": cid, "version": version, "priority": priority}
+        for cid, version in changes
+    ]
     if rows:
         session.execute(insert(OutboxEntry), rows)
         session.info[OUTBOX_WRITTEN] = True

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 from opensearchpy import OpenSearch
+from opensearchpy.exceptions import ConnectionError as SearchUnreachable
+from opensearchpy.exceptions import TransportError
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -178,6 +180,28 @@ def selection_total(
         return len(selection.explicit_ids())
     assert query is not None
     return count_matching(client, alias, workspace_id, query)
+
+
+def accepted_total(
+    session: Session,
+    client: OpenSearch,
+    alias: str,
+    workspace_id: uuid.UUID,
+    user_id: uuid.UUID | None,
+    selection: Selection,
+) -> int | None:
+    """Validate a selection when its job is requested and say how many contacts it holds, for the
+    job's 202: the ids given, or what the index counts as matching now (the job re-counts what it
+    actually processed). Raises FieldError for a bad filter and SelectionNotFound for an unknown
+    view. None only when the index cannot answer: the job counts when it runs."""
+    if selection.all_matching is None:
+        return len(selection.explicit_ids())
+    query = compile_selection(session, workspace_id, user_id, selection.all_matching)
+    try:
+        return count_matching(client, alias, workspace_id, query)
+    except (SearchUnreachable, TransportError) as exc:
+        log.warning("could not count the selection now (%s); the job will", exc)
+        return None
 
 
 def visible_contact_ids(session: Session, workspace_id: uuid.UUID, ids: list[uuid.UUID]) -> list[uuid.UUID]:

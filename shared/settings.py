@@ -65,6 +65,22 @@ class Settings(BaseSettings):
         host = "127.0.0.1" if self.api_host in ("0.0.0.0", "::", "") else self.api_host  # noqa: S104
         return f"http://{host}:{self.api_port}"
 
+    # Request hardening (api_service.inputs, api_service.ratelimit, api_service.security_headers).
+    # JSON (non-upload) request bodies over this are a 413, refused before they are read whole.
+    json_body_max_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Fixed-window rate limits in Redis: requests per window per credential (bearer token, session
+    # cookie or admin key, told apart by their hash) and per client IP for requests without one,
+    # and answers 401 per client IP. Far above what a person, an integration, the tests or the
+    # benchmarks send; Redis down means no limit (fail open), never a failed request.
+    rate_limit_enabled: bool = True
+    rate_limit_window_seconds: int = Field(default=10, ge=1, le=3600)
+    rate_limit_per_token: int = Field(default=3000, ge=1)
+    rate_limit_per_ip: int = Field(default=600, ge=1)
+    rate_limit_auth_failures_per_ip: int = Field(default=300, ge=1)
+    # Origins allowed to call the API from a browser (CORS), e.g. ["https://app.example.com"];
+    # empty (the default): none, the web app is served by the API itself on the same origin.
+    cors_allow_origins: list[str] = Field(default_factory=list)
+
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> Settings:
         if self.environment == "production":

@@ -33,6 +33,15 @@ def settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
+def redis(settings: Settings) -> Iterator[Any]:
+    """A client of the test Redis, closed at the end (an unclosed one is a ResourceWarning)."""
+    from redis import Redis
+
+    with Redis.from_url(settings.redis_url) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
 def migrated_db(settings: Settings) -> str:
     """Drop and recreate the test schema, then run every Alembic migration (never create_all)."""
     from shared.dbadmin import reset_database

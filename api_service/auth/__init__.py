@@ -2,6 +2,7 @@
 lookup that turns them into a Principal. Services import the Principal from here, never from the
 request-dependency module."""
 
+from api_service.auth.cache import REDIS_INFO, PrincipalCache
 from api_service.auth.principal import (
     MODULE_ROLES,
     Credentials,
@@ -26,9 +27,11 @@ __all__ = [
     "CSRF_COOKIE",
     "CSRF_HEADER",
     "MODULE_ROLES",
+    "REDIS_INFO",
     "SESSION_COOKIE",
     "Credentials",
     "Principal",
+    "PrincipalCache",
     "authenticate",
     "credentials_from",
     "csrf_token",

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+from redis import Redis
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from api_service.auth.cache import PrincipalCache
 from api_service.auth.tokens import csrf_matches, hash_secret
 from api_service.errors import Forbidden, ProblemError
 from shared.models import ApiToken, User, WebSession
@@ -33,7 +35,8 @@ _UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
 @dataclass(frozen=True)
 class Principal:
     """Who is calling: the credential decides the workspace and the user. Read with one light query
-    on every request (no ORM objects), so a revoked token or a changed role counts immediately.
+    (no ORM objects), or from the per-process cache while the auth epoch is unchanged, so a revoked
+    token or a changed role counts immediately.
     Exactly one of token_id (bearer token) and session_id (web session cookie) is set."""
 
     user_id: uuid.UUID
@@ -81,7 +84,7 @@ _BY_TOKEN = (
     .where(ApiToken.token_hash == bindparam("secret_hash"), ApiToken.revoked_at.is_(None))
 )
 _BY_SESSION = (
-    select(User.id, User.workspace_id, User.role, User.restrictions, WebSession.id)
+    select(User.id, User.workspace_id, User.role, User.restrictions, WebSession.id, WebSession.expires_at)
     .join(WebSession, WebSession.user_id == User.id)
     .outerjoin(ApiToken, ApiToken.id == WebSession.token_id)
     .where(
@@ -93,21 +96,40 @@ _BY_SESSION = (
 )
 
 
-def authenticate(session: Session, credentials: Credentials) -> Principal:
-    """Steps 2 and 3 of the order above."""
-    if credentials.kind == "bearer":
-        row = session.execute(_BY_TOKEN, {"secret_hash": hash_secret(credentials.secret)}).first()
+def authenticate(
+    session: Session,
+    credentials: Credentials,
+    *,
+    cache: PrincipalCache | None = None,
+    redis: Redis | None = None,
+) -> Principal:
+    """Steps 2 and 3 of the order above. With a cache (and the Redis holding the auth epoch), a
+    principal read under the current epoch is reused without a query; see api_service.auth.cache
+    for why a revocation still counts on the very next request."""
+    key = (credentials.kind, hash_secret(credentials.secret))
+    epoch = cache.epoch(redis) if cache is not None and redis is not None else None
+    principal = cache.get(key, epoch) if cache is not None and epoch is not None else None
+    if principal is None:
+        principal, expires_at = _read_principal(session, credentials.kind, key[1])
+        if cache is not None and epoch is not None:
+            cache.put(key, epoch, principal, expires_at)
+    if credentials.csrf_missing:
+        raise Forbidden("a write with the session cookie needs the X-CSRF-Token header (the csrf cookie)")
+    return principal
+
+
+def _read_principal(session: Session, kind: str, secret_hash: str) -> tuple[Principal, datetime | None]:
+    if kind == "bearer":
+        row = session.execute(_BY_TOKEN, {"secret_hash": secret_hash}).first()
         if row is None:
             raise ProblemError(401, "invalid or revoked token", headers=_UNAUTHORIZED)
         user_id, workspace_id, role, restrictions, token_id = row
-        return Principal(user_id, workspace_id, role, tuple(restrictions), token_id=token_id)
-    row = session.execute(_BY_SESSION, {"secret_hash": hash_secret(credentials.secret)}).first()
-    if row is None:
+        return Principal(user_id, workspace_id, role, tuple(restrictions), token_id=token_id), None
+    found = session.execute(_BY_SESSION, {"secret_hash": secret_hash}).first()
+    if found is None:
         raise ProblemError(401, "the session has ended or expired; sign in again", headers=_UNAUTHORIZED)
-    if credentials.csrf_missing:
-        raise Forbidden("a write with the session cookie needs the X-CSRF-Token header (the csrf cookie)")
-    user_id, workspace_id, role, restrictions, session_id = row
-    return Principal(user_id, workspace_id, role, tuple(restrictions), session_id=session_id)
+    user_id, workspace_id, role, restrictions, session_id, expires_at = found
+    return Principal(user_id, workspace_id, role, tuple(restrictions), session_id=session_id), expires_at
 
 
 def require_module_role(principal: Principal) -> Principal:

@@ -22,6 +22,9 @@ class Strict(StrictInput):
 
 
 class ChannelCreate(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "Support WhatsApp", "type": "whatsapp"}]}
+    )
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     type: ChannelType
 
@@ -46,6 +49,17 @@ class InboundProfile(Strict):
 
 
 class InboundMessage(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "external_id": "60123456789",
+                    "profile": {"first_name": "Aisha"},
+                    "text": "Hi, is my order ready?",
+                }
+            ]
+        }
+    )
     external_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     profile: InboundProfile = InboundProfile()
     text: MessageText
@@ -60,6 +74,13 @@ class InboundResult(BaseModel):
 
 
 class OutgoingMessage(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"channel_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "text": "Your order ships today."}
+            ]
+        }
+    )
     channel_id: uuid.UUID
     text: MessageText
 
@@ -81,6 +102,7 @@ class MessagePage(BaseModel):
 
 
 class ConversationChange(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "closed"}]})
     status: Literal["open", "closed"]
 
 
@@ -100,6 +122,7 @@ class EventPage(BaseModel):
 
 
 class CommentCreate(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"text": "Called back, wants a quote."}]})
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_COMMENT_CHARS)]
 
 

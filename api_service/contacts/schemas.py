@@ -4,16 +4,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api_service.inputs import StrictInput
-from shared.contact_rules import MAX_TAG_CHARS, MAX_TAGS, check_tag
+from shared.contact_rules import MAX_TAG_CHARS, MAX_TAGS
 
-Tag = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TAG_CHARS),
-    AfterValidator(check_tag),
-]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TAG_CHARS)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
 MAX_CUSTOM_FIELDS = 100
@@ -33,11 +29,26 @@ class ContactFieldsIn(StrictInput):
 
 
 class ContactCreate(ContactFieldsIn):
-    pass
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "first_name": "Zoë",
+                    "last_name": "Åström",
+                    "email": "zoe@example.com",
+                    "phone": "+60123456789",
+                    "country": "MY",
+                    "tags": ["vip"],
+                }
+            ]
+        }
+    )
 
 
 class ContactUpdate(ContactFieldsIn):
-    pass
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"tags": ["vip", "wholesale"], "language": "en"}]}
+    )
 
 
 class ChannelRef(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
 from api_service.contacts import repository
@@ -21,7 +21,7 @@ from shared.contact_rules import (
 from shared.custom_fields import apply_custom_fields, field_definitions
 from shared.events import EventType, add_event, assignment_change
 from shared.fields import IDENTITY
-from shared.models import Contact, User
+from shared.models import Contact, ContactChannel, User
 from shared.outbox import record_change
 from shared.tags import tag_change, unique_tags
 
@@ -70,6 +70,10 @@ def _require_identity(values: dict[str, Any]) -> None:
         raise invalid(["first_name"], "at least one of first_name, email or phone is required")
 
 
+def has_channel_identity(session: Session, contact_id: uuid.UUID) -> bool:
+    return bool(session.scalar(select(exists().where(ContactChannel.contact_id == contact_id))))
+
+
 def create_contact(
     session: Session,
     workspace_id: uuid.UUID,
@@ -104,7 +108,8 @@ def update_contact(
     if not changed:
         return contact
     after = {k: changed.get(k, getattr(contact, k)) for k in IDENTITY_FIELDS}
-    _require_identity(after)
+    if not any(after.values()) and not has_channel_identity(session, contact.id):
+        _require_identity(after)  # a contact from a channel is shown by its external id instead
     old_tags, old_assignee = list(contact.tags), contact.assignee_id
     for key, value in changed.items():
         setattr(contact, key, value)

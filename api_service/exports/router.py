@@ -6,9 +6,10 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse
 
 from api_service.auth import Principal
-from api_service.deps import AuthFirstRoute, SessionDep, SettingsDep, unrestricted
+from api_service.deps import AuthFirstRoute, SessionDep, StateDep, unrestricted
 from api_service.exports import service
 from api_service.exports.schemas import ExportAccepted, ExportCreate, ExportOut
+from api_service.jobs.service import cancel_job
 
 router = APIRouter(prefix="/v1/exports", tags=["exports"], route_class=AuthFirstRoute)
 Exporter = Annotated[Principal, Depends(unrestricted("export_contacts"))]
@@ -16,15 +17,20 @@ Exporter = Annotated[Principal, Depends(unrestricted("export_contacts"))]
 
 @router.post("", status_code=202, response_model=ExportAccepted)
 def create_export(
-    body: ExportCreate, principal: Exporter, session: SessionDep, settings: SettingsDep
+    body: ExportCreate, principal: Exporter, session: SessionDep, state: StateDep
 ) -> ExportAccepted:
-    job = service.start_export(session, principal, body, settings)
+    job = service.start_export(session, state, principal, body)
     return ExportAccepted(id=job.id, status="queued")
 
 
 @router.get("/{export_id}", response_model=ExportOut)
 def read_export(export_id: str, principal: Exporter, session: SessionDep) -> ExportOut:
     return service.describe(service.get_export(session, principal.workspace_id, export_id))
+
+
+@router.post("/{export_id}/cancel", response_model=ExportOut)
+def cancel_export(export_id: str, principal: Exporter, session: SessionDep) -> ExportOut:
+    return service.describe(cancel_job(session, principal.workspace_id, export_id, "export"))
 
 
 @router.get("/{export_id}/download", response_class=FileResponse)

@@ -6,11 +6,25 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api_service.inputs import StrictInput
 from shared.selection import Selection
 
 
-class ExportCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ExportCreate(StrictInput):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "selection": {
+                        "all_matching": {
+                            "filter": {"and": [{"field": "tags", "op": "has_any", "value": ["vip"]}]}
+                        }
+                    },
+                    "columns": ["display_name", "email", "phone", "tags"],
+                }
+            ]
+        }
+    )
     selection: Selection
     columns: Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=200)] | None = None
 

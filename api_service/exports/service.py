@@ -14,30 +14,37 @@ from api_service.auth import Principal
 from api_service.errors import NotFound, ProblemError
 from api_service.exports.schemas import ExportCreate, ExportOut
 from api_service.jobs.repository import get_job
+from api_service.state import AppState
 from shared.columns import COLUMN_LABELS, CUSTOM_PREFIX, DEFAULT_COLUMNS
 from shared.csv_format import validate_columns
 from shared.custom_fields import field_definitions
 from shared.jobs import create_job
 from shared.models import Job, User, Workspace
-from shared.selection import SelectionNotFound, compile_selection
-from shared.settings import Settings
+from shared.selection import SelectionNotFound, accepted_total
 
 ACTIVE = ("queued", "running")
 
 
-def _check_criteria(session: Session, principal: Principal, body: ExportCreate) -> None:
+def _check_criteria(
+    session: Session, state: AppState, principal: Principal, body: ExportCreate
+) -> int | None:
     """Refuse at once what the export job could not resolve (bad filter: 422 naming the node;
-    unknown view: 404) rather than failing the job later."""
-    criteria = body.selection.all_matching
-    if criteria is None:
-        return
+    unknown view: 404) rather than failing the job later; the job's total."""
     try:
-        compile_selection(session, principal.workspace_id, principal.user_id, criteria)
+        return accepted_total(
+            session,
+            state.search,
+            state.settings.index_alias,
+            principal.workspace_id,
+            principal.user_id,
+            body.selection,
+        )
     except SelectionNotFound:
         raise NotFound("view") from None
 
 
-def start_export(session: Session, principal: Principal, body: ExportCreate, settings: Settings) -> Job:
+def start_export(session: Session, state: AppState, principal: Principal, body: ExportCreate) -> Job:
+    settings = state.settings
     workspace_id = principal.workspace_id
     custom_labels = {k: f.label for k, f in field_definitions(session, workspace_id).items()}
     custom_fields = {f"{CUSTOM_PREFIX}{k}" for k in custom_labels}
@@ -48,7 +55,7 @@ def start_export(session: Session, principal: Principal, body: ExportCreate, set
         # A saved column whose custom field was deleted since is dropped rather than failing the export.
         known = [c for c in saved or [] if c in COLUMN_LABELS or c in custom_fields]
         columns = known or list(DEFAULT_COLUMNS)
-    _check_criteria(session, principal, body)
+    total = _check_criteria(session, state, principal, body)
     # Serialise export requests of one workspace so two at once cannot both slip under the limit.
     session.execute(select(Workspace.id).where(Workspace.id == workspace_id).with_for_update())
     running = session.scalar(
@@ -64,7 +71,6 @@ def start_export(session: Session, principal: Principal, body: ExportCreate, set
             headers={"Retry-After": "30"},
         )
     selection: dict[str, Any] = body.selection.model_dump(mode="json", exclude_none=True)
-    total = len(body.selection.explicit_ids()) if body.selection.ids is not None else None
     return create_job(
         session,
         workspace_id,
@@ -101,6 +107,8 @@ def download_path(job: Job) -> Path:
     """The finished file, 409 while it is being made, 410 once it has expired."""
     if job.status in ACTIVE:
         raise ProblemError(409, "the export is not finished yet")
+    if job.status == "cancelled":
+        raise ProblemError(409, "the export was cancelled")
     if job.status != "succeeded":
         raise ProblemError(409, f"the export failed: {job.error or 'unknown error'}")
     expired = job.expires_at is not None and job.expires_at <= datetime.now(UTC)

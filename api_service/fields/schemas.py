@@ -17,6 +17,11 @@ Options = Annotated[list[Option], Field(max_length=200)]
 
 
 class FieldCreate(StrictInput):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"key": "plan", "label": "Plan", "type": "select", "options": ["free", "pro"]}]
+        }
+    )
     key: FieldKey
     label: Label
     type: FieldType
@@ -24,6 +29,9 @@ class FieldCreate(StrictInput):
 
 
 class FieldUpdate(StrictInput):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"label": "Plan", "options": ["free", "pro", "enterprise"]}]}
+    )
     label: Label | None = None
     options: Options | None = None
     # Accepted only to say clearly that a type cannot change (values would no longer fit it).

@@ -8,6 +8,7 @@ from fastapi.responses import FileResponse
 from api_service.deps import AuthFirstRoute, ModuleUser, SessionDep, SettingsDep
 from api_service.imports import service
 from api_service.imports.schemas import ImportAccepted, ImportOut, ImportPreview
+from api_service.jobs.service import cancel_job
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"], route_class=AuthFirstRoute)
 
@@ -44,6 +45,11 @@ def preview_import(
 @router.get("/{import_id}", response_model=ImportOut)
 def read_import(import_id: str, principal: ModuleUser, session: SessionDep) -> ImportOut:
     return service.describe(service.get_import(session, principal.workspace_id, import_id))
+
+
+@router.post("/{import_id}/cancel", response_model=ImportOut)
+def cancel_import(import_id: str, principal: ModuleUser, session: SessionDep) -> ImportOut:
+    return service.describe(cancel_job(session, principal.workspace_id, import_id, "import"))
 
 
 @router.get("/{import_id}/errors", response_class=FileResponse)

@@ -87,7 +87,7 @@ def _plan_inputs(session: Session, workspace_id: uuid.UUID) -> tuple[Any, list[t
 def parse_mapping(raw: str) -> Any:
     try:
         return json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: brackets nested thousands deep
         raise invalid(["mapping"], 'not valid JSON; expected {"CSV header": "field"}') from None
 
 

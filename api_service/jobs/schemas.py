@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
 
+from shared.jobs import eta_seconds
 from shared.models import Job
 
 
@@ -15,6 +16,8 @@ class JobOut(BaseModel):
     status: str
     processed: int
     total: int | None
+    # Seconds left at the pace kept so far, while running with a known total (else null).
+    eta_seconds: int | None
     result: dict[str, Any] | None
     error: str | None
     created_at: datetime
@@ -29,6 +32,7 @@ def present_job(job: Job) -> JobOut:
         status=job.status,
         processed=job.processed,
         total=job.total,
+        eta_seconds=eta_seconds(job.status, job.processed, job.total, job.started_at, datetime.now(UTC)),
         result=job.result,
         error=job.error,
         created_at=job.created_at,

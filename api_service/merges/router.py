@@ -40,12 +40,15 @@ def merge(body: MergeRequest, principal: ModuleUser, session: SessionDep) -> Mer
 @router.get("/{contact_id}/merges", response_model=MergePage)
 def list_merges(contact_id: str, principal: ModuleUser, session: SessionDep, page: PageParams) -> MergePage:
     rows, next_cursor = service.list_merges(session, principal.workspace_id, parse_id(contact_id), page)
+    channel_ids = service.moved_channel_ids(session, principal.workspace_id, [m for m, _ in rows])
     items = [
         MergeOut(
             id=m.id,
             primary_id=m.primary_id,
             secondary_id=m.secondary_id,
-            secondary_display_name=display_name(c.first_name, c.last_name, c.phone, c.email),
+            secondary_display_name=display_name(
+                c.first_name, c.last_name, c.phone, c.email, channel_ids[m.id]
+            ),
             actor_id=m.actor_id,
             created_at=m.created_at,
             undone_at=m.undone_at,

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api_service.contacts.schemas import ContactOut
+from api_service.inputs import StrictInput
 
 
 class FieldComparison(BaseModel):
@@ -27,8 +28,18 @@ class MergePreview(BaseModel):
     tags: TagsComparison
 
 
-class MergeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class MergeRequest(StrictInput):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "primary_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                    "secondary_id": "9b2e0c1d-8f4a-4c3b-a1d2-5e6f7a8b9c0d",
+                    "choose": {"email": "secondary"},
+                }
+            ]
+        }
+    )
     primary_id: uuid.UUID
     secondary_id: uuid.UUID
     choose: Annotated[dict[str, Literal["primary", "secondary"]], Field(max_length=200)] = Field(
@@ -41,8 +52,10 @@ class MergeResult(BaseModel):
     merge_id: uuid.UUID
 
 
-class UnmergeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class UnmergeRequest(StrictInput):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"merge_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6"}]}
+    )
     merge_id: uuid.UUID
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from psycopg.errors import LockNotAvailable
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -65,6 +65,13 @@ def lock_pair(
 def _check_mergeable(primary_id: uuid.UUID, secondary_id: uuid.UUID) -> None:
     if primary_id == secondary_id:
         raise invalid(["secondary_id"], "a contact cannot be merged with itself")
+
+
+def _from_a_channel(session: Session, *contacts: Contact) -> bool:
+    """Whether any of the contacts has a channel identity (which the merged contact then keeps):
+    such a contact may have no name, e-mail or phone (API.md, Contacts)."""
+    ids = [c.id for c in contacts]
+    return bool(session.scalar(select(exists().where(ContactChannel.contact_id.in_(ids)))))
 
 
 def _refuse_merged_away(primary: Contact, secondary: Contact) -> None:
@@ -170,7 +177,7 @@ def merge_contacts(
     primary_before = mf.snapshot(primary, custom)
     secondary_snapshot = mf.snapshot(secondary, custom)
     taken = _take_values(primary, secondary, fields, dict(body.choose))
-    if not any(getattr(primary, f) for f in IDENTITY):
+    if not any(getattr(primary, f) for f in IDENTITY) and not _from_a_channel(session, primary, secondary):
         raise invalid(["choose"], "the merged contact needs at least one of first_name, email or phone")
     moved: dict[str, list[str]] = {}
     for key, model in MOVABLE:
@@ -192,6 +199,7 @@ def merge_contacts(
         primary_before=primary_before,
         taken=taken,
         moved=moved,
+        choices=dict(body.choose),
         created_at=datetime.now(UTC),
     )
     if secondary.conversation_status == "open":
@@ -263,14 +271,18 @@ def _tags_added_since(session: Session, contact_id: uuid.UUID, since: datetime) 
 
 
 def _refill(field: str, before: Any, later: list[Merge]) -> Any:
-    """The value a profile field returns to. Where the primary's own value is empty, the first later
-    merge whose secondary has one would have filled it (the default rule): it does so now, and
-    records it as taken so that undoing that merge reverts it too."""
+    """The value a profile field returns to: what the later merges would have left, had the one
+    being undone never happened. Where the primary's own value is empty, each later merge, in order,
+    did what its user chose: "secondary" takes that merge's secondary's value, "primary" keeps the
+    empty value, no choice fills it from the secondary when it has one (the default rule). The
+    merge that fills it records the value as taken, so undoing that merge reverts it too."""
     if not mf.is_profile_field(field) or not mf.is_empty(before):
         return before
     for other in later:
         theirs = other.secondary_snapshot.get(field)
-        if not mf.is_empty(theirs) and mf.is_empty(other.primary_before.get(field)):
+        choice = other.choices.get(field)
+        fills = choice == "secondary" or (choice is None and mf.is_empty(other.primary_before.get(field)))
+        if fills and not mf.is_empty(theirs):
             other.taken = {**other.taken, field: theirs}
             return theirs
     return before
@@ -385,3 +397,21 @@ def list_merges(
         page,
         scope=f"merges:{contact_id}",
     )
+
+
+def moved_channel_ids(
+    session: Session, workspace_id: uuid.UUID, merges: list[Merge]
+) -> dict[uuid.UUID, list[str]]:
+    """merge id -> external ids of the channel identities it moved from the secondary, in the order
+    they were linked: what a nameless channel contact is shown by (shared.contact_source.display_name)."""
+    owner = {uuid.UUID(i): m.id for m in merges for i in m.moved.get("channels", [])}
+    found: dict[uuid.UUID, list[str]] = {m.id: [] for m in merges}
+    if owner:
+        rows = session.execute(
+            select(ContactChannel.id, ContactChannel.external_id)
+            .where(ContactChannel.workspace_id == workspace_id, ContactChannel.id.in_(list(owner)))
+            .order_by(ContactChannel.created_at, ContactChannel.id)
+        )
+        for channel_identity_id, external_id in rows:
+            found[owner[channel_identity_id]].append(external_id)
+    return found

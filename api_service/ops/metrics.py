@@ -7,18 +7,31 @@ never the raw path, and "unmatched" for paths no route serves; `status_class` is
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
 from opensearchpy import OpenSearch
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-OUTBOX_BACKLOG = Gauge("contacts_outbox_backlog", "Outbox rows not yet relayed to the index (rows)")
-OUTBOX_OLDEST = Gauge(
-    "contacts_outbox_oldest_pending_seconds", "Age of the oldest pending outbox row (seconds)"
+# Several API processes (uvicorn --workers) share PROMETHEUS_MULTIPROC_DIR: counters and histograms
+# add up across them; a backlog gauge is whatever the process serving the last scrape read.
+OUTBOX_BACKLOG = Gauge(
+    "contacts_outbox_backlog",
+    "Outbox rows not yet relayed to the index (rows)",
+    multiprocess_mode="mostrecent",
 )
-OUTBOX_PARKED = Gauge("contacts_outbox_parked", "Outbox rows parked after repeated failures (rows)")
+OUTBOX_OLDEST = Gauge(
+    "contacts_outbox_oldest_pending_seconds",
+    "Age of the oldest pending outbox row (seconds)",
+    multiprocess_mode="mostrecent",
+)
+OUTBOX_PARKED = Gauge(
+    "contacts_outbox_parked",
+    "Outbox rows parked after repeated failures (rows)",
+    multiprocess_mode="mostrecent",
+)
 SEARCH_LATENCY = Histogram(
     "contacts_search_latency_seconds",
     "Time OpenSearch took to answer a request of the API, as seen by the API (seconds); "
@@ -40,6 +53,16 @@ HTTP_DURATION = Histogram(
 )
 for _operation in SEARCH_OPERATIONS:
     SEARCH_LATENCY.labels(_operation)  # exported from the start, so rates begin at zero
+
+
+def exposition() -> bytes:
+    """The metrics page: of every API process when PROMETHEUS_MULTIPROC_DIR is set (the run
+    scripts set it and empty it at start), else of this process."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)
+    return generate_latest()
 
 
 def timed_search(client: OpenSearch, *, operation: str = "search", **kwargs: Any) -> Any:

@@ -6,11 +6,12 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from api_service.deps import AuthFirstRoute, OwnerUser, SessionDep, StateDep
 from api_service.errors import problem
 from api_service.ops import service
+from api_service.ops.metrics import exposition
 from shared.indexing_health import indexing_health
 
 router = APIRouter(tags=["ops"], route_class=AuthFirstRoute)
@@ -68,7 +69,7 @@ def metrics(state: StateDep) -> Response:
             service.refresh_backlog_gauges(session)
     except Exception as exc:  # the process metrics are still worth serving
         log.warning("backlog gauges not refreshed: %s", exc)
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/v1/ops/sync")

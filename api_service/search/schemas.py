@@ -5,16 +5,32 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api_service.contacts.schemas import ContactOut
+from api_service.inputs import StrictInput
 
 
-class SortItem(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SortItem(StrictInput):
     field: Annotated[str, Field(min_length=1, max_length=100)]
     order: Literal["asc", "desc"] = "asc"
 
 
-class SearchRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SearchRequest(StrictInput):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "query": "jane 0123",
+                    "filter": {
+                        "and": [
+                            {"field": "country", "op": "in", "value": ["MY", "SG"]},
+                            {"field": "tags", "op": "has_any", "value": ["vip"]},
+                        ]
+                    },
+                    "sort": [{"field": "last_interaction_at", "order": "desc"}],
+                    "page_size": 50,
+                }
+            ]
+        }
+    )
     query: Annotated[str, Field(max_length=256)] | None = None
     view_id: str | None = None
     filter: dict[str, Any] | None = None
@@ -53,7 +69,20 @@ class HistogramRequest(BaseModel):
 
 
 class AggregateRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "filter": {"field": "conversation_status", "op": "eq", "value": "open"},
+                    "facets": [{"field": "channels"}, {"field": "tags", "size": 20}],
+                    "histograms": [
+                        {"field": "created_at", "interval": "day", "time_zone": "Asia/Kuala_Lumpur"}
+                    ],
+                }
+            ]
+        },
+    )
     query: Annotated[str, Field(max_length=256)] | None = None
     view_id: str | None = None
     filter: dict[str, Any] | None = None

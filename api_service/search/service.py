@@ -157,7 +157,11 @@ def search_contacts(
             request.min_version,
             settings.min_version_wait_seconds,
         )
-    response = timed_search(client, index=settings.index_alias, body=body, routing=str(workspace_id))
+    # The shard request cache skips pages (size > 0) unless asked; an entry lives until the next
+    # refresh that changed the shard, so a cached answer is the one the search would give.
+    response = timed_search(
+        client, index=settings.index_alias, body=body, routing=str(workspace_id), request_cache=True
+    )
     hits = response["hits"]["hits"]
     next_cursor = None
     if len(hits) == request.page_size:

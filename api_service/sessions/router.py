@@ -29,7 +29,12 @@ def _secure(request: Request, settings: Settings) -> bool:
     return request.url.scheme == "https" or settings.app_url.startswith("https://")
 
 
-@router.post("/sessions", status_code=204, response_class=Response)
+@router.post(
+    "/sessions",
+    status_code=204,
+    response_class=Response,
+    responses={401: {"description": "The code was used, has expired or does not exist; or a bad token."}},
+)
 def sign_in(body: SessionCreate, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """Exchange a sign-in link's code (once) or an API token for a session: sets the HttpOnly
     `contacts_session` cookie and the `contacts_csrf` cookie, whose value every state-changing

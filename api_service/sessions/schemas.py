@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api_service.inputs import StrictInput
 from api_service.workspaces.schemas import UserOut
@@ -13,6 +13,9 @@ Secret = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class SignInLinkCreate(StrictInput):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"user_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6"}]}
+    )
     user_id: uuid.UUID
 
 
@@ -23,6 +26,8 @@ class SignInLinkOut(BaseModel):
 
 class SessionCreate(StrictInput):
     """Exactly one of: the code of a sign-in link, or an API token (the sign-in page accepts both)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"code": "k3YkTq0dVb8xR2mN"}]})
 
     code: Secret | None = None
     token: Secret | None = None

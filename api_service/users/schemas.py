@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api_service.inputs import StrictInput
 from api_service.workspaces.schemas import UserOut
@@ -14,6 +14,18 @@ Restrictions = Annotated[list[Restriction], Field(max_length=2)]
 
 
 class UserCreate(StrictInput):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "maya@example.com",
+                    "name": "Maya",
+                    "role": "manager",
+                    "restrictions": ["export_contacts"],
+                }
+            ]
+        }
+    )
     email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=320)]
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     role: Role
@@ -21,6 +33,7 @@ class UserCreate(StrictInput):
 
 
 class UserUpdate(StrictInput):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"role": "manager", "restrictions": []}]})
     role: Role | None = None
     restrictions: Restrictions | None = None
 

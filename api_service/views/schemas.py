@@ -6,13 +6,30 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from api_service.inputs import StrictInput
 from api_service.search.schemas import SortItem
 
 ViewName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
-class ViewCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ViewCreate(StrictInput):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "VIPs in Malaysia",
+                    "filter": {
+                        "and": [
+                            {"field": "tags", "op": "has_any", "value": ["vip"]},
+                            {"field": "country", "op": "eq", "value": "MY"},
+                        ]
+                    },
+                    "sort": [{"field": "display_name", "order": "asc"}],
+                    "visibility": "workspace",
+                }
+            ]
+        }
+    )
     name: ViewName
     query: Annotated[str, Field(max_length=256)] | None = None
     filter: dict[str, Any] | None = None
@@ -20,8 +37,8 @@ class ViewCreate(BaseModel):
     visibility: Literal["private", "workspace"]
 
 
-class ViewUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ViewUpdate(StrictInput):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "VIPs", "visibility": "private"}]})
     name: ViewName | None = None
     query: Annotated[str, Field(max_length=256)] | None = None
     filter: dict[str, Any] | None = None

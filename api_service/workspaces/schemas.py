@@ -5,9 +5,11 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from api_service.inputs import StrictInput
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+
+class Strict(StrictInput):
+    pass
 
 
 class OwnerIn(Strict):
@@ -16,6 +18,11 @@ class OwnerIn(Strict):
 
 
 class WorkspaceCreate(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"name": "Acme", "owner": {"email": "owner@example.com", "name": "Olive"}}]
+        }
+    )
     name: str = Field(min_length=1, max_length=200)
     owner: OwnerIn
 

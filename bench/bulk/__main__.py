@@ -47,11 +47,15 @@ BENCH_DB = "contacts_bench_bulk"
 
 def use_bench_environment() -> None:
     """Our own database, index alias and Redis db (settings are read on first use, never at import)."""
-    os.environ.setdefault(
-        "CONTACTS_DATABASE_URL", f"postgresql+psycopg://contacts:contacts@127.0.0.1:55432/{BENCH_DB}"
+    # Always our own database and alias (never the CONTACTS_DATABASE_URL of the tests), on the
+    # stack's ports (CONTACTS_PG_PORT / CONTACTS_REDIS_PORT when set, else the defaults).
+    pg_port = os.environ.get("CONTACTS_PG_PORT", "55432")
+    redis_port = os.environ.get("CONTACTS_REDIS_PORT", "56379")
+    os.environ["CONTACTS_DATABASE_URL"] = (
+        f"postgresql+psycopg://contacts:contacts@127.0.0.1:{pg_port}/{BENCH_DB}"
     )
-    os.environ.setdefault("CONTACTS_INDEX_ALIAS", "contacts_bench_bulk")
-    os.environ.setdefault("CONTACTS_REDIS_URL", "redis://127.0.0.1:56379/5")
+    os.environ["CONTACTS_INDEX_ALIAS"] = "contacts_bench_bulk"
+    os.environ["CONTACTS_REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/5"
     get_settings.cache_clear()
 
 
@@ -257,7 +261,9 @@ def main() -> None:
         )
 
     print()
-    print(f"{n:,} contacts, {os.cpu_count()} CPUs shared; chunk = 500 contacts per transaction")
+    from indexer_worker.jobs.bulk import CHUNK_SIZE
+
+    print(f"{n:,} contacts, {os.cpu_count()} CPUs shared; chunk = {CHUNK_SIZE:,} contacts per transaction")
     print(
         f"{'':<12} {'job':>9} {'rate':>12} {'RSS peak':>11} {'growth':>11}   "
         f"{'one SQL':>9} {'rate':>12} {'ratio':>7}"

@@ -11,6 +11,9 @@ and Redis db 4, so it never touches anyone's data.
    until all N documents are searchable: the relay's throughput.
 3. Baseline: the same N documents, already built, sent straight to a fresh index with the same
    settings by one helpers.bulk call, timed until searchable. Printed side by side with the ratio.
+3b. Reindex (`contacts-index reindex`, indexer_worker.reindex) of the same N contacts from
+   PostgreSQL, timed until the alias is swapped (documents searchable), beside the same baseline.
+   `--reindex-only` writes the N contacts and runs just 3 and 3b.
 4. Freshness: a steady write load (one contact per transaction, nudged after commit exactly as the
    API does) while a poller searches for each new contact; p50/p95/max of commit-to-visible.
 """
@@ -57,11 +60,15 @@ RUNNING: list[subprocess.Popen[bytes]] = []
 
 
 def use_bench_environment() -> Settings:
-    os.environ.setdefault(
-        "CONTACTS_DATABASE_URL", f"postgresql+psycopg://contacts:contacts@127.0.0.1:55432/{BENCH}"
+    # Always our own database, alias and Redis db (never the tests'), on the stack's ports
+    # (CONTACTS_PG_PORT / CONTACTS_REDIS_PORT when set, else the defaults).
+    pg_port = os.environ.get("CONTACTS_PG_PORT", "55432")
+    redis_port = os.environ.get("CONTACTS_REDIS_PORT", "56379")
+    os.environ["CONTACTS_DATABASE_URL"] = (
+        f"postgresql+psycopg://contacts:contacts@127.0.0.1:{pg_port}/{BENCH}"
     )
-    os.environ.setdefault("CONTACTS_INDEX_ALIAS", BENCH)
-    os.environ.setdefault("CONTACTS_REDIS_URL", "redis://127.0.0.1:56379/4")
+    os.environ["CONTACTS_INDEX_ALIAS"] = BENCH
+    os.environ["CONTACTS_REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/4"
     get_settings.cache_clear()
     return get_settings()
 
@@ -196,6 +203,17 @@ def bulk_baseline(settings: Settings, factory: Any, client: Any, count: int) -> 
     return elapsed
 
 
+def reindex_seconds(settings: Settings, factory: Any, client: Any, count: int) -> float:
+    """The reindex of the N contacts, built from PostgreSQL, until the alias points at the copy."""
+    from indexer_worker.reindex import reindex
+
+    with tqdm(total=count, desc="reindex", unit="doc") as bar:
+        result = reindex(factory, client, settings, on_progress=bar.update)
+    if result.copied != count:
+        raise SystemExit(f"reindex copied {result.copied} documents, expected {count}")
+    return result.seconds
+
+
 def freshness(
     settings: Settings, factory: Any, rate: float, seconds: float, writers: int
 ) -> tuple[list[float], float]:
@@ -262,6 +280,9 @@ def main() -> None:
     parser.add_argument(
         "--freshness-only", action="store_true", help="skip the N-contact throughput comparison"
     )
+    parser.add_argument(
+        "--reindex-only", action="store_true", help="only the reindex beside raw helpers.bulk"
+    )
     args = parser.parse_args()
 
     settings = use_bench_environment()
@@ -275,6 +296,11 @@ def main() -> None:
     )
     reset(settings, client)
     try:
+        if args.reindex_only:
+            write_backlog(factory, args.count)
+            bulk_seconds = bulk_baseline(settings, factory, client, args.count)
+            print_reindex(args.count, reindex_seconds(settings, factory, client, args.count), bulk_seconds)
+            return
         if args.freshness_only:
             RUNNING.append(
                 start_workers(settings, args.concurrency, ROOT / "var" / "bench-indexing" / "worker.log")
@@ -284,6 +310,7 @@ def main() -> None:
             relay_seconds = relay_throughput(settings, factory, client, args.count, args.concurrency)
             bulk_seconds = bulk_baseline(settings, factory, client, args.count)
             print_throughput(args.count, write_seconds, relay_seconds, bulk_seconds)
+            print_reindex(args.count, reindex_seconds(settings, factory, client, args.count), bulk_seconds)
         before = relay_lag_buckets()
         lags, achieved = freshness(settings, factory, args.rate, args.freshness_seconds, args.writers)
         print_freshness(lags, achieved, args.rate, args.freshness_seconds)
@@ -300,6 +327,15 @@ def print_throughput(count: int, write_seconds: float, relay_seconds: float, bul
     print(f"{'':32}{'relay (celery workers)':>24}{'raw helpers.bulk':>20}{'ratio':>8}")
     print(f"{'seconds until all searchable':32}{relay_seconds:>24.1f}{bulk_seconds:>20.1f}")
     print(f"{'documents per second':32}{relay_rate:>24,.0f}{bulk_rate:>20,.0f}{relay_rate / bulk_rate:>8.2f}")
+    print(flush=True)
+
+
+def print_reindex(count: int, reindex_s: float, bulk_s: float) -> None:
+    reindex_rate, bulk_rate = count / reindex_s, count / bulk_s
+    print(f"{'':32}{'reindex (from PostgreSQL)':>26}{'raw helpers.bulk':>20}{'ratio':>8}")
+    print(f"{'seconds until searchable':32}{reindex_s:>26.1f}{bulk_s:>20.1f}")
+    ratio = reindex_rate / bulk_rate
+    print(f"{'documents per second':32}{reindex_rate:>26,.0f}{bulk_rate:>20,.0f}{ratio:>8.2f}")
     print(flush=True)
 
 

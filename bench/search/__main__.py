@@ -10,6 +10,14 @@ query straight to OpenSearch, and the equivalent SQL on PostgreSQL (page + exact
 that rotates so none of the three always finds the caches warmed by another. Prints
 p50/p95/p99 in milliseconds side by side with the ratios API/OpenSearch, PostgreSQL/API and
 PostgreSQL/OpenSearch (what the engine alone gains: the ceiling for PostgreSQL/API).
+
+    .venv/bin/python -m bench.search --count 100000 --concurrency 16 64 [--duration 10] [--request-cache]
+
+adds the concurrent phase (bench/search/load.py): per scenario and number of clients, closed loops
+against the three for a fixed time; requests/s, p50/p95/p99, the ratios, and the CPU each process
+group used meanwhile (API, OpenSearch, PostgreSQL, the generator). The API runs as `make run` runs
+it: --workers processes (CONTACTS_API_WORKERS, default the CPU count); --api-src runs another
+version's code for a before/after in one run (`git archive <rev> api_service shared | tar -x -C dir`).
 """
 
 from __future__ import annotations
@@ -21,7 +29,9 @@ import random
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -29,6 +39,7 @@ import psycopg
 from opensearchpy import OpenSearch
 from tqdm import tqdm
 
+from bench.search import load
 from bench.search.scenarios import SCENARIOS, Request
 from bench.search.seed import FIELD_TYPES, BenchWorkspace, psycopg_url, seed, use_bench_environment
 from shared.search.query import PAGE_FETCH, build_search_query, compile_sort
@@ -49,10 +60,18 @@ def free_port() -> int:
         return port
 
 
-def start_api(port: int) -> subprocess.Popen[bytes]:
+def start_api(port: int, workers: int = 1, source: str | None = None) -> subprocess.Popen[bytes]:
+    """The API as `make run` starts it (scripts/run.sh): `workers` uvicorn processes sharing one
+    Prometheus multiprocess directory, cleaned first. `source`: a directory holding another
+    version's api_service and shared packages (a baseline: `git archive <rev> api_service shared`)."""
     command = [sys.executable, "-m", "uvicorn", "--factory", "api_service.main:create_app"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]
-    process = subprocess.Popen(command, env=dict(os.environ))
+    command += ["--workers", str(workers)]
+    metrics_dir = Path(tempfile.mkdtemp(prefix="bench-search-metrics-"))
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    if source:
+        env["PYTHONPATH"] = source
+    process = subprocess.Popen(command, env=env, cwd=source)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -70,6 +89,42 @@ class Runners:
     ):
         self.bw, self.api, self.client, self.pg = bw, api, client, pg
         self.alias = get_settings().index_alias
+
+    def api_body(self, req: Request) -> dict[str, Any]:
+        """The API request of `req`, its cursor walked to the page (untimed)."""
+        body: dict[str, Any] = {"query": req.query, "filter": req.filter, "sort": req.sort}
+        body["page_size"] = PAGE_SIZE
+        for _ in range(req.page - 1):
+            body["cursor"] = self.api.post("/v1/contacts/search", json=body).json()["next_cursor"]
+            if body["cursor"] is None:
+                raise RuntimeError(f"fewer than {req.page} pages: seed more contacts")
+        return body
+
+    def os_body(self, req: Request) -> dict[str, Any]:
+        """The compiled OpenSearch query of `req`, search_after walked to the page (untimed)."""
+        sort_spec = [(s["field"], s["order"]) for s in req.sort or []]
+        body: dict[str, Any] = {
+            "query": build_search_query(str(self.bw.workspace_id), req.query, req.filter, FIELD_TYPES),
+            "sort": compile_sort(sort_spec, FIELD_TYPES, slot_of=self.bw.slots.get),
+            "size": PAGE_SIZE,
+            "track_total_hits": True,
+            **PAGE_FETCH,
+        }
+        routing = str(self.bw.workspace_id)
+        for _ in range(req.page - 1):
+            hits = self.client.search(index=self.alias, body=body, routing=routing)["hits"]["hits"]
+            if len(hits) < PAGE_SIZE:
+                raise RuntimeError(f"fewer than {req.page} pages: seed more contacts")
+            body["search_after"] = hits[-1]["sort"]
+        return body
+
+    def sql_statements(self, req: Request) -> list[tuple[str, list[Any]]]:
+        """The page and the exact count, as the PostgreSQL twin runs them."""
+        where = f"workspace_id = %s AND merged_into_id IS NULL AND ({req.sql_where})"
+        params = [self.bw.workspace_id, *req.sql_params]
+        page_sql = f"SELECT id FROM contacts WHERE {where} ORDER BY {req.sql_order}"
+        page_sql += f" LIMIT {PAGE_SIZE} OFFSET {(req.page - 1) * PAGE_SIZE}"
+        return [(page_sql, params), (f"SELECT count(*) FROM contacts WHERE {where}", params)]
 
     def via_api(self, req: Request) -> tuple[float, int]:
         body: dict[str, Any] = {
@@ -166,12 +221,37 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=200_000, help="synthetic contacts (default 200000)")
     parser.add_argument("--runs", type=int, default=40, help="timed runs per scenario and system")
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        nargs="*",
+        default=[],
+        help="also run the concurrent phase with these numbers of clients (e.g. --concurrency 16 64)",
+    )
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per system and scenario")
+    parser.add_argument("--scenarios", nargs="*", help="only the scenarios whose name contains one of these")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("CONTACTS_API_WORKERS") or os.cpu_count() or 1),
+        help="API processes, as `make run` starts them (CONTACTS_API_WORKERS, default: CPU count)",
+    )
+    parser.add_argument(
+        "--api-src", help="run the API from this directory (another version's api_service + shared)"
+    )
+    parser.add_argument(
+        "--request-cache", action="store_true", help="also OpenSearch alone with request_cache=true"
+    )
+    parser.add_argument("--no-single", action="store_true", help="skip the one-at-a-time phase")
     args = parser.parse_args()
     use_bench_environment()
-    client = OpenSearch(hosts=[get_settings().opensearch_url], timeout=120, pool_maxsize=4)
+    settings = get_settings()
+    client = OpenSearch(hosts=[settings.opensearch_url], timeout=120, pool_maxsize=4)
     bw = seed(args.count, client)
     port = free_port()
-    api_process = start_api(port)
+    api_process = start_api(port, args.workers, args.api_src)
+    results: list[dict[str, Any]] = []
+    loads: list[load.LoadResult] = []
     try:
         with (
             httpx.Client(
@@ -181,11 +261,40 @@ def main() -> None:
             ) as api,
             psycopg.connect(psycopg_url(), autocommit=True) as pg,
         ):
-            results = measure(Runners(bw, api, client, pg), args.runs, args.warmup)
+            runners = Runners(bw, api, client, pg)
+            if not args.no_single:
+                results = measure(runners, args.runs, args.warmup)
+            if args.concurrency:
+                loads = load.run(
+                    runners,
+                    clients_list=args.concurrency,
+                    seconds=args.duration,
+                    scenario_filter=args.scenarios,
+                    endpoints={
+                        "api_url": f"http://127.0.0.1:{port}",
+                        "token": bw.token,
+                        "os_url": settings.opensearch_url,
+                        "alias": settings.index_alias,
+                        "routing": str(bw.workspace_id),
+                        "pg_url": psycopg_url(),
+                    },
+                    groups={"API": [api_process.pid], **load.stack_pids(Path.cwd())},
+                    request_cache=args.request_cache,
+                )
     finally:
         api_process.terminate()
         api_process.wait(timeout=15)
-    print_table(results, args.count, args.runs)
+    if results:
+        print_table(results, args.count, args.runs)
+    if loads:
+        load.print_load_table(
+            loads,
+            args.count,
+            args.duration,
+            f"API: {args.workers} uvicorn process(es) from {args.api_src or 'this tree'}. "
+            "The machine is shared (other work may run): "
+            "figures are indicative; compare columns of one run.",
+        )
 
 
 if __name__ == "__main__":

@@ -42,9 +42,13 @@ FIELD_TYPES = {"plan": "select", "score": "number", "renewal": "date"}
 
 def use_bench_environment() -> None:
     """Our own database, index alias and Redis db; settings are read on first use."""
-    os.environ["CONTACTS_DATABASE_URL"] = f"postgresql+psycopg://contacts:contacts@127.0.0.1:55432/{BENCH_DB}"
+    pg_port = os.environ.get("CONTACTS_PG_PORT", "55432")  # the stack's ports (deploy/stack.sh)
+    redis_port = os.environ.get("CONTACTS_REDIS_PORT", "56379")
+    os.environ["CONTACTS_DATABASE_URL"] = (
+        f"postgresql+psycopg://contacts:contacts@127.0.0.1:{pg_port}/{BENCH_DB}"
+    )
     os.environ["CONTACTS_INDEX_ALIAS"] = "contacts_bench"
-    os.environ["CONTACTS_REDIS_URL"] = "redis://127.0.0.1:56379/3"
+    os.environ["CONTACTS_REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/3"
     get_settings.cache_clear()
 
 

@@ -164,7 +164,10 @@ class Run:
             words = ["soak", "ann", "lee", "@example", "601", "tan"]
             self.request(http, "search", "POST", "/v1/contacts/search", json={"query": rng.choice(words)})
         elif roll < 0.60:
-            body = {"first_name": f"Soak{i}", "email": f"soak{i}-{uuid.uuid4().hex[:6]}@example.com"}
+            body: dict[str, object] = {
+                "first_name": f"Soak{i}",
+                "email": f"soak{i}-{uuid.uuid4().hex[:6]}@example.com",
+            }
             r = self.request(http, "create", "POST", "/v1/contacts", json=body)
             if r is not None and r.status_code == 201:
                 with self.ids_lock:

@@ -5,10 +5,15 @@ records the job's progress and checkpoint (`ctx.record`), so a killed worker res
 committed chunk and never does a chunk's work twice. While a job runs, its worker holds a
 PostgreSQL advisory lock on the job id: a redelivered or re-queued task for a job that is still
 running elsewhere returns at once instead of running it a second time in parallel.
+
+Cancelling (the API marks the job `cancelled`) stops a job at its next chunk: `ctx.record` only
+writes progress while the job is still `running`, and otherwise raises JobCancelled in the chunk's
+transaction, which rolls that chunk back. What earlier chunks committed stays.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import uuid
 from collections.abc import Callable
@@ -19,12 +24,14 @@ from typing import Any
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import ConnectionError as SearchConnectionError
 from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from indexer_worker import locks
 from indexer_worker.metrics import JOBS_FINISHED
 from shared.contact_rules import FieldError
+from shared.jobs import FINISHED_STATUSES
 from shared.models import Job
 from shared.selection import Selection, SelectionNotFound, compile_selection
 from shared.settings import Settings
@@ -34,6 +41,10 @@ log = logging.getLogger("jobs")
 
 class JobFailed(Exception):
     """A handler's clear, user-facing reason for failing the job."""
+
+
+class JobCancelled(Exception):
+    """The job was cancelled while it ran: the chunk in flight is rolled back, the run ends."""
 
 
 @dataclass
@@ -57,15 +68,28 @@ class JobContext:
         total: int | None = None,
     ) -> None:
         """Progress and checkpoint written in the caller's transaction: they commit with the chunk's
-        work or not at all, so a resumed run starts exactly after the last chunk that committed."""
+        work or not at all, so a resumed run starts exactly after the last chunk that committed.
+        A job no longer `running` (cancelled) raises JobCancelled, so the chunk is not committed;
+        the job row's lock taken here orders the chunk's commit and a cancel one after the other."""
         values: dict[str, Any] = {"processed": processed}
         if total is not None:
             values["total"] = total
-            self.total = total
         if checkpoint is not None:
             values["checkpoint"] = checkpoint
-            self.checkpoint = checkpoint
-        session.execute(update(Job).where(Job.id == self.job_id).values(**values))
+        still_running = session.execute(
+            update(Job)
+            .where(Job.id == self.job_id, Job.status == "running")
+            .values(**values)
+            .returning(Job.id)
+            .execution_options(synchronize_session=False)
+        ).scalar_one_or_none()
+        if still_running is None:
+            raise JobCancelled(str(self.job_id))
+        if total is not None:
+            self.total = total
+        if checkpoint is not None:
+            # A copy: handlers keep mutating their counters for the next chunk.
+            self.checkpoint = copy.deepcopy(checkpoint)
 
     def progress(
         self, processed: int, total: int | None = None, checkpoint: dict[str, Any] | None = None
@@ -110,7 +134,7 @@ def _start(
         job = session.scalars(select(Job).where(Job.id == job_id).with_for_update()).one_or_none()
         if job is None:
             return "missing"
-        if job.status in ("succeeded", "failed"):
+        if job.status in FINISHED_STATUSES:
             return job.status
         job.status = "running"
         job.started_at = job.started_at or datetime.now(UTC)
@@ -137,16 +161,36 @@ def is_outage(exc: BaseException) -> bool:
     return isinstance(exc, SearchConnectionError)
 
 
+# run_job's answer for a job whose workspace already has a job running: not started, not touched,
+# the pool slot left to other workspaces; the running job's task queues it when it ends
+# (next_queued_job), and the re-queue sweep catches it otherwise.
+DEFERRED = "deferred"
+
+
+def workspace_turn_key(workspace_id: uuid.UUID) -> int:
+    """The advisory lock a workspace's running job holds: one job per workspace at a time, so one
+    workspace's slow jobs occupy at most one slot of the jobs pool and never starve the others."""
+    return locks.lock_key(uuid.uuid5(workspace_id, "jobs"))
+
+
 def run_job(
     job_id: uuid.UUID, session_factory: sessionmaker[Session], search: OpenSearch, settings: Settings
 ) -> str:
-    """Run (or resume) one job; returns its final status. Finished jobs are left alone, and a job
-    another worker is running right now answers "running" without being touched."""
+    """Run (or resume) one job; returns its final status. Finished jobs are left alone, a job
+    another worker is running right now answers "running" without being touched, and a job whose
+    workspace is running another one answers DEFERRED, also untouched."""
     engine = session_factory.kw["bind"]
     lease = locks.try_lock(engine, locks.lock_key(job_id))
     if lease is None:
         return "running"
+    turn: Connection | None = None
     try:
+        with session_factory() as session:
+            workspace_id = session.scalar(select(Job.workspace_id).where(Job.id == job_id))
+        if workspace_id is not None:
+            turn = locks.try_lock(engine, workspace_turn_key(workspace_id))
+            if turn is None:
+                return DEFERRED
         ctx = _start(session_factory, job_id, search, settings)
         if isinstance(ctx, str):
             return ctx
@@ -156,6 +200,8 @@ def run_job(
             if handler is None:
                 raise JobFailed(f"no handler for job kind {ctx.kind!r}")
             result = handler(ctx)
+        except JobCancelled:
+            status, result = "cancelled", _partial_result(ctx)
         except JobFailed as exc:
             status, error = "failed", str(exc)
         except Exception as exc:
@@ -166,13 +212,57 @@ def run_job(
                 raise
             log.exception("job %s (%s) crashed", job_id, ctx.kind)
             status, error = "failed", f"internal error: {type(exc).__name__}"
-        with session_factory() as session, session.begin():
-            session.execute(
-                update(Job)
-                .where(Job.id == job_id)
-                .values(status=status, result=result, error=error, finished_at=datetime.now(UTC))
-            )
+        status = _finish(session_factory, job_id, status, result, error)
         JOBS_FINISHED.labels(ctx.kind, status).inc()
         return status
     finally:
+        if turn is not None and workspace_id is not None:
+            locks.release(turn, workspace_turn_key(workspace_id))
         locks.release(lease, locks.lock_key(job_id))
+
+
+def _partial_result(ctx: JobContext) -> dict[str, Any] | None:
+    """What a cancelled job had committed: the counters of its last checkpoint, if it keeps any."""
+    state = ctx.checkpoint or {}
+    counts = state.get("counts", state.get("counters"))
+    return dict(counts) if isinstance(counts, dict) else None
+
+
+def _finish(
+    session_factory: sessionmaker[Session],
+    job_id: uuid.UUID,
+    status: str,
+    result: dict[str, Any] | None,
+    error: str | None,
+) -> str:
+    """Write the run's outcome. A job cancelled while its last chunk committed stays `cancelled`
+    (the API already said so), with the run's result kept."""
+    with session_factory() as session, session.begin():
+        finished = session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == "running")
+            .values(status=status, result=result, error=error, finished_at=datetime.now(UTC))
+            .returning(Job.id)
+            .execution_options(synchronize_session=False)
+        ).scalar_one_or_none()
+        if finished is not None:
+            return status
+        session.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(result=result)
+            .execution_options(synchronize_session=False)
+        )
+        return "cancelled"
+
+
+def next_queued_job(session_factory: sessionmaker[Session], job_id: uuid.UUID) -> uuid.UUID | None:
+    """The oldest job still queued in the workspace of `job_id` (the next one to get its turn)."""
+    with session_factory() as session:
+        workspace_id = select(Job.workspace_id).where(Job.id == job_id).scalar_subquery()
+        return session.scalar(
+            select(Job.id)
+            .where(Job.workspace_id == workspace_id, Job.status == "queued", Job.id != job_id)
+            .order_by(Job.created_at, Job.id)
+            .limit(1)
+        )

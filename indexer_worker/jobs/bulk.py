@@ -1,9 +1,11 @@
-"""Bulk delete and bulk tags over a selection, in chunked transactions.
+"""Bulk delete and bulk tags over a selection, in chunked transactions of set-based SQL.
 
 Each chunk re-reads and locks its contacts in PostgreSQL (same workspace, still there, not merged
-away), does its work, writes its events and outbox rows, and records the job's progress and
-checkpoint, all in one transaction. A crash therefore loses at most the chunk in flight, and the
-resumed run starts after the last committed chunk: nothing is deleted, tagged or announced twice.
+away) in one statement, does its work in one statement per group of contacts changed alike (an
+UPDATE or DELETE over an id array whose RETURNING rows feed the INSERT ... SELECT of the events and
+outbox rows), and records the job's progress and checkpoint, all in one transaction. A crash
+therefore loses at most the chunk in flight, and the resumed run starts after the last committed
+chunk: nothing is deleted, tagged or announced twice.
 """
 
 from __future__ import annotations
@@ -13,42 +15,56 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, select, text, update
+from sqlalchemy import String, any_, bindparam, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.orm import Session
 
 from indexer_worker.jobs import JobContext, register, selection_query
+from indexer_worker.jobs.export import prefetched
 from shared.contact_rules import MAX_TAGS
 from shared.events import EventType
 from shared.models import Contact
-from shared.outbox import record_changes
+from shared.outbox import BULK, OUTBOX_WRITTEN
 from shared.selection import Selection, iter_selection, selection_total
 from shared.tags import missing_tags
 from shared.visibility import visible_in
 
-# Contacts per transaction: bounds memory and lock time whatever the selection's size.
-CHUNK_SIZE = 500
+# Contacts per transaction: bounds memory and lock time whatever the selection's size, and is large
+# enough that each chunk costs a handful of set-based statements, not one per contact.
+CHUNK_SIZE = 5000
 
-CONTACTS: Table = Contact.metadata.tables["contacts"]
-TAGGED_EVENTS = text(
-    "INSERT INTO events (id, workspace_id, contact_id, type, actor_id, data) "
-    "SELECT gen_random_uuid(), :workspace_id, contact_id, :type, :actor_id, data "
-    "FROM unnest(CAST(:contact_ids AS uuid[]), CAST(:data AS jsonb[])) AS added(contact_id, data)"
-)
+IDS = ARRAY(PG_UUID(as_uuid=True))
+# One statement per group of contacts gaining the same tags (usually one group per chunk): append
+# them, bump the version, and write each contact's "tagged" event and outbox row from the same
+# RETURNING set. The rows are locked, so the tags appended are exactly the ones found missing.
+TAG_GROUP = text(
+    "WITH tagged AS ("
+    " UPDATE contacts SET tags = tags || CAST(:added AS varchar(100)[]), version = version + 1,"
+    " updated_at = now() WHERE id = ANY(:ids) RETURNING id, version"
+    "), announced AS ("
+    " INSERT INTO events (id, workspace_id, contact_id, type, actor_id, data)"
+    " SELECT gen_random_uuid(), :workspace_id, id, :type, :actor_id, CAST(:data AS jsonb) FROM tagged"
+    ") INSERT INTO outbox (workspace_id, contact_id, version, priority)"
+    " SELECT :workspace_id, id, version, :priority FROM tagged"
+).bindparams(bindparam("ids", type_=IDS), bindparam("added", type_=ARRAY(String(100))))
+# Deletes the locked contacts (dependents go by FK cascade) and tombstones each document through an
+# outbox row carrying the version after the deletion. Job rows are BULK: relayed after interactive ones.
+DELETE_LOCKED = text(
+    "WITH gone AS (DELETE FROM contacts WHERE id = ANY(:ids) RETURNING id, version)"
+    " INSERT INTO outbox (workspace_id, contact_id, version, priority)"
+    " SELECT :workspace_id, id, version + 1, :priority FROM gone"
+).bindparams(bindparam("ids", type_=IDS))
 ChunkWork = Callable[[Session, list[uuid.UUID]], dict[str, int]]
 
 
-def _locked_contacts(
-    session: Session, workspace_id: uuid.UUID, ids: list[uuid.UUID], *columns: Any
-) -> list[Any]:
-    """Lock the selected contacts that are still visible in this workspace (in id order, so two jobs
-    over overlapping selections cannot deadlock)."""
+def _locked_contacts(session: Session, workspace_id: uuid.UUID, ids: list[uuid.UUID]) -> list[Any]:
+    """(id, tags) of the selected contacts still visible in this workspace, locked in id order (two
+    jobs over overlapping selections cannot deadlock); one statement over an id array."""
     return list(
         session.execute(
-            select(Contact.id, *columns)
-            .where(
-                visible_in(workspace_id),
-                Contact.id.in_(ids),
-            )
+            select(Contact.id, Contact.tags)
+            .where(visible_in(workspace_id), Contact.id == any_(bindparam("ids", ids, type_=IDS)))
             .order_by(Contact.id)
             .with_for_update()
         ).all()
@@ -75,7 +91,8 @@ def run_in_chunks(ctx: JobContext, work: ChunkWork) -> dict[str, int]:
         position=state.get("position"),
         batch_size=CHUNK_SIZE,
     )
-    for ids, position in batches:
+    # The next chunk's ids are fetched from the index while this chunk's transaction runs.
+    for ids, position in prefetched(batches, depth=1):
         with ctx.session_factory() as session, session.begin():
             for key, n in work(session, ids).items():
                 counts[key] = counts.get(key, 0) + n
@@ -91,11 +108,11 @@ def run_in_chunks(ctx: JobContext, work: ChunkWork) -> dict[str, int]:
 
 def delete_chunk(session: Session, workspace_id: uuid.UUID, ids: list[uuid.UUID]) -> dict[str, int]:
     """Delete the chunk's contacts with their dependents (FK cascade) and tombstone their documents."""
-    rows = _locked_contacts(session, workspace_id, ids, Contact.version)
-    if rows:
-        session.execute(delete(Contact).where(Contact.id.in_([r.id for r in rows])))
-        record_changes(session, workspace_id, [(r.id, r.version + 1) for r in rows])
-    return {"deleted": len(rows), "skipped": len(ids) - len(rows)}
+    locked = [row.id for row in _locked_contacts(session, workspace_id, ids)]
+    if locked:
+        session.execute(DELETE_LOCKED, {"workspace_id": workspace_id, "ids": locked, "priority": BULK})
+        session.info[OUTBOX_WRITTEN] = True
+    return {"deleted": len(locked), "skipped": len(ids) - len(locked)}
 
 
 def tag_chunk(
@@ -109,45 +126,34 @@ def tag_chunk(
     """Add the tags each contact lacks (ignoring case and accents; an existing spelling is kept).
     A contact the new tags would take past MAX_TAGS is left as it is and counted as `over_tag_limit`
     (all of the tags or none, never an arbitrary part of them)."""
-    rows = _locked_contacts(session, workspace_id, ids, Contact.tags, Contact.version)
-    additions: dict[uuid.UUID, list[str]] = {}
-    new_tags: list[tuple[uuid.UUID, list[str], int]] = []
+    rows = _locked_contacts(session, workspace_id, ids)
+    groups: dict[tuple[str, ...], list[uuid.UUID]] = {}
     over_limit = 0
-    for contact_id, current, version in rows:
+    for contact_id, current in rows:
         added = missing_tags(current, tags)
         if len(current) + len(added) > MAX_TAGS:
             over_limit += 1
         elif added:
-            additions[contact_id] = added
-            new_tags.append((contact_id, [*current, *added], version + 1))
-    if new_tags:
-        # One statement executed for many rows (compiled once, pipelined by the driver). A set-based
-        # UPDATE bypasses the ORM's version counter, so it is bumped explicitly; the rows are locked,
-        # so each contact's new version is the one read plus one.
+            groups.setdefault(tuple(added), []).append(contact_id)
+    for gained, group in groups.items():
         session.execute(
-            update(CONTACTS)
-            .where(CONTACTS.c.id == bindparam("contact_id"))
-            .values(tags=bindparam("new_tags"), version=CONTACTS.c.version + 1, updated_at=func.now()),
-            [{"contact_id": cid, "new_tags": new} for cid, new, _ in new_tags],
-        )
-        # One INSERT for the chunk's events (arrays unnested server-side) rather than 500 statements.
-        session.execute(
-            TAGGED_EVENTS,
+            TAG_GROUP,
             {
                 "workspace_id": workspace_id,
+                "priority": BULK,
+                "ids": group,
+                "added": list(gained),
                 "type": EventType.TAGGED.value,
                 "actor_id": actor_id,
-                "contact_ids": list(additions),
-                "data": [
-                    json.dumps({"added": added, "removed": [], "job_id": str(job_id)})
-                    for added in additions.values()
-                ],
+                "data": json.dumps({"added": list(gained), "removed": [], "job_id": str(job_id)}),
             },
         )
-        record_changes(session, workspace_id, [(cid, version) for cid, _, version in new_tags])
+    tagged = sum(len(group) for group in groups.values())
+    if tagged:
+        session.info[OUTBOX_WRITTEN] = True
     return {
-        "tagged": len(new_tags),
-        "unchanged": len(rows) - len(new_tags) - over_limit,
+        "tagged": tagged,
+        "unchanged": len(rows) - tagged - over_limit,
         "over_tag_limit": over_limit,
         "skipped": len(ids) - len(rows),
     }

@@ -44,7 +44,7 @@ from shared.csv_safety import neutralize, restore
 from shared.custom_fields import field_definitions
 from shared.events import EventType, assignment_change, event_row
 from shared.models import Contact, Event, User, Workspace
-from shared.outbox import record_changes
+from shared.outbox import BULK, record_changes
 from shared.tags import tag_change
 from shared.visibility import visible_in
 
@@ -218,7 +218,7 @@ class ChunkWriter:
         self._write_events()
         changes = [(c["id"], 1) for c in self.created]
         changes += [(c.id, c.version) for c, _, _, _ in self.changed.values()]
-        record_changes(self.session, self.ctx.workspace_id, changes)
+        record_changes(self.session, self.ctx.workspace_id, changes, priority=BULK)
 
     def _write_events(self) -> None:
         origin = {"import_id": str(self.ctx.job_id)}

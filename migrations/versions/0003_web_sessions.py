@@ -3,7 +3,7 @@
 Only sha256 hashes of the link codes and of the session secrets are stored. Sessions live in
 PostgreSQL so every API replica shares them and a sign-out or a revocation counts everywhere.
 
-Revision ID: 0003_web_sessions
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-01 08:30:00
 
@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_web_sessions"
+revision: str = "0003"
 down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,7 +1,7 @@
 """workspaces.default_country: the region of national-format phones imported without a country
 
-Revision ID: 0003_default_country
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-01 08:45:00
 
 """
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_default_country"
-down_revision: str | Sequence[str] | None = "0003_web_sessions"
+revision: str = "0004"
+down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

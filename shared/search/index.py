@@ -21,8 +21,20 @@ from shared.settings import Settings
 log = logging.getLogger("search.index")
 
 
+# Connections kept open to OpenSearch: as many as requests one process runs at once (anyio's
+# default thread limit is 40). urllib3's default keeps one, so every concurrent search beyond the
+# first opened and closed a TCP connection of its own.
+POOL_MAXSIZE = 48
+
+
 def make_client(settings: Settings, *, timeout: float = 10.0) -> OpenSearch:
-    return OpenSearch(hosts=[settings.opensearch_url], timeout=timeout, max_retries=0, retry_on_timeout=False)
+    return OpenSearch(
+        hosts=[settings.opensearch_url],
+        timeout=timeout,
+        max_retries=0,
+        retry_on_timeout=False,
+        pool_maxsize=POOL_MAXSIZE,
+    )
 
 
 def reindex_alias(alias: str) -> str:

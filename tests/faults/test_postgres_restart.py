@@ -1,8 +1,9 @@
 """PostgreSQL restarted under write and search traffic through a real API process and worker.
 
-While it is down every request that needs it answers 503 with Retry-After (never a 500); once it is
-back, nothing acknowledged is lost, PostgreSQL and the index agree on every (id, version), and a bulk
-job that was running resumes and finishes. The PostgreSQL is the fault stack's private cluster.
+While it is down every request that needs it answers 503 with Retry-After (never a 500), and a
+search of a cached principal still answers from the index; once it is back, nothing acknowledged is
+lost, PostgreSQL and the index agree on every (id, version), and a bulk job that was running resumes
+and finishes. The PostgreSQL is the fault stack's private cluster.
 """
 
 from __future__ import annotations
@@ -101,8 +102,13 @@ def test_postgres_restarted_under_write_and_search_traffic(fault_stack: FaultSta
     statuses = {status for _, status in traffic.statuses}
     assert statuses <= {200, 201, 503}, traffic.statuses  # never a 500
     assert traffic.missing_retry_after == 0
-    during = [s for sent, answered, _, s in traffic.timeline if sent > down_at and answered < starting_at]
-    assert during and set(during) == {503}, Counter(during)
+    timeline = traffic.timeline
+    during = [(k, s) for sent, answered, k, s in timeline if sent > down_at and answered < starting_at]
+    # Writes need PostgreSQL: 503. Searches need only the index once the token's principal is in
+    # the auth cache (api_service.auth.cache; nothing can revoke it while PostgreSQL is down), so
+    # they keep answering 200; an uncached one would be a 503, never a 500.
+    assert {s for k, s in during if k == "write"} == {503}, Counter(during)
+    assert {s for k, s in during if k == "search"} <= {200, 503}, Counter(during)
     after = [(k, s) for sent, _, k, s in traffic.timeline if sent > up_at + 3]
     assert ("write", 201) in after and ("search", 200) in after, Counter(after)
 

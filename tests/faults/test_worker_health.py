@@ -2,7 +2,7 @@
 (scripts/supervise-worker.sh) restarts the worker, and indexing catches up with no manual step.
 
 "Stalled" is made real with Celery's own remote control: `cancel_consumer` stops the worker's
-consumer of the task queue while the process, its pool and its beat stay up, which is what a
+consumer of the relay queue while the process, its pool and its beat stay up, which is what a
 consumer that never consumes again after a broker restart looks like from outside.
 """
 
@@ -17,6 +17,7 @@ import pytest
 from redis import Redis
 
 from shared.indexing_health import indexing_health
+from shared.queue import RELAY_QUEUE
 from tests.faults.conftest import BIN, ROOT, FaultStack, free_port, wait_until
 from tests.faults.test_faults import Writer, assert_converges
 
@@ -30,7 +31,7 @@ def healthy(stack: FaultStack, port: int | None = None) -> bool:
 def cancel_consumer(stack: FaultStack, node: str) -> None:
     celery = stack.celery()
     try:
-        replies = celery.control.cancel_consumer("celery", destination=[node], reply=True, timeout=10)
+        replies = celery.control.cancel_consumer(RELAY_QUEUE, destination=[node], reply=True, timeout=10)
     finally:
         celery.close()
     assert replies, f"{node} did not answer cancel_consumer"
@@ -38,7 +39,7 @@ def cancel_consumer(stack: FaultStack, node: str) -> None:
     # means beat's sweeps (every second) now pile up in the queue with nobody taking them.
     redis = Redis.from_url(stack.settings.redis_url)
     try:
-        wait_until(lambda: int(redis.llen("celery")) >= 3, 30, "the task queue to fill up", interval=0.5)
+        wait_until(lambda: int(redis.llen(RELAY_QUEUE)) >= 3, 30, "the task queue to fill up", interval=0.5)
     finally:
         redis.close()
     # Messages the worker had already prefetched still run after the cancel; only once it holds
@@ -87,7 +88,7 @@ def test_health_check_fails_while_the_consumer_is_stopped_and_the_outbox_has_wor
 
     celery = fault_stack.celery()  # consuming again: the backlog drains and the check passes
     try:
-        celery.control.add_consumer("celery", destination=[worker.node], reply=True, timeout=10)
+        celery.control.add_consumer(RELAY_QUEUE, destination=[worker.node], reply=True, timeout=10)
     finally:
         celery.close()
     assert_converges(fault_stack, writer)

@@ -7,7 +7,6 @@ import time
 import urllib.request
 
 from prometheus_client import REGISTRY
-from redis import Redis
 from sqlalchemy import text
 
 from indexer_worker import metrics as worker_metrics
@@ -136,10 +135,9 @@ def _age_outbox(session_factory, workspace_id: str, seconds: int) -> None:
 
 
 def test_a_stalled_relay_is_said_by_readyz_and_sync_status(
-    client, workspace, make_workspace, sync_index, session_factory, settings
+    client, workspace, make_workspace, sync_index, session_factory, settings, redis
 ) -> None:
     sync_index()
-    redis = Redis.from_url(settings.redis_url)
     other = make_workspace()
     for name in ("Abel", "Beryl"):
         client.post("/v1/contacts", headers=workspace.headers, json={"first_name": name})

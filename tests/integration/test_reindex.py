@@ -66,6 +66,10 @@ def test_reindex_swaps_the_alias_while_searches_answer_and_live_changes_land(
     assert alias_targets(search_client, settings.index_alias) == [result.new_index]
     assert alias_targets(search_client, reindex_alias(settings.index_alias)) == []
     assert old_index not in versioned_indices(search_client, settings.index_alias)
+    # Built without refreshes or replicas, served with the live settings again.
+    built = search_client.indices.get_settings(index=result.new_index)[result.new_index]["settings"]["index"]
+    assert built.get("refresh_interval") != "-1"
+    assert int(built["number_of_replicas"]) == settings.index_replicas
     # Every search during the reindex answered, with the live index: never empty, never an error.
     assert answers and all(n >= 4 for n in answers)
 

@@ -3,6 +3,7 @@ assets with a long cache, the app for every unknown page, and the API's own path
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ from fastapi.testclient import TestClient
 
 from api_service.main import create_app
 
-INDEX = '<!doctype html><html><head><script type="module" src="/assets/index-4f3a9c.js"></script></head>'
+SCRIPT_TAG = '<script type="module" src="/assets/index-4f3a9c.js"></script>'
+INDEX = f"<!doctype html><html><head>{SCRIPT_TAG}</head>"
 SCRIPT = "console.log('contacts')"
 
 
@@ -41,9 +43,24 @@ def test_the_app_is_served_at_the_root_and_for_unknown_pages(web: TestClient) ->
         response = web.get(path)
         assert response.status_code == 200, path
         assert response.headers["content-type"].startswith("text/html")
-        assert INDEX in response.text
+        assert SCRIPT_TAG in response.text
         assert response.headers["cache-control"] == "no-cache"
     assert web.head("/contacts").status_code == 200
+
+
+def test_each_page_gets_its_own_style_nonce_in_the_policy_and_the_page(web: TestClient) -> None:
+    """React Aria adds one <style> element, with the nonce of `<meta property="csp-nonce">`: the
+    policy allows exactly that nonce besides the app's own files, and no inline script at all."""
+    nonces = []
+    for _ in range(2):
+        response = web.get("/contacts")
+        policy = response.headers["content-security-policy"]
+        match = re.search(r"style-src 'self' 'nonce-([A-Za-z0-9_-]{16,})';", policy)
+        assert match, policy
+        assert f'<meta property="csp-nonce" nonce="{match[1]}">' in response.text
+        assert "script-src 'self';" in policy and "unsafe-inline" not in policy
+        nonces.append(match[1])
+    assert nonces[0] != nonces[1]
 
 
 def test_hashed_assets_are_cached_and_other_files_revalidated(web: TestClient) -> None:
@@ -56,7 +73,7 @@ def test_hashed_assets_are_cached_and_other_files_revalidated(web: TestClient) -
     assert icon.headers["cache-control"] == "no-cache"
     # A missing asset is a 404, never the app's HTML in place of a script.
     missing = web.get("/assets/index-000000.js")
-    assert missing.status_code == 404 and INDEX not in missing.text
+    assert missing.status_code == 404 and SCRIPT_TAG not in missing.text
 
 
 def test_the_api_paths_keep_their_meaning(web: TestClient) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from shared.queue import JOBS_QUEUE, RELAY_QUEUE
 from shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,10 +30,11 @@ def compose() -> dict[str, Any]:
 def test_compose_runs_the_whole_system() -> None:
     services = compose()["services"]
     assert set(services) == {
-        "postgres", "redis", "opensearch", "migrate", "api", "worker", "beat", "prometheus", "grafana"
+        "postgres", "redis", "opensearch", "migrate", "api", "worker", "jobs-worker", "beat", "prometheus",
+        "grafana",
     }  # fmt: skip
     assert services["migrate"]["command"] == ["contacts-admin", "migrate"]
-    for name in ("api", "worker", "beat"):
+    for name in ("api", "worker", "jobs-worker", "beat"):
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert "beat" in services["beat"]["command"] and "worker" in services["worker"]["command"]
 
@@ -66,7 +68,8 @@ def test_compose_runs_prometheus_and_grafana_with_the_deploy_files() -> None:
     assert services["worker"]["environment"]["CONTACTS_API_HOST"] == "0.0.0.0"
     scrape = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
     targets = {t for job in scrape["scrape_configs"] for c in job["static_configs"] for t in c["targets"]}
-    assert targets == {"api:8000", f"worker:{Settings.model_fields['worker_metrics_port'].default}"}
+    port = Settings.model_fields["worker_metrics_port"].default
+    assert targets == {"api:8000", f"worker:{port}", f"jobs-worker:{port}"}
 
 
 def test_compose_restarts_a_worker_whose_health_check_fails() -> None:
@@ -79,3 +82,12 @@ def test_compose_restarts_a_worker_whose_health_check_fails() -> None:
     # init process the worker is not PID 1, which ignores signals it has no handler for.
     assert test[test.index("--terminate-pidfile") + 1] == pidfile
     assert worker["restart"] == "unless-stopped" and worker["init"] is True
+
+
+def test_compose_runs_the_relay_and_the_jobs_on_separate_queues_and_pools() -> None:
+    services = compose()["services"]
+    relay, jobs = services["worker"]["command"], services["jobs-worker"]["command"]
+    assert relay[relay.index("-Q") + 1] == RELAY_QUEUE
+    assert jobs[jobs.index("-Q") + 1] == JOBS_QUEUE
+    # Beat runs once, in its own service; neither worker embeds it.
+    assert "--beat" not in relay and "--beat" not in jobs

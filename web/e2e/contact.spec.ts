@@ -1,0 +1,80 @@
+import { apiCall, createContacts, expect, signIn, state, test, totalText, uniq } from "./fixtures";
+
+test.describe("add contact", () => {
+  test.use({ allowHttpErrors: [422] });
+  test("the API's 422 sits next to the field; a valid contact appears in the table", async ({ page }) => {
+    const tag = uniq("add");
+    await signIn(page, "owner", `/?q=${tag}`);
+    await expect(totalText(page)).toHaveText("0 contacts");
+    await page.getByRole("button", { name: "Add contact" }).click();
+    const dialog = page.getByRole("dialog", { name: "Add contact" });
+    await expect(dialog.getByRole("textbox", { name: "First name" })).toBeFocused({ timeout: 2000 }).catch(() => undefined);
+    await dialog.getByRole("textbox", { name: "First name" }).fill("Zoë");
+    await dialog.getByRole("textbox", { name: "Last name" }).fill(tag);
+    await dialog.getByRole("textbox", { name: "Phone" }).fill("12");
+    await dialog.getByRole("textbox", { name: "Country" }).fill("MY");
+    await dialog.getByRole("button", { name: "Add", exact: true }).click();
+    const phone = dialog.getByRole("textbox", { name: "Phone" });
+    await expect(phone).toHaveAttribute("aria-invalid", "true");
+    const describedBy = (await phone.getAttribute("aria-describedby")) ?? "";
+    await expect(dialog.locator(`[id="${describedBy.split(" ")[0]}"]`)).toContainText(/phone|number/i);
+    await phone.fill("012-345 6789");
+    await dialog.getByRole("button", { name: "Add", exact: true }).click();
+    await expect(dialog).toBeHidden();
+    await expect(totalText(page)).toHaveText("1 contact");
+    await expect(page.getByRole("row", { name: new RegExp(`Zoë ${tag}`) })).toContainText("+60123456789");
+  });
+});
+
+test("row menu: view details, edit and save, comment; view messages newest first; delete with confirmation", async ({ page }) => {
+  const tag = uniq("row");
+  const s = state();
+  const inbound = async (text: string, at: string) =>
+    apiCall<{ contact_id: string }>("POST", `/v1/channels/${s.channelId}/inbound`, {
+      external_id: `wa-${tag}`, profile: { first_name: "Dora", last_name: tag }, text, sent_at: at,
+    });
+  const { contact_id } = await inbound("first hello", "2026-01-01T10:00:00Z");
+  await inbound("second message", "2026-01-02T10:00:00Z");
+  const [eve] = await createContacts([{ first_name: "Eve", last_name: tag, email: `eve.${tag}@example.com` }]);
+  const c = await apiCall<{ version: number }>("GET", `/v1/contacts/${contact_id}`);
+  await apiCall("POST", "/v1/contacts/search", { min_version: { [contact_id]: c.version }, page_size: 1 });
+
+  await signIn(page, "owner", `/?q=${tag}`);
+  await expect(totalText(page)).toHaveText("2 contacts");
+
+  await page.getByRole("button", { name: `Actions for Dora ${tag}` }).click();
+  await page.getByRole("menuitem", { name: "View details" }).click();
+  const details = page.getByRole("dialog", { name: `Dora ${tag}` });
+  await expect(details.getByText("Acme WhatsApp (whatsapp): wa-" + tag)).toBeVisible();
+  await expect(details.getByRole("heading", { name: "Events" })).toBeVisible();
+  await details.getByRole("textbox", { name: "Last name" }).fill(`${tag} Renamed`);
+  await details.getByRole("button", { name: /Assignee/ }).click();
+  await page.getByRole("option", { name: "Mona Manager" }).click();
+  await details.getByRole("button", { name: "Save" }).click();
+  await expect(details.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+  await details.getByRole("textbox", { name: "Comment" }).fill("Prefers e-mail");
+  await details.getByRole("button", { name: "Add comment" }).click();
+  await expect(details.getByText("Prefers e-mail")).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("row", { name: new RegExp(`Dora ${tag} Renamed`) })).toContainText("Mona Manager");
+  await expect(page.getByRole("button", { name: /^Actions for Dora/ })).toBeFocused();
+
+  await page.getByRole("button", { name: `Actions for Dora ${tag} Renamed` }).click();
+  await page.getByRole("menuitem", { name: "View messages" }).click();
+  const messages = page.getByRole("dialog", { name: /Messages with Dora/ });
+  const items = messages.getByRole("listitem");
+  await expect(items).toHaveCount(2);
+  await expect(items.first()).toContainText("second message");
+  await expect(items.last()).toContainText("first hello");
+  await page.keyboard.press("Escape");
+
+  await page.getByRole("button", { name: `Actions for Eve ${tag}` }).click();
+  await page.getByRole("menuitem", { name: "Delete" }).click();
+  const confirm = page.getByRole("dialog", { name: `Delete Eve ${tag}?` });
+  await expect(confirm).toContainText("cannot be undone");
+  await confirm.getByRole("button", { name: "Delete" }).click();
+  await expect(page.getByRole("row", { name: new RegExp(`Eve ${tag}`) })).toHaveCount(0);
+  await expect(totalText(page)).toHaveText("1 contact");
+  // gone for good: the API answers 404 for it
+  await expect(apiCall("GET", `/v1/contacts/${eve!.id}`)).rejects.toThrow(/404/);
+});

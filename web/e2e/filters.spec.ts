@@ -1,0 +1,84 @@
+import type { Locator, Page } from "@playwright/test";
+import { createContacts, expect, screenshotPath, signIn, test, totalText, uniq } from "./fixtures";
+
+async function pick(page: Page, scope: Locator, control: RegExp | string, option: string) {
+  await scope.getByRole("button", { name: control }).click();
+  await page.getByRole("option", { name: option, exact: true }).click();
+}
+
+async function addCondition(page: Page, group: Locator, field: string, op: string) {
+  await group.getByRole("button", { name: "Add condition" }).last().click();
+  const row = group.locator("> ul > li.condition").last();
+  await row.getByRole("combobox", { name: "Field" }).fill(field);
+  await page.getByRole("option", { name: field, exact: true }).click();
+  await pick(page, row, /Operator/, op);
+  return row;
+}
+
+test("filter drawer: typed conditions, a nested Any group, results follow; clear; save new inbox", async ({ page }) => {
+  const tag = uniq("flt");
+  await createContacts([
+    { first_name: "Ann", last_name: tag, country: "MY", tags: ["vip"] },
+    { first_name: "Ben", last_name: tag, country: "SG", tags: ["lead"], custom_fields: { plan: "pro" } },
+    { first_name: "Cai", last_name: tag, country: "MY", custom_fields: { plan: "enterprise" } },
+  ]);
+  await signIn(page, "owner", `/?q=${tag}`);
+  await expect(totalText(page)).toHaveText("3 contacts");
+
+  await page.getByRole("button", { name: "Filter", exact: true }).click();
+  const drawer = page.getByRole("region", { name: "Filters" });
+  await expect(drawer).toBeVisible();
+  const root = drawer.getByRole("group", { name: "All conditions" });
+
+  const country = await addCondition(page, root, "Country", "is any of");
+  await country.getByRole("textbox", { name: "Value" }).fill("MY");
+  await expect(totalText(page)).toHaveText("2 contacts");
+
+  await root.getByRole("button", { name: "Add group" }).last().click();
+  const group = root.getByRole("group", { name: "Group at level 2" });
+  await expect(group.getByRole("radio", { name: "Any" })).toBeChecked();
+  const tags = await addCondition(page, group, "Tags", "has any of");
+  await tags.getByRole("textbox", { name: "Value" }).fill("vip");
+  const plan = await addCondition(page, group, "Plan", "is");
+  await pick(page, plan, /Value/, "enterprise");
+  // MY and (vip or enterprise): Ann and Cai
+  await expect(totalText(page)).toHaveText("2 contacts");
+  await group.getByText("All", { exact: true }).click();
+  await expect(group.getByRole("radio", { name: "All" })).toBeChecked();
+  await expect(totalText(page)).toHaveText("0 contacts");
+  await group.getByText("Any", { exact: true }).click();
+  await expect(totalText(page)).toHaveText("2 contacts");
+  await expect(page.getByRole("row", { name: new RegExp(`Ann ${tag}`) })).toBeVisible();
+  await expect(page.getByRole("row", { name: new RegExp(`Ben ${tag}`) })).toHaveCount(0);
+  await page.screenshot({ path: screenshotPath("filter-drawer-nested-group.png") });
+
+  // the filter is in the URL: a reload shows the same result
+  await expect(page).toHaveURL(/filter=/);
+  await page.reload();
+  await expect(totalText(page)).toHaveText("2 contacts");
+  await expect(page.getByRole("button", { name: "Filter", exact: true })).toHaveAccessibleDescription("3 conditions");
+  await page.getByRole("button", { name: "Filter", exact: true }).click();
+  await expect(page.getByRole("region", { name: "Filters" }).getByRole("group", { name: "Group at level 2" })).toBeVisible();
+
+  await page.getByRole("region", { name: "Filters" }).getByRole("button", { name: "Clear" }).click();
+  await expect(totalText(page)).toHaveText("3 contacts");
+  await expect(page).not.toHaveURL(/filter=/);
+
+  const drawer2 = page.getByRole("region", { name: "Filters" });
+  const c2 = await addCondition(page, drawer2.getByRole("group", { name: "All conditions" }), "Country", "is");
+  await c2.getByRole("textbox", { name: "Value" }).fill("SG");
+  await expect(totalText(page)).toHaveText("1 contact");
+  await drawer2.getByRole("button", { name: "Save new inbox" }).click();
+  const dialog = page.getByRole("dialog", { name: "Save new inbox" });
+  await dialog.getByRole("textbox", { name: "Name" }).fill(`Singapore ${tag}`);
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(page).toHaveURL(/view=/);
+  await expect(page.getByRole("button", { name: /View/ })).toContainText(`Singapore ${tag}`);
+  await expect(totalText(page)).toHaveText("1 contact");
+  await page.reload();
+  await expect(totalText(page)).toHaveText("1 contact");
+  await page.getByRole("button", { name: /View/ }).click();
+  await expect(page.getByRole("option", { name: `Singapore ${tag}` })).toBeVisible();
+  await page.getByRole("option", { name: "All contacts" }).click();
+  await expect(page).not.toHaveURL(/view=/);
+});

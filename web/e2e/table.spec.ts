@@ -1,0 +1,55 @@
+import { apiCall, createContacts, expect, signIn, test, totalText, uniq } from "./fixtures";
+
+test("sign in with a one-time link, see the table with its total, sign out; the link works once", async ({ page }) => {
+  const s = (await import("./fixtures")).state();
+  const link = await apiCall<{ url: string }>("POST", "/v1/sign-in-links", { user_id: s.owner.id });
+  await page.goto(link.url);
+  await expect(page.getByRole("table")).toBeVisible();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(totalText(page)).toHaveText(/^[\d,]+ contacts$/);
+  const rows = page.getByRole("row");
+  await expect(rows.nth(1)).toBeVisible();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in to Contacts" })).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole("heading", { name: "Sign in to Contacts" })).toBeVisible();
+});
+
+test.describe("a used link", () => {
+  test.use({ allowHttpErrors: [401] });
+  test("is refused with a reason", async ({ page }) => {
+    const s = (await import("./fixtures")).state();
+    const link = await apiCall<{ url: string }>("POST", "/v1/sign-in-links", { user_id: s.owner.id });
+    await page.goto(link.url);
+    await expect(page.getByRole("table")).toBeVisible();
+    await page.context().clearCookies();
+    await page.goto(link.url);
+    await expect(page.getByRole("alert")).toContainText("used already or expired");
+  });
+});
+
+test("search follows typing, sorts by header with aria-sort, and survives a reload", async ({ page }) => {
+  const tag = uniq("srch");
+  await createContacts([
+    { first_name: "Charlie", last_name: tag, email: `charlie.${tag}@example.com` },
+    { first_name: "Alice", last_name: tag, email: `alice.${tag}@example.com` },
+    { first_name: "Bob", last_name: tag, phone: "+60123456789", country: "MY" },
+  ]);
+  await signIn(page);
+  await page.getByRole("searchbox", { name: "Search contacts" }).fill(tag);
+  await expect(totalText(page)).toHaveText("3 contacts");
+  await expect(page).toHaveURL(new RegExp(`q=${tag}`));
+  const nameHeader = page.getByRole("columnheader", { name: /Name/ });
+  await nameHeader.getByRole("button").click();
+  await expect(nameHeader).toHaveAttribute("aria-sort", "ascending");
+  await expect(page.getByRole("row").nth(1)).toContainText(`Alice ${tag}`);
+  await nameHeader.getByRole("button").click();
+  await expect(nameHeader).toHaveAttribute("aria-sort", "descending");
+  await expect(page.getByRole("row").nth(1)).toContainText(`Charlie ${tag}`);
+  await page.reload();
+  await expect(page.getByRole("searchbox", { name: "Search contacts" })).toHaveValue(tag);
+  await expect(page.getByRole("columnheader", { name: /Name/ })).toHaveAttribute("aria-sort", "descending");
+  await expect(page.getByRole("row").nth(1)).toContainText(`Charlie ${tag}`);
+  // the avatar falls back to initials; a contact with no name shows its phone... here all have names
+  await expect(page.getByRole("row").nth(1).locator(".avatar")).toHaveText("C" + tag[0]!.toUpperCase());
+});

@@ -1,0 +1,172 @@
+// One typed client for /v1, same origin. The session cookie authenticates (HttpOnly, set by
+// POST /v1/sessions); writes echo the readable `csrf` cookie as X-CSRF-Token.
+import type {
+  Channel, Columns, Comment, Contact, ContactEvent, ContactInput, ExportJob, FieldInfo, Group,
+  ImportJob, ImportPreview, Job, Me, MergePreview, MergeRecord, Message, Page, SearchResult,
+  Selection, SortItem, User, View,
+} from "./types";
+
+export interface Problem {
+  type?: string;
+  title?: string;
+  status: number;
+  detail?: string;
+  errors?: { loc: (string | number)[]; msg: string }[];
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly problem: Problem;
+  readonly retryAfter: number | null;
+  constructor(problem: Problem, retryAfter: number | null) {
+    super(problem.detail || problem.title || `Request failed (${problem.status})`);
+    this.name = "ApiError";
+    this.status = problem.status;
+    this.problem = problem;
+    this.retryAfter = retryAfter;
+  }
+  /** Validation messages keyed by the last named location ("email", "custom_fields.plan"). */
+  fieldErrors(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const e of this.problem.errors ?? []) {
+      const loc = e.loc.filter((p) => p !== "body" && typeof p === "string") as string[];
+      const key = loc.join(".") || "_";
+      out[key] = out[key] ? `${out[key]}; ${e.msg}` : e.msg;
+    }
+    return out;
+  }
+}
+
+export function readCookie(name: string): string | null {
+  for (const part of document.cookie.split(";")) {
+    const [k, ...v] = part.trim().split("=");
+    if (k === name) return decodeURIComponent(v.join("="));
+  }
+  return null;
+}
+
+// The session's CSRF token as GET /v1/me reports it, used when the cookie cannot be read.
+let csrfFromMe: string | null = null;
+export function rememberCsrf(token: string | null | undefined) {
+  csrfFromMe = token ?? null;
+}
+
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+async function problemOf(res: Response): Promise<Problem> {
+  const text = await res.text();
+  try {
+    const body = JSON.parse(text) as Partial<Problem>;
+    return { ...body, status: res.status } as Problem;
+  } catch {
+    return { status: res.status, title: res.statusText || `HTTP ${res.status}`, detail: text.slice(0, 200) || undefined };
+  }
+}
+
+export async function request<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  let payload: BodyInit | undefined;
+  if (body instanceof FormData) {
+    payload = body;
+  } else if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    payload = JSON.stringify(body);
+  }
+  if (method !== "GET") {
+    const csrf = readCookie("contacts_csrf") ?? readCookie("csrf") ?? csrfFromMe;
+    if (csrf) headers["X-CSRF-Token"] = csrf;
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body: payload, credentials: "same-origin", signal });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === "AbortError") throw e;
+    throw new ApiError({ status: 0, title: "Network error", detail: "The server could not be reached." }, 2);
+  }
+  if (!res.ok) {
+    const ra = Number(res.headers.get("Retry-After"));
+    throw new ApiError(await problemOf(res), Number.isFinite(ra) && ra > 0 ? ra : null);
+  }
+  if (res.status === 204) return undefined as T;
+  const type = res.headers.get("Content-Type") ?? "";
+  if (!type.includes("json")) return (await res.text()) as T;
+  return (await res.json()) as T;
+}
+
+export interface SearchParams {
+  query?: string | null;
+  view_id?: string | null;
+  filter?: Group | null;
+  sort?: SortItem[] | null;
+  page_size?: number;
+  cursor?: string | null;
+  min_version?: Record<string, number>;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  signIn: (cred: { code: string } | { token: string }) => request<void>("POST", "/v1/sessions", cred),
+  signOut: () => request<void>("DELETE", "/v1/sessions/current"),
+  me: async () => {
+    const me = await request<Me & { csrf_token?: string | null }>("GET", "/v1/me");
+    rememberCsrf(me.csrf_token);
+    return me;
+  },
+  fields: () => request<{ items: FieldInfo[] }>("GET", "/v1/fields"),
+  users: () => request<Page<User>>("GET", "/v1/users?page_size=200"),
+  channels: () => request<Page<Channel>>("GET", "/v1/channels?page_size=200"),
+  views: () => request<Page<View>>("GET", "/v1/views"),
+  createView: (v: { name: string; query: string | null; filter: Group | null; sort: SortItem[] | null; visibility: "private" | "workspace" }) =>
+    request<View>("POST", "/v1/views", v),
+  columns: () => request<Columns>("GET", "/v1/me/columns"),
+  putColumns: (columns: string[]) => request<Columns>("PUT", "/v1/me/columns", { columns }),
+  search: (p: SearchParams, signal?: AbortSignal) => request<SearchResult>("POST", "/v1/contacts/search", p, signal),
+  contact: (id: string) => request<Contact>("GET", `/v1/contacts/${enc(id)}`),
+  createContact: (c: ContactInput) => request<Contact>("POST", "/v1/contacts", c),
+  updateContact: (id: string, c: ContactInput) => request<Contact>("PATCH", `/v1/contacts/${enc(id)}`, c),
+  deleteContact: (id: string) => request<void>("DELETE", `/v1/contacts/${enc(id)}`),
+  messages: (id: string) => request<Page<Message>>("GET", `/v1/contacts/${enc(id)}/messages?page_size=100`),
+  events: (id: string) => request<Page<ContactEvent>>("GET", `/v1/contacts/${enc(id)}/events?page_size=100`),
+  comments: (id: string) => request<Page<Comment>>("GET", `/v1/contacts/${enc(id)}/comments?page_size=100`),
+  addComment: (id: string, text: string) => request<Comment>("POST", `/v1/contacts/${enc(id)}/comments`, { text }),
+  bulkDelete: (selection: Selection) => request<Job>("POST", "/v1/contacts/bulk-delete", { selection, confirm: true }),
+  bulkTags: (selection: Selection, tags: string[]) => request<Job>("POST", "/v1/contacts/bulk-tags", { selection, tags }),
+  job: (id: string) => request<Job>("GET", `/v1/jobs/${enc(id)}`),
+  mergePreview: (primary: string, secondary: string) =>
+    request<MergePreview>("GET", `/v1/contacts/merge-preview?primary_id=${enc(primary)}&secondary_id=${enc(secondary)}`),
+  merge: (primary_id: string, secondary_id: string, choose: Record<string, "primary" | "secondary">) =>
+    request<{ contact: Contact; merge_id: string }>("POST", "/v1/contacts/merge", { primary_id, secondary_id, choose }),
+  merges: (id: string) => request<Page<MergeRecord>>("GET", `/v1/contacts/${enc(id)}/merges`),
+  unmerge: (id: string, merge_id: string) =>
+    request<{ contact: Contact; secondary: Contact }>("POST", `/v1/contacts/${enc(id)}/unmerge`, { merge_id }),
+  startExport: (selection: Selection, columns?: string[]) => request<{ id: string }>("POST", "/v1/exports", { selection, columns }),
+  exportJob: (id: string) => request<ExportJob>("GET", `/v1/exports/${enc(id)}`),
+  importPreview: (file: File) => {
+    const fd = new FormData();
+    fd.append("file", file);
+    return request<ImportPreview>("POST", "/v1/imports/preview", fd);
+  },
+  startImport: (file: File, mapping: Record<string, string>, options: { onDuplicate: string; onInvalidCell: string; blankCells: string }) => {
+    const fd = new FormData();
+    fd.append("file", file);
+    fd.append("mapping", JSON.stringify(mapping));
+    fd.append("on_duplicate", options.onDuplicate);
+    fd.append("on_invalid_cell", options.onInvalidCell);
+    fd.append("blank_cells", options.blankCells);
+    return request<{ id: string }>("POST", "/v1/imports", fd);
+  },
+  cancelImport: (id: string) => request<unknown>("POST", `/v1/imports/${enc(id)}/cancel`),
+  importJob: (id: string) => request<ImportJob>("GET", `/v1/imports/${enc(id)}`),
+};
+
+/** Words for an error, where it happened. A 503 names what is unavailable. */
+export function describeError(e: unknown): string {
+  if (e instanceof ApiError) {
+    if (e.status === 503) return `${e.problem.detail || "A service is unavailable"}. Retrying…`;
+    if (e.status === 0) return "The server could not be reached. Retrying…";
+    const fe = e.problem.errors?.map((x) => `${x.loc.filter((p) => p !== "body").join(".")}: ${x.msg}`).join("; ");
+    return [e.problem.detail || e.problem.title, fe].filter(Boolean).join(" — ") || e.message;
+  }
+  return e instanceof Error ? e.message : String(e);
+}

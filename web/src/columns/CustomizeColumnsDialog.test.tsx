@@ -1,0 +1,47 @@
+import { render, screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { afterEach, vi } from "vitest";
+import { keys } from "../api/queries";
+import type { Columns } from "../api/types";
+import { CustomizeColumnsDialog } from "./CustomizeColumnsDialog";
+
+afterEach(() => vi.unstubAllGlobals());
+
+const cols: Columns = {
+  columns: ["display_name", "email", "phone"],
+  available: [
+    { key: "display_name", label: "Name" },
+    { key: "email", label: "Email" },
+    { key: "phone", label: "Phone" },
+    { key: "custom.plan", label: "Plan" },
+  ],
+};
+
+test("Name is checked and fixed; a change is saved at once with PUT /v1/me/columns", async () => {
+  const fetchMock = vi.fn(async (_url: string, init?: RequestInit) =>
+    new Response(JSON.stringify({ ...cols, columns: (JSON.parse(init?.body as string) as { columns: string[] }).columns }), {
+      status: 200,
+      headers: { "Content-Type": "application/json" },
+    }),
+  );
+  vi.stubGlobal("fetch", fetchMock);
+  const qc = new QueryClient();
+  qc.setQueryData(keys.columns, cols);
+  render(
+    <QueryClientProvider client={qc}>
+      <CustomizeColumnsDialog isOpen onClose={() => {}} columns={cols} />
+    </QueryClientProvider>,
+  );
+  const name = screen.getByRole("checkbox", { name: "Name" });
+  expect(name).toBeChecked();
+  expect(name).toBeDisabled();
+  expect(screen.getByRole("checkbox", { name: "Plan" })).not.toBeChecked();
+  await userEvent.click(screen.getByText("Plan"));
+  await waitFor(() => expect(fetchMock).toHaveBeenCalled());
+  const [url, init] = fetchMock.mock.calls[0] as unknown as [string, RequestInit];
+  expect(url).toBe("/v1/me/columns");
+  expect(init.method).toBe("PUT");
+  expect(JSON.parse(init.body as string)).toEqual({ columns: ["display_name", "email", "phone", "custom.plan"] });
+  await waitFor(() => expect(qc.getQueryData<Columns>(keys.columns)?.columns).toContain("custom.plan"));
+});

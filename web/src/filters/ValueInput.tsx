@@ -1,0 +1,79 @@
+import { useState } from "react";
+import type { FieldInfo } from "../api/types";
+import { DateField, DateRangeField } from "../ui/DatePickers";
+import { MultiSelectInput, type Option, SelectInput, TextInput } from "../ui/controls";
+import { valueKind } from "./model";
+
+const UNITS: Option[] = ["minutes", "hours", "days", "weeks", "months"].map((u) => ({ id: u, label: u }));
+
+function ListText({ value, onChange }: { value: string[]; onChange: (v: string[]) => void }) {
+  const [raw, setRaw] = useState(value.join(", "));
+  return (
+    <TextInput
+      label="Value"
+      hideLabel
+      placeholder="one, two, three"
+      value={raw}
+      onChange={(s) => {
+        setRaw(s);
+        onChange(s.split(",").map((x) => x.trim()).filter(Boolean));
+      }}
+    />
+  );
+}
+
+/** The Value control for a condition, typed by the field and the operator. */
+export function ValueInput(props: { field: FieldInfo | undefined; op: string; value: unknown; onChange: (v: unknown) => void; options: Option[] }) {
+  const { field, op, value, onChange } = props;
+  const kind = valueKind(field, op);
+  switch (kind) {
+    case "none":
+      return null;
+    case "text":
+      return <TextInput label="Value" hideLabel value={String(value ?? "")} onChange={onChange} />;
+    case "textList":
+      return <ListText value={Array.isArray(value) ? (value as string[]) : []} onChange={onChange} />;
+    case "number":
+      return <TextInput label="Value" hideLabel type="number" value={String(value ?? "")} onChange={onChange} />;
+    case "numberRange": {
+      const [a, b] = (Array.isArray(value) ? value : ["", ""]) as [string, string];
+      return (
+        <span className="range">
+          <TextInput label="Value from" hideLabel type="number" value={a} onChange={(v) => onChange([v, b])} />
+          <span aria-hidden="true">–</span>
+          <TextInput label="Value to" hideLabel type="number" value={b} onChange={(v) => onChange([a, v])} />
+        </span>
+      );
+    }
+    case "date":
+      return <DateField label="Value" value={String(value ?? "")} onChange={onChange} />;
+    case "dateRange":
+      return <DateRangeField label="Value" value={(Array.isArray(value) ? value : ["", ""]) as [string, string]} onChange={onChange} />;
+    case "relative": {
+      const r = (value ?? { amount: "", unit: "days" }) as { amount: string; unit: string };
+      return (
+        <span className="range">
+          <TextInput label="Value" hideLabel type="number" value={String(r.amount)} onChange={(v) => onChange({ ...r, amount: v })} />
+          <SelectInput label="Unit" hideLabel value={r.unit} options={UNITS} onChange={(u) => onChange({ ...r, unit: u })} />
+        </span>
+      );
+    }
+    case "boolean":
+      return (
+        <SelectInput
+          label="Value"
+          hideLabel
+          value={value === "" || value === undefined ? null : String(value)}
+          options={[
+            { id: "true", label: "Yes" },
+            { id: "false", label: "No" },
+          ]}
+          onChange={onChange}
+        />
+      );
+    case "option":
+      return <SelectInput label="Value" hideLabel value={value ? String(value) : null} options={props.options} onChange={onChange} />;
+    case "optionList":
+      return <MultiSelectInput label="Value" hideLabel value={Array.isArray(value) ? (value as string[]) : []} options={props.options} onChange={onChange} />;
+  }
+}

@@ -1,0 +1,146 @@
+import { useEffect, useState } from "react";
+import { Form } from "react-aria-components";
+import { useQueryClient } from "@tanstack/react-query";
+import { api, describeError } from "../api/client";
+import { noteDeleted, refreshSearch } from "../api/freshness";
+import type { Job, Selection } from "../api/types";
+import { useJobPoll } from "../jobs/useJob";
+import { Button, ErrorText, ModalDialog, Progress, TextInput } from "../ui/controls";
+
+function JobState({ job, verb }: { job: Job | undefined; verb: string }) {
+  if (!job) return null;
+  if (job.status === "queued" || job.status === "running")
+    return <Progress label={verb} processed={job.processed} total={job.total} />;
+  if (job.status === "failed") return <ErrorText>The job failed: {job.error ?? "unknown reason"}</ErrorText>;
+  if (job.status === "cancelled") return <p role="status">Cancelled after {job.processed.toLocaleString()} contacts.</p>;
+  return null;
+}
+
+export function BulkDeleteDialog(props: { isOpen: boolean; onClose: () => void; selection: Selection; count: number; onDone: () => void }) {
+  const qc = useQueryClient();
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const job = useJobPoll("job", jobId, api.job);
+  const done = job.data?.status === "succeeded";
+  function close() {
+    if (done) props.onDone();
+    setJobId(null);
+    setError(null);
+    props.onClose();
+  }
+  async function start() {
+    setError(null);
+    try {
+      const j = await api.bulkDelete(props.selection);
+      setJobId(j.id);
+    } catch (e) {
+      setError(describeError(e));
+    }
+  }
+  const { selection } = props;
+  useEffect(() => {
+    // hide the deleted rows at once; the table refetches while the index catches up
+    if (done && "ids" in selection) noteDeleted(selection.ids);
+  }, [done, selection]);
+  const label = `${props.count.toLocaleString()} ${props.count === 1 ? "contact" : "contacts"}`;
+  return (
+    <ModalDialog title={`Delete ${label}?`} isOpen={props.isOpen} onOpenChange={(o) => !o && close()}>
+      {!jobId && (
+        <>
+          <p>
+            {label} will be deleted. <strong>This cannot be undone.</strong>
+          </p>
+          <ErrorText>{error}</ErrorText>
+          <div className="dialog-actions">
+            <Button onPress={close} autoFocus>
+              Cancel
+            </Button>
+            <Button variant="danger" onPress={() => void start()}>
+              Delete
+            </Button>
+          </div>
+        </>
+      )}
+      <JobState job={job.data} verb="Deleting" />
+      {done && (
+        <>
+          <p role="status">Deleted {Number(job.data?.result?.deleted ?? job.data?.processed ?? 0).toLocaleString()} contacts.</p>
+          <div className="dialog-actions">
+            <Button
+              variant="primary"
+              onPress={() => {
+                refreshSearch(qc, true);
+                close();
+              }}
+            >
+              Done
+            </Button>
+          </div>
+        </>
+      )}
+    </ModalDialog>
+  );
+}
+
+export function AssignTagsDialog(props: { isOpen: boolean; onClose: () => void; selection: Selection; count: number }) {
+  const qc = useQueryClient();
+  const [tags, setTags] = useState("");
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const job = useJobPoll("job", jobId, api.job);
+  const done = job.data?.status === "succeeded";
+  const list = tags.split(",").map((t) => t.trim()).filter(Boolean);
+  function close() {
+    if (jobId) refreshSearch(qc, true);
+    setJobId(null);
+    setTags("");
+    setError(null);
+    props.onClose();
+  }
+  async function start() {
+    setError(null);
+    try {
+      const j = await api.bulkTags(props.selection, list);
+      setJobId(j.id);
+    } catch (e) {
+      setError(describeError(e));
+    }
+  }
+  return (
+    <ModalDialog title="Assign tags" isOpen={props.isOpen} onOpenChange={(o) => !o && close()}>
+      {!jobId && (
+        <Form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void start();
+          }}
+        >
+          <p>
+            Add tags to {props.count.toLocaleString()} selected {props.count === 1 ? "contact" : "contacts"}. Separate tags with commas.
+          </p>
+          <TextInput label="Tags" value={tags} onChange={setTags} autoFocus error={error ?? undefined} placeholder="vip, lead" />
+          <div className="dialog-actions">
+            <Button onPress={close}>Cancel</Button>
+            <Button type="submit" variant="primary" isDisabled={!list.length}>
+              Add tags
+            </Button>
+          </div>
+        </Form>
+      )}
+      <JobState job={job.data} verb="Tagging" />
+      {done && (
+        <>
+          <p role="status">
+            Tagged {Number(job.data?.result?.tagged ?? job.data?.processed ?? 0).toLocaleString()} contacts with {list.join(", ")}
+            {Number(job.data?.result?.unchanged ?? 0) > 0 ? ` (${Number(job.data?.result?.unchanged).toLocaleString()} already had them)` : ""}.
+          </p>
+          <div className="dialog-actions">
+            <Button variant="primary" onPress={close}>
+              Done
+            </Button>
+          </div>
+        </>
+      )}
+    </ModalDialog>
+  );
+}

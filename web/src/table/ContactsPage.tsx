@@ -1,0 +1,361 @@
+// The Contacts page: view selector, search, toolbar, the table, the filter drawer and the dialogs.
+import { Suspense, lazy, useCallback, useEffect, useMemo, useState } from "react";
+import { SearchField, Input, Button as AriaButton } from "react-aria-components";
+import { useQueryClient } from "@tanstack/react-query";
+import { describeError } from "../api/client";
+import { isDeleted, noteDeleted, refreshSearch } from "../api/freshness";
+import { fieldMap, useChannels, useColumns, useFields, useUsers, useViews } from "../api/queries";
+import type { Contact, Me, Selection, SortItem } from "../api/types";
+import { CustomizeColumnsDialog } from "../columns/CustomizeColumnsDialog";
+import { AddContactDialog } from "../contact/AddContactDialog";
+import { customFieldsOf } from "../contact/ContactForm";
+import { DeleteContactDialog } from "../contact/DeleteContactDialog";
+import { ExportDialog } from "../export/ExportDialog";
+import { AssignTagsDialog, BulkDeleteDialog } from "../selection/BulkDialogs";
+import { Button, ErrorText } from "../ui/controls";
+import { groupItems, useTableState } from "../url/urlState";
+import { ViewSelector } from "../views/ViewSelector";
+import { ContactsTable, type ColumnDef } from "./ContactsTable";
+import { formatTotal, type Lookups } from "./format";
+import { focusRowMenu, type RowAction } from "./RowMenu";
+import { useContactSearch } from "./useContactSearch";
+
+// Loaded when first opened, so the table's own code stays small.
+const FilterDrawer = lazy(() => import("../filters/FilterDrawer").then((m) => ({ default: m.FilterDrawer })));
+const ImportDialog = lazy(() => import("../import/ImportDialog").then((m) => ({ default: m.ImportDialog })));
+const MergeDialog = lazy(() => import("../merge/MergeDialogs").then((m) => ({ default: m.MergeDialog })));
+const UnmergeDialog = lazy(() => import("../merge/MergeDialogs").then((m) => ({ default: m.UnmergeDialog })));
+const ContactDetailsDialog = lazy(() => import("../contact/ContactDetailsDialog").then((m) => ({ default: m.ContactDetailsDialog })));
+const MessagesDialog = lazy(() => import("../contact/ContactDetailsDialog").then((m) => ({ default: m.MessagesDialog })));
+
+type DialogName = "add" | "columns" | "export" | "import" | "bulkDelete" | "tags" | "merge" | null;
+
+export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
+  const qc = useQueryClient();
+  const [state, setState] = useTableState();
+  const fields = useFields();
+  const views = useViews();
+  const columns = useColumns();
+  const users = useUsers();
+  const channels = useChannels();
+  const byName = useMemo(() => fieldMap(fields.data?.items), [fields.data]);
+  const custom = useMemo(() => customFieldsOf(fields.data?.items), [fields.data]);
+
+  // search box: local text, pushed to the URL after a pause in typing
+  const [text, setText] = useState(state.q);
+  useEffect(() => setText(state.q), [state.q]);
+  useEffect(() => {
+    if (text === state.q) return;
+    const t = setTimeout(() => setState({ q: text }, true), 250);
+    return () => clearTimeout(t);
+  }, [text, state.q, setState]);
+
+  const criteria = useMemo(
+    () => ({ view: state.view, q: state.q, filter: state.filter, sort: state.sort }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [state.view, state.q, JSON.stringify(state.filter), JSON.stringify(state.sort)],
+  );
+  const search = useContactSearch(criteria);
+  const [, force] = useState(0);
+  const loaded = useMemo(() => (search.data?.pages ?? []).flatMap((p) => p.items), [search.data]);
+  const rows = loaded.filter((c) => !isDeleted(c.id));
+  const totalInfo = search.data?.pages[0]?.total;
+  const total = totalInfo ? Math.max(0, totalInfo.value - (loaded.length - rows.length)) : null;
+
+  // selection
+  const [selected, setSelected] = useState<Map<string, Contact>>(new Map());
+  const [allMatching, setAllMatching] = useState(false);
+  useEffect(() => {
+    setSelected(new Map());
+    setAllMatching(false);
+  }, [criteria]);
+  const onToggle = useCallback((c: Contact) => {
+    setSelected((s) => {
+      const n = new Map(s);
+      if (n.has(c.id)) n.delete(c.id);
+      else n.set(c.id, c);
+      return n;
+    });
+  }, []);
+  const selectedIds = useMemo(() => new Set(selected.keys()), [selected]);
+  const pageSelected = rows.length > 0 && rows.every((r) => selected.has(r.id));
+  const onTogglePage = () => setSelected(pageSelected ? new Map() : new Map(rows.map((r) => [r.id, r])));
+  const selCount = allMatching ? (total ?? 0) : selected.size;
+  const selection: Selection = allMatching || selected.size === 0
+    ? { all_matching: { query: state.q || null, filter: state.filter, view_id: state.view } }
+    : { ids: [...selected.keys()] };
+
+  // dialogs
+  const [dialog, setDialog] = useState<DialogName>(null);
+  const [drawer, setDrawer] = useState(false);
+  const [detailsId, setDetailsId] = useState<string | null>(null);
+  const [messagesOf, setMessagesOf] = useState<Contact | null>(null);
+  const [deleting, setDeleting] = useState<Contact | null>(null);
+  const [unmerging, setUnmerging] = useState<Contact | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const onAction = useCallback((a: RowAction, c: Contact) => {
+    if (a === "details") setDetailsId(c.id);
+    else if (a === "messages") setMessagesOf(c);
+    else if (a === "delete") setDeleting(c);
+    else setUnmerging(c);
+  }, []);
+
+  const sortable = (key: string) => key === "display_name" || (byName.get(key)?.sortable ?? false);
+  const colDefs: ColumnDef[] = useMemo(() => {
+    const labels = new Map((columns.data?.available ?? []).map((a) => [a.key, a.label]));
+    const list = columns.data?.columns ?? ["display_name", "email", "phone", "tags", "country", "created_at", "last_interaction_at"];
+    const withName = list.includes("display_name") ? list : ["display_name", ...list];
+    return withName.map((k) => ({
+      key: k,
+      label: k === "display_name" ? "Name" : (labels.get(k) ?? byName.get(k)?.label ?? k),
+      sortable: sortable(k),
+    }));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [columns.data, byName]);
+
+  const lookups: Lookups = useMemo(
+    () => ({
+      users: new Map((users.data?.items ?? []).map((u) => [u.id, u])),
+      channels: new Map((channels.data?.items ?? []).map((c) => [c.id, c])),
+    }),
+    [users.data, channels.data],
+  );
+
+  function onSort(field: string) {
+    const cur = state.sort[0];
+    const next: SortItem[] = cur?.field === field ? [{ field, order: cur.order === "asc" ? "desc" : "asc" }] : [{ field, order: "asc" }];
+    setState({ sort: next });
+  }
+
+  const canExport = me.role === "owner" || !me.restrictions.includes("export_contacts");
+  const canBulkDelete = me.role === "owner" || !me.restrictions.includes("bulk_delete_contacts");
+  const restrictedReason = "An owner of your workspace restricted this for your account.";
+  const selectedPair = [...selected.values()];
+  const filterCount = state.filter ? countNodes(state.filter) : 0;
+  const viewName = views.data?.items.find((v) => v.id === state.view)?.name;
+
+  return (
+    <div className="app">
+      <header className="app-head">
+        <h1>Contacts</h1>
+        <div className="me">
+          <span>
+            {me.name} ({me.role})
+          </span>
+          <Button onPress={onSignOut}>Sign out</Button>
+        </div>
+      </header>
+      <div className="toolbar" role="toolbar" aria-label="Contacts actions">
+        <ViewSelector views={views.data?.items} value={state.view} onChange={(v) => setState({ view: v })} />
+        {selCount > 0 ? (
+          <div className="bulk-actions">
+            <span className="sel-count" role="status">
+              {selCount.toLocaleString()} selected
+            </span>
+            <Button
+              variant="danger"
+              isDisabled={!canBulkDelete}
+              aria-describedby={!canBulkDelete ? "bulk-delete-reason" : undefined}
+              onPress={() => setDialog("bulkDelete")}
+            >
+              Delete
+            </Button>
+            {!canBulkDelete && (
+              <span id="bulk-delete-reason" className="reason">
+                Delete: {restrictedReason}
+              </span>
+            )}
+            <Button onPress={() => setDialog("tags")}>Assign tags</Button>
+            {!allMatching && selected.size === 2 && <Button onPress={() => setDialog("merge")}>Merge contacts</Button>}
+            <Button
+              onPress={() => {
+                setSelected(new Map());
+                setAllMatching(false);
+              }}
+            >
+              Clear selection
+            </Button>
+          </div>
+        ) : null}
+        <SearchField className="search" aria-label="Search contacts" value={text} onChange={setText}>
+          <Input placeholder="Search name, email, phone, tags…" />
+          <AriaButton className="btn btn-plain" aria-label="Clear search">
+            ×
+          </AriaButton>
+        </SearchField>
+        <Button onPress={() => setDialog("add")} variant="primary">
+          Add contact
+        </Button>
+        <Button onPress={() => setDrawer((d) => !d)} aria-expanded={drawer} aria-describedby={filterCount ? "filter-count" : undefined}>
+          Filter
+          {filterCount ? (
+            <span id="filter-count" className="badge" aria-hidden="true">
+              {filterCount} {filterCount === 1 ? "condition" : "conditions"}
+            </span>
+          ) : null}
+        </Button>
+        <Button onPress={() => setDialog("columns")}>Customize columns</Button>
+        <Button isDisabled={!canExport} aria-describedby={!canExport ? "export-reason" : undefined} onPress={() => setDialog("export")}>
+          Export
+        </Button>
+        {!canExport && (
+          <span id="export-reason" className="reason">
+            Export: {restrictedReason}
+          </span>
+        )}
+        <Button onPress={() => setDialog("import")}>Import</Button>
+      </div>
+      <div className="status-line">
+        <span className="total" aria-live="polite">
+          {total !== null ? formatTotal(total, totalInfo?.relation) : search.isPending ? "Loading…" : ""}
+        </span>
+        {viewName && state.view !== "all" && <span className="hint"> in {viewName}</span>}
+        {search.isFetching && !search.isFetchingNextPage && !search.isPending && <span className="hint"> · updating…</span>}
+        {pageSelected && !allMatching && total !== null && total > rows.length && (
+          <Button onPress={() => setAllMatching(true)}>Select all {total.toLocaleString()} matching</Button>
+        )}
+        {allMatching && <span> All {selCount.toLocaleString()} matching contacts are selected.</span>}
+        {notice && (
+          <span role="status" className="notice">
+            {notice}
+          </span>
+        )}
+      </div>
+      {search.error && <ErrorText>Contacts could not be loaded: {describeError(search.error)}</ErrorText>}
+      {!search.error && search.failureReason && search.isFetching && (
+        <ErrorText>Contacts are unavailable for now: {describeError(search.failureReason)}</ErrorText>
+      )}
+      {columns.error && <ErrorText>Your columns could not be loaded: {describeError(columns.error)}</ErrorText>}
+      <div className="main">
+        <ContactsTable
+          rows={rows}
+          columns={colDefs}
+          sort={state.sort}
+          onSort={onSort}
+          selected={selectedIds}
+          allMatching={allMatching}
+          onToggle={onToggle}
+          onTogglePage={onTogglePage}
+          hasNextPage={!!search.hasNextPage}
+          isFetchingNextPage={search.isFetchingNextPage}
+          fetchNextPage={() => void search.fetchNextPage()}
+          onAction={onAction}
+          lookups={lookups}
+        />
+        {!search.isPending && !search.error && rows.length === 0 && <p className="empty">No contacts match.</p>}
+        {drawer &&
+          (fields.data || fields.error ? (
+            <Suspense fallback={<aside className="drawer-panel" role="region" aria-label="Filters"><p role="status">Loading…</p></aside>}>
+            <FilterDrawer
+              filter={state.filter}
+              query={state.q}
+              sort={state.sort}
+              fields={fields.data?.items ?? []}
+              fieldsError={fields.error}
+              users={users.data?.items ?? []}
+              channels={channels.data?.items ?? []}
+              onApply={(f) => setState({ filter: f }, true)}
+              onSaved={(v) => setState({ view: v.id, q: "", filter: null })}
+              onClose={() => setDrawer(false)}
+            />
+            </Suspense>
+          ) : (
+            <aside className="drawer-panel" role="region" aria-label="Filters">
+              <p role="status">Loading fields…</p>
+            </aside>
+          ))}
+      </div>
+
+      <AddContactDialog isOpen={dialog === "add"} onClose={() => setDialog(null)} custom={custom} onAdded={(n) => setNotice(`Added ${n}.`)} />
+      <CustomizeColumnsDialog isOpen={dialog === "columns"} onClose={() => setDialog(null)} columns={columns.data} />
+      <ExportDialog
+        isOpen={dialog === "export"}
+        onClose={() => setDialog(null)}
+        selection={selection}
+        columns={colDefs.map((c) => c.key)}
+        description={
+          selected.size && !allMatching
+            ? `the ${selected.size.toLocaleString()} selected contacts`
+            : `all ${total !== null ? formatTotal(total) : "contacts"} of this view, search and filter`
+        }
+      />
+      <Suspense fallback={null}>
+        {dialog === "import" && <ImportDialog isOpen onClose={() => setDialog(null)} fields={fields.data?.items ?? []} />}
+      <BulkDeleteDialog
+        isOpen={dialog === "bulkDelete"}
+        onClose={() => setDialog(null)}
+        selection={selection}
+        count={selCount}
+        onDone={() => {
+          setSelected(new Map());
+          setAllMatching(false);
+        }}
+      />
+      <AssignTagsDialog isOpen={dialog === "tags"} onClose={() => setDialog(null)} selection={selection} count={selCount} />
+      {dialog === "merge" && (
+      <MergeDialog
+        pair={dialog === "merge" && selectedPair.length === 2 ? [selectedPair[0] as Contact, selectedPair[1] as Contact] : null}
+        onClose={() => setDialog(null)}
+        labels={byName}
+        onMerged={(c) => {
+          setSelected(new Map());
+          setNotice(`Merged into ${c.display_name}.`);
+        }}
+      />
+      )}
+      {unmerging && (
+      <UnmergeDialog
+        contact={unmerging}
+        onClose={() => {
+          if (unmerging) focusRowMenu(unmerging.id);
+          setUnmerging(null);
+        }}
+        onUnmerged={(_p, s) => setNotice(`${s.display_name} is back as a separate contact.`)}
+      />
+      )}
+      {detailsId && (
+      <ContactDetailsDialog
+        contactId={detailsId}
+        onClose={() => {
+          if (detailsId) focusRowMenu(detailsId);
+          setDetailsId(null);
+        }}
+        custom={custom}
+        users={users.data?.items ?? []}
+      />
+      )}
+      {messagesOf && (
+      <MessagesDialog
+        contact={messagesOf}
+        onClose={() => {
+          if (messagesOf) focusRowMenu(messagesOf.id);
+          setMessagesOf(null);
+        }}
+      />
+      )}
+      </Suspense>
+      <DeleteContactDialog
+        contact={deleting}
+        onClose={() => {
+          if (deleting) focusRowMenu(deleting.id);
+          setDeleting(null);
+        }}
+        onDeleted={(c) => {
+          noteDeleted([c.id]);
+          setSelected((s) => {
+            const n = new Map(s);
+            n.delete(c.id);
+            return n;
+          });
+          force((x) => x + 1);
+          refreshSearch(qc, true);
+          setNotice(`Deleted ${c.display_name}.`);
+        }}
+      />
+    </div>
+  );
+}
+
+function countNodes(g: import("../api/types").Group): number {
+  return groupItems(g).reduce((n, x) => n + ("and" in x || "or" in x ? countNodes(x as import("../api/types").Group) : 1), 0);
+}

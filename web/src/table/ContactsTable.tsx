@@ -1,0 +1,174 @@
+// The contacts table: TanStack Table for columns and sorting state, TanStack Virtual for rows.
+import { useEffect, useMemo, useRef } from "react";
+import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import type { Contact, SortItem } from "../api/types";
+import { Avatar, cellText, formatDateTime, type Lookups } from "./format";
+import { RowMenu, type RowAction } from "./RowMenu";
+
+export interface ColumnDef {
+  key: string;
+  label: string;
+  sortable: boolean;
+}
+
+const ROW_HEIGHT = 44;
+const helper = createColumnHelper<Contact>();
+
+export function ContactsTable(props: {
+  rows: Contact[];
+  columns: ColumnDef[];
+  sort: SortItem[];
+  onSort: (field: string) => void;
+  selected: Set<string>;
+  allMatching: boolean;
+  onToggle: (c: Contact) => void;
+  onTogglePage: () => void;
+  hasNextPage: boolean;
+  isFetchingNextPage: boolean;
+  fetchNextPage: () => void;
+  onAction: (a: RowAction, c: Contact) => void;
+  lookups: Lookups;
+}) {
+  const { rows, columns, sort, selected, allMatching, lookups } = props;
+  const pageSelected = allMatching || (rows.length > 0 && rows.every((r) => selected.has(r.id)));
+  const someSelected = !pageSelected && rows.some((r) => selected.has(r.id));
+
+  const defs = useMemo(
+    () => [
+      ...columns.map((col) =>
+        helper.accessor((c) => (col.key === "display_name" ? c.display_name : cellText(c, col.key, lookups)), {
+          id: col.key,
+          header: col.label,
+          enableSorting: col.sortable,
+          cell: (info) => {
+            const c = info.row.original;
+            if (col.key !== "display_name") {
+              const text = info.getValue();
+              return (
+                <span className="cell-text" title={col.key.endsWith("_at") ? formatDateTime((c as unknown as Record<string, unknown>)[col.key]) : text}>
+                  {text}
+                </span>
+              );
+            }
+            return (
+              <span className="name-cell">
+                <input
+                  type="checkbox"
+                  aria-label={`Select ${c.display_name}`}
+                  checked={allMatching || selected.has(c.id)}
+                  disabled={allMatching}
+                  onChange={() => props.onToggle(c)}
+                />
+                <Avatar avatar={c.avatar} />
+                <span className="cell-text">{c.display_name}</span>
+              </span>
+            );
+          },
+        }),
+      ),
+      helper.display({
+        id: "_actions",
+        header: () => <span className="visually-hidden">Actions</span>,
+        cell: (info) => <RowMenu contact={info.row.original} onAction={props.onAction} />,
+      }),
+    ],
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [columns, lookups, selected, allMatching, props.onToggle, props.onAction],
+  );
+
+  const table = useReactTable({
+    data: rows,
+    columns: defs,
+    getCoreRowModel: getCoreRowModel(),
+    manualSorting: true,
+    state: { sorting: sort.map((s) => ({ id: s.field, desc: s.order === "desc" })) },
+    getRowId: (c) => c.id,
+  });
+
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const tableRows = table.getRowModel().rows;
+  const virtualizer = useVirtualizer({
+    count: tableRows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 10,
+    initialRect: { width: 1200, height: 800 },
+  });
+  const items = virtualizer.getVirtualItems();
+  const lastIndex = items.length ? (items[items.length - 1]?.index ?? 0) : 0;
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = props;
+  useEffect(() => {
+    if (hasNextPage && !isFetchingNextPage && lastIndex >= tableRows.length - 15) fetchNextPage();
+  }, [lastIndex, tableRows.length, hasNextPage, isFetchingNextPage, fetchNextPage]);
+
+  const widths = (id: string) => (id === "display_name" ? "minmax(240px, 2fr)" : id === "_actions" ? "56px" : "minmax(140px, 1fr)");
+  const template = table.getVisibleLeafColumns().map((c) => widths(c.id)).join(" ");
+
+  return (
+    <div className="table-scroll" ref={scrollRef} tabIndex={-1}>
+      <table className="contacts-table" aria-label="Contacts" aria-rowcount={-1}>
+        <thead>
+          {table.getHeaderGroups().map((hg) => (
+            <tr key={hg.id} style={{ gridTemplateColumns: template }}>
+              {hg.headers.map((h) => {
+                const s = sort.find((x) => x.field === h.column.id);
+                const ariaSort = s ? (s.order === "asc" ? "ascending" : "descending") : h.column.getCanSort() ? "none" : undefined;
+                const label = flexRender(h.column.columnDef.header, h.getContext());
+                return (
+                  <th key={h.id} aria-sort={ariaSort} scope="col">
+                    {h.column.id === "display_name" && (
+                      <input
+                        type="checkbox"
+                        aria-label="Select all on this page"
+                        checked={pageSelected}
+                        ref={(el) => {
+                          if (el) el.indeterminate = someSelected;
+                        }}
+                        disabled={rows.length === 0 || allMatching}
+                        onChange={props.onTogglePage}
+                      />
+                    )}
+                    {h.column.getCanSort() ? (
+                      <button type="button" className="sort-button" onClick={() => props.onSort(h.column.id)}>
+                        {label}
+                        <span aria-hidden="true" className="sort-mark">
+                          {s ? (s.order === "asc" ? " ▲" : " ▼") : ""}
+                        </span>
+                      </button>
+                    ) : (
+                      label
+                    )}
+                  </th>
+                );
+              })}
+            </tr>
+          ))}
+        </thead>
+        <tbody style={{ height: virtualizer.getTotalSize() }}>
+          {items.map((vi) => {
+            const row = tableRows[vi.index];
+            if (!row) return null;
+            return (
+              <tr
+                key={row.id}
+                data-index={vi.index}
+                className={selected.has(row.id) || allMatching ? "selected" : undefined}
+                style={{ transform: `translateY(${vi.start}px)`, gridTemplateColumns: template, height: ROW_HEIGHT }}
+              >
+                {row.getVisibleCells().map((cell) => (
+                  <td key={cell.id}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</td>
+                ))}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {isFetchingNextPage && (
+        <p className="loading-more" role="status">
+          Loading more contacts…
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,178 @@
+// Thin styled wrappers over React Aria Components: labels, focus and keyboard come from the library.
+import type { ReactNode } from "react";
+import {
+  Button as AriaButton, type ButtonProps, Dialog, Heading, Input, Label, ListBox, ListBoxItem, Modal,
+  ModalOverlay, Popover, Select, SelectValue, Text, TextField, type Key,
+} from "react-aria-components";
+
+export function Button(props: ButtonProps & { variant?: "primary" | "danger" | "plain" }) {
+  const { variant = "plain", className, ...rest } = props;
+  return <AriaButton {...rest} className={`btn btn-${variant} ${typeof className === "string" ? className : ""}`} />;
+}
+
+export function ModalDialog(props: {
+  title: string;
+  isOpen: boolean;
+  onOpenChange: (open: boolean) => void;
+  children: ReactNode;
+  wide?: boolean;
+  drawer?: boolean;
+  dismissable?: boolean;
+}) {
+  return (
+    <ModalOverlay
+      isOpen={props.isOpen}
+      onOpenChange={props.onOpenChange}
+      isDismissable={props.dismissable ?? true}
+      className={props.drawer ? "overlay overlay-drawer" : "overlay"}
+    >
+      <Modal className={props.drawer ? "drawer" : props.wide ? "modal modal-wide" : "modal"}>
+        <Dialog className="dialog" aria-label={props.title}>
+          <div className="dialog-head">
+            <Heading slot="title">{props.title}</Heading>
+            <AriaButton slot="close" className="btn btn-plain close" aria-label="Close">
+              ×
+            </AriaButton>
+          </div>
+          <div className="dialog-body">{props.children}</div>
+        </Dialog>
+      </Modal>
+    </ModalOverlay>
+  );
+}
+
+export function TextInput(props: {
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  error?: string | undefined;
+  type?: string;
+  autoFocus?: boolean;
+  hideLabel?: boolean;
+  placeholder?: string;
+  name?: string;
+}) {
+  return (
+    <TextField
+      className="field"
+      value={props.value}
+      onChange={props.onChange}
+      isInvalid={!!props.error}
+      type={props.type ?? "text"}
+      autoFocus={props.autoFocus}
+      name={props.name}
+      aria-label={props.hideLabel ? props.label : undefined}
+    >
+      {!props.hideLabel && <Label>{props.label}</Label>}
+      <Input placeholder={props.placeholder} />
+      {props.error && (
+        <Text slot="errorMessage" className="field-error" elementType="div">
+          {props.error}
+        </Text>
+      )}
+    </TextField>
+  );
+}
+
+export interface Option {
+  id: string;
+  label: string;
+}
+
+export function SelectInput(props: {
+  label: string;
+  value: string | null;
+  options: Option[];
+  onChange: (v: string) => void;
+  hideLabel?: boolean;
+  placeholder?: string;
+  error?: string | undefined;
+}) {
+  return (
+    <Select
+      className="field"
+      value={props.value}
+      onChange={(k: Key | null) => k !== null && props.onChange(String(k))}
+      aria-label={props.hideLabel ? props.label : undefined}
+      placeholder={props.placeholder ?? "Choose…"}
+      isInvalid={!!props.error}
+    >
+      {!props.hideLabel && <Label>{props.label}</Label>}
+      <AriaButton className="select-button">
+        <SelectValue />
+        <span aria-hidden="true">▾</span>
+      </AriaButton>
+      {props.error && (
+        <Text slot="errorMessage" className="field-error" elementType="div">
+          {props.error}
+        </Text>
+      )}
+      <Popover className="popover">
+        <ListBox className="listbox" items={props.options}>
+          {(o) => (
+            <ListBoxItem id={o.id} className="option" textValue={o.label}>
+              {o.label}
+            </ListBoxItem>
+          )}
+        </ListBox>
+      </Popover>
+    </Select>
+  );
+}
+
+export function MultiSelectInput(props: {
+  label: string;
+  value: string[];
+  options: Option[];
+  onChange: (v: string[]) => void;
+  hideLabel?: boolean;
+}) {
+  return (
+    <Select
+      className="field"
+      selectionMode="multiple"
+      value={props.value}
+      onChange={(ks: Key[]) => props.onChange(ks.map(String))}
+      aria-label={props.hideLabel ? props.label : undefined}
+      placeholder="Choose…"
+    >
+      {!props.hideLabel && <Label>{props.label}</Label>}
+      <AriaButton className="select-button">
+        <SelectValue />
+        <span aria-hidden="true">▾</span>
+      </AriaButton>
+      <Popover className="popover">
+        <ListBox className="listbox" items={props.options}>
+          {(o) => (
+            <ListBoxItem id={o.id} className="option" textValue={o.label}>
+              {o.label}
+            </ListBoxItem>
+          )}
+        </ListBox>
+      </Popover>
+    </Select>
+  );
+}
+
+export function ErrorText({ children }: { children: ReactNode }) {
+  if (!children) return null;
+  return (
+    <div role="alert" className="error-text">
+      {children}
+    </div>
+  );
+}
+
+export function Progress({ label, processed, total }: { label: string; processed: number; total: number | null }) {
+  const pct = total ? Math.min(100, Math.round((processed / total) * 100)) : undefined;
+  return (
+    <div className="progress">
+      <progress aria-label={label} max={total ?? undefined} value={total ? processed : undefined} />
+      <span>
+        {label}: {processed.toLocaleString()}
+        {total !== null ? ` of ${total.toLocaleString()}` : ""}
+        {pct !== undefined ? ` (${pct}%)` : ""}
+      </span>
+    </div>
+  );
+}

@@ -1,0 +1,93 @@
+// The table's state lives in the URL (?view=&q=&filter=&sort=) so reload, back and shared links work.
+import { useCallback, useSyncExternalStore } from "react";
+import type { Group, SortItem } from "../api/types";
+
+export interface TableState {
+  view: string;
+  q: string;
+  filter: Group | null;
+  sort: SortItem[];
+}
+
+const listeners = new Set<() => void>();
+function subscribe(cb: () => void) {
+  listeners.add(cb);
+  window.addEventListener("popstate", cb);
+  return () => {
+    listeners.delete(cb);
+    window.removeEventListener("popstate", cb);
+  };
+}
+function notify() {
+  for (const l of listeners) l();
+}
+
+export function navigate(path: string, replace = false) {
+  if (replace) window.history.replaceState(null, "", path);
+  else window.history.pushState(null, "", path);
+  notify();
+}
+
+const getHref = () => window.location.pathname + window.location.search;
+export function useLocation(): { pathname: string; search: string } {
+  const href = useSyncExternalStore(subscribe, getHref, getHref);
+  const i = href.indexOf("?");
+  return { pathname: i < 0 ? href : href.slice(0, i), search: i < 0 ? "" : href.slice(i) };
+}
+
+export function parseSort(s: string | null): SortItem[] {
+  if (!s) return [];
+  return s
+    .split(",")
+    .map((p) => p.split(":"))
+    .filter(([f]) => !!f)
+    .map(([f, o]) => ({ field: f as string, order: o === "desc" ? "desc" : "asc" }));
+}
+
+export function parseFilter(s: string | null): Group | null {
+  if (!s) return null;
+  try {
+    const v = JSON.parse(s) as unknown;
+    if (v && typeof v === "object" && ("and" in v || "or" in v)) return v as Group;
+  } catch {
+    /* a broken link falls back to no filter */
+  }
+  return null;
+}
+
+export function readTableState(search: string): TableState {
+  const p = new URLSearchParams(search);
+  return {
+    view: p.get("view") || "all",
+    q: p.get("q") ?? "",
+    filter: parseFilter(p.get("filter")),
+    sort: parseSort(p.get("sort")),
+  };
+}
+
+export function tableStateToSearch(s: TableState): string {
+  const p = new URLSearchParams();
+  if (s.view && s.view !== "all") p.set("view", s.view);
+  if (s.q) p.set("q", s.q);
+  if (s.filter && groupItems(s.filter).length) p.set("filter", JSON.stringify(s.filter));
+  if (s.sort.length) p.set("sort", s.sort.map((x) => `${x.field}:${x.order}`).join(","));
+  const str = p.toString();
+  return str ? `?${str}` : "";
+}
+
+export function groupItems(g: Group): import("../api/types").FilterNode[] {
+  return "and" in g ? g.and : g.or;
+}
+
+export function useTableState(): [TableState, (patch: Partial<TableState>, replace?: boolean) => void] {
+  const { pathname, search } = useLocation();
+  const state = readTableState(search);
+  const update = useCallback(
+    (patch: Partial<TableState>, replace = false) => {
+      const next = { ...readTableState(window.location.search), ...patch };
+      navigate(pathname + tableStateToSearch(next), replace);
+    },
+    [pathname],
+  );
+  return [state, update];
+}
