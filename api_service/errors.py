@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from shared.contact_rules import FieldError
+from shared.logs import REQUEST_ID_HEADER, current_request_id
 
 log = logging.getLogger("api.errors")
 PROBLEM = "application/problem+json"
@@ -88,8 +89,14 @@ def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
         "status": status,
         "detail": detail,
     }
+    # The request's id (api_service.tracing), to quote when asking what happened; set here too
+    # for the 500s answered outside the middleware that echoes it on every other answer.
+    request_id = current_request_id()
+    if request_id is not None:
+        body["request_id"] = request_id
     body.update(extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+    headers = {REQUEST_ID_HEADER: request_id} if request_id is not None else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 def _clean_loc(loc: tuple[Any, ...] | list[Any]) -> list[Any]:
