@@ -89,12 +89,11 @@ def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
         "status": status,
         "detail": detail,
     }
-    # The request's id (api_service.tracing), to quote when asking what happened; set here too
-    # for the 500s answered outside the middleware that echoes it on every other answer.
-    request_id = current_request_id()
-    if request_id is not None:
-        body["request_id"] = request_id
     body.update(extra)
+    # The request's id (api_service.tracing) is echoed on every answer by its middleware; set here
+    # too for the 500s Starlette answers outside every middleware. Not in the body: two answers
+    # that must be alike (another workspace's id and a missing one) stay byte for byte the same.
+    request_id = current_request_id()
     headers = {REQUEST_ID_HEADER: request_id} if request_id is not None else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 

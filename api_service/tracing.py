@@ -2,10 +2,11 @@
 
 Every request gets an id: the caller's `X-Request-ID` when it is sane (shared.logs.accepted_request_id),
 else a new one. It is bound to the request's context for its whole life, so every log line of the
-request carries it (in the threadpool too), the outbox rows and jobs it writes record it, problem
-bodies name it (api_service.errors.problem), and every answer echoes it in `X-Request-ID`: errors,
-404s and the 413s and 429s the other middleware answer included. One JSON access line per request
-(logger `api.access`: method, route template, status, duration, request id) replaces uvicorn's.
+request carries it (in the threadpool too), the outbox rows and jobs it writes record it, and every
+answer echoes it in `X-Request-ID`: errors, 404s and the 413s and 429s the other middleware answer
+included (and the 500s answered outside every middleware, by api_service.errors.problem). One JSON
+access line per request (logger `api.access`: method, route template, status, duration, request id)
+replaces uvicorn's.
 """
 
 from __future__ import annotations
