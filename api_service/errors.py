@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from shared.contact_rules import FieldError
+from shared.logs import REQUEST_ID_HEADER, current_request_id
 
 log = logging.getLogger("api.errors")
 PROBLEM = "application/problem+json"
@@ -89,7 +90,12 @@ def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
         "detail": detail,
     }
     body.update(extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+    # The request's id (api_service.tracing) is echoed on every answer by its middleware; set here
+    # too for the 500s Starlette answers outside every middleware. Not in the body: two answers
+    # that must be alike (another workspace's id and a missing one) stay byte for byte the same.
+    request_id = current_request_id()
+    headers = {REQUEST_ID_HEADER: request_id} if request_id is not None else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 def _clean_loc(loc: tuple[Any, ...] | list[Any]) -> list[Any]:

@@ -30,6 +30,7 @@ from api_service.search.router import router as search_router
 from api_service.security_headers import SecurityHeaders
 from api_service.sessions.router import router as sessions_router
 from api_service.state import AppState
+from api_service.tracing import install_tracing
 from api_service.users.router import router as users_router
 from api_service.views.router import router as views_router
 from api_service.webapp import serve_webapp
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     limiter = install_middleware(app, settings)
     app.add_middleware(RequestMetrics)  # outermost: counts every answer, 413s and 429s included
+    install_tracing(app, settings)  # request ids and JSON logs; outermost, so every answer has its id
     install_openapi(app)
     app.include_router(ops_router)
     app.include_router(workspaces_router)

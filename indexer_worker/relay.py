@@ -197,7 +197,39 @@ def relay_batch(session: Session, client: OpenSearch, settings: Settings) -> Bat
         BULK_ERRORS.labels("unavailable").inc()
         raise
     _settle(session, rows, newest, failed, plan.deletes, settings, result)
+    log_relayed(rows, failed, result)
     return result
+
+
+# Request ids per "outbox rows relayed" line: a batch of distinct requests spreads over several
+# lines rather than one line too long for a log shipper (some split lines at 16 KiB).
+REQUEST_IDS_PER_LINE = 100
+
+
+def log_relayed(rows: list[OutboxEntry], failed: dict[uuid.UUID, Failure], result: BatchResult) -> None:
+    """What a batch did, with the request ids of its rows (shared.logs), so a request's change can
+    be followed into the index: `request_ids` reached it, `failed_request_ids` back off or parked."""
+    done = sorted({r.request_id for r in rows if r.request_id and r.contact_id not in failed})
+    not_done = sorted({r.request_id for r in rows if r.request_id and r.contact_id in failed})
+    counts = {
+        "claimed": result.claimed,
+        "indexed": result.indexed,
+        "deleted": result.deleted,
+        "failed": result.failed,
+        "parked": result.parked,
+    }
+    step = REQUEST_IDS_PER_LINE
+    for start in range(0, max(len(done), len(not_done), 1), step):
+        extra: dict[str, Any] = {**counts, "request_ids": done[start : start + step]}
+        if not_done:
+            extra["failed_request_ids"] = not_done[start : start + step]
+        log.info(
+            "outbox rows relayed: %d indexed, %d deleted, %d failed",
+            result.indexed,
+            result.deleted,
+            result.failed,
+            extra=extra,
+        )
 
 
 def _settle(
@@ -237,7 +269,13 @@ def _settle(
         if attempts >= settings.outbox_max_attempts and not failure.transient:
             values["parked_at"] = now
             result.parked += 1
-            log.error("outbox row %s of contact %s parked: %s", row.id, row.contact_id, failure.error)
+            log.error(
+                "outbox row %s of contact %s parked: %s",
+                row.id,
+                row.contact_id,
+                failure.error,
+                extra={"request_id": row.request_id},
+            )
         else:
             delay = backoff_seconds(attempts, settings.outbox_max_backoff_seconds)
             values["available_at"] = now + timedelta(seconds=delay)

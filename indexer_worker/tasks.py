@@ -18,6 +18,7 @@ from indexer_worker.jobs import bulk as bulk_jobs  # noqa: F401  (registers the 
 from indexer_worker.jobs import export, import_csv  # noqa: F401  (export and import handlers)
 from indexer_worker.runtime import redis_client, search_client, session_factory
 from shared.indexing_health import record_relay_run
+from shared.logs import log_context
 from shared.models import Job
 from shared.queue import RELAY_OUTBOX, REQUEUE_JOBS, RUN_JOB
 from shared.settings import get_settings
@@ -28,19 +29,20 @@ R = TypeVar("R")
 
 
 def observed(fn: Callable[P, R]) -> Callable[P, R]:
-    """Log start, end, duration and failure of a task."""
+    """Log start, end, duration and failure of a task; its lines carry the task's name."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         started = time.perf_counter()
-        try:
-            result = fn(*args, **kwargs)
-        except Exception:
-            log.exception("task %s failed after %.3fs", fn.__name__, time.perf_counter() - started)
-            raise
-        finally:
-            health.record_progress()  # the worker's health check: this pool process still works
-        log.debug("task %s done in %.3fs", fn.__name__, time.perf_counter() - started)
+        with log_context(task=fn.__name__):
+            try:
+                result = fn(*args, **kwargs)
+            except Exception:
+                log.exception("task %s failed after %.3fs", fn.__name__, time.perf_counter() - started)
+                raise
+            finally:
+                health.record_progress()  # the worker's health check: this pool process still works
+            log.debug("task %s done in %.3fs", fn.__name__, time.perf_counter() - started)
         return result
 
     return wrapper

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     # The worker serves its Prometheus metrics here (on api_host); 0 turns the endpoint off.
     worker_metrics_port: int = Field(default=9108, ge=0, le=65535)
     log_level: str = "INFO"
+    # Log lines as JSON objects (the services' default) or as plain text for local development.
+    log_format: Literal["json", "console"] = "json"
     # Where people reach the web app; sign-in links point here. Default http://<api_host>:<api_port>.
     public_base_url: str | None = None
     sign_in_link_ttl_minutes: int = Field(default=15, ge=1, le=7 * 24 * 60)
