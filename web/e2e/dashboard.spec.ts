@@ -104,10 +104,10 @@ test("dashboard: exact counts of the contacts the search selects, as tables; a d
   await tagRow.getByRole("button", { name: /Value/ }).click();
   await expect(page.getByRole("option", { name: "vip 2 contacts", exact: true })).toBeVisible();
   await expect(page.getByRole("option", { name: "lead 1 contact", exact: true })).toBeVisible();
+  await page.screenshot({ path: screenshotPath("filter-drawer-counts.png") });
   await page.keyboard.press("Escape");
   await axe(page, "dashboard with the filter drawer");
   await page.getByRole("button", { name: "Close filters" }).click();
-  await page.screenshot({ path: screenshotPath("dashboard.png"), fullPage: true });
 
   // back to Contacts: the same search and filter
   await page.getByRole("link", { name: "Contacts" }).click();
@@ -133,7 +133,7 @@ test.describe("who sees Dashboard and Ops", () => {
     }
   });
 
-  test("a manager has Dashboard but not Ops", async ({ page }) => {
+  test("a manager has Dashboard but not Ops; the dashboard of the whole workspace, light and dark", async ({ page }) => {
     await signIn(page, "manager");
     const nav = page.getByRole("navigation", { name: "Main" });
     await expect(nav.getByRole("link")).toHaveText(["Contacts", "Dashboard"]);
@@ -143,5 +143,13 @@ test.describe("who sees Dashboard and Ops", () => {
     await nav.getByRole("link", { name: "Dashboard" }).click();
     await expect(page.getByRole("heading", { level: 1, name: "Dashboard" })).toBeVisible();
     await expect(totalText(page)).toHaveText(/^[\d,]+ contacts?$/);
+    // every chart of the seeded workspace drawn, in light and in dark (axe checks the contrast)
+    await page.setViewportSize({ width: 1400, height: 1250 });
+    for (const title of ["Contacts by channel", "Contacts by tag", "Contacts by country", "New contacts per day", "Time since last incoming message"])
+      await expect(page.getByRole("region", { name: title }).getByRole("img", { name: /^Bar chart of/ })).toBeVisible();
+    await page.screenshot({ path: screenshotPath("dashboard.png") });
+    await page.emulateMedia({ colorScheme: "dark" });
+    await axe(page, "dashboard in dark");
+    await page.screenshot({ path: screenshotPath("dashboard-dark.png") });
   });
 });

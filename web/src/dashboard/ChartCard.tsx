@@ -38,9 +38,11 @@ export function ChartCard(props: {
       <div className="chart-head">
         <h2 id={id}>{title}</h2>
         {props.isFetching && !props.isPending && <span className="hint">updating…</span>}
-        <ToggleButton className="btn btn-plain toggle" isSelected={asTable} onChange={setAsTable} isDisabled={!rows || empty}>
-          Show as table
-        </ToggleButton>
+        {rows && !empty && (
+          <ToggleButton className="btn btn-plain toggle" isSelected={asTable} onChange={setAsTable}>
+            Show as table
+          </ToggleButton>
+        )}
       </div>
       {props.note && <p className="hint chart-note">{props.note}</p>}
       {props.error && rows ? <ErrorText>{title} could not be refreshed: {describeError(props.error)}</ErrorText> : null}

@@ -141,6 +141,17 @@ export function DashboardPage({ me, onSignOut }: { me: Me; onSignOut: () => void
             horizontal
           />
           <ChartCard
+            title="Time since last incoming message"
+            labelHeader="Last incoming message"
+            valueHeader="Contacts"
+            rows={ageRows}
+            isPending={!ageDone && !ageError}
+            isFetching={ages.some((a) => a.isFetching)}
+            error={ageError}
+            emptyText="No contacts match."
+            horizontal
+          />
+          <ChartCard
             title="New contacts per day"
             note={`The last ${NEW_CONTACTS_DAYS} days, ${dayLong.format(asDate(range.from))} to ${dayLong.format(asDate(range.to))} (${timeZone}).`}
             labelHeader="Day"
@@ -150,16 +161,6 @@ export function DashboardPage({ me, onSignOut }: { me: Me; onSignOut: () => void
             emptyText={`No new contacts in the last ${NEW_CONTACTS_DAYS} days.`}
             wide
             {...common}
-          />
-          <ChartCard
-            title="Time since last incoming message"
-            labelHeader="Last incoming message"
-            valueHeader="Contacts"
-            rows={ageRows}
-            isPending={!ageDone && !ageError}
-            isFetching={ages.some((a) => a.isFetching)}
-            error={ageError}
-            emptyText="No contacts match."
           />
         </main>
         {drawer && (

@@ -133,7 +133,7 @@ export function OpsPage({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
           <h2 id="ops-parked">Parked changes</h2>
           <p className="hint">Changes the indexer gave up on after repeated failures. Fix the cause, then retry them.</p>
           <div className="ops-actions">
-            <Button onPress={() => retry.mutate()} isDisabled={retry.isPending || parkedItems.length === 0}>
+            <Button variant="primary" onPress={() => retry.mutate()} isDisabled={retry.isPending || parkedItems.length === 0}>
               Retry parked changes
             </Button>
             {notice && <span role="status">{notice}</span>}
