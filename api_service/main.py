@@ -102,7 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Contacts API", version="1", lifespan=lifespan, dependencies=[Depends(refuse_nul)])
     install_error_handlers(app)
     limiter = install_middleware(app, settings)
-    app.add_middleware(RequestMetrics)  # outermost: counts every answer, 413s and 429s included
+    app.add_middleware(RequestMetrics)  # counts every answer, 413s and 429s included
     install_tracing(app, settings)  # request ids and JSON logs; outermost, so every answer has its id
     install_openapi(app)
     app.include_router(ops_router)

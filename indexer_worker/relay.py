@@ -14,7 +14,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from indexer_worker.metrics import BULK_ERRORS, COMMIT_TO_SEARCHABLE, INDEXED_DOCUMENTS
 from shared.models import OutboxEntry
+from shared.relay_stats import WorkspaceBatch
 from shared.search.documents import load_sources
 from shared.search.index import reindex_alias, write_indices
 from shared.search.mapping import build_document
@@ -45,6 +46,8 @@ class BatchResult:
     failed: int = 0
     parked: int = 0
     oldest_created_at: datetime | None = None
+    # Per workspace: documents made searchable and each settled row's commit-to-searchable delay.
+    by_workspace: dict[uuid.UUID, WorkspaceBatch] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -258,7 +261,9 @@ def _settle(
         )
         now_ts = time.time()
         for row in done:
-            COMMIT_TO_SEARCHABLE.observe(max(0.0, now_ts - row.created_at.timestamp()))
+            lag = max(0.0, now_ts - row.created_at.timestamp())
+            COMMIT_TO_SEARCHABLE.observe(lag)
+            result.by_workspace.setdefault(row.workspace_id, WorkspaceBatch()).lags.append(lag)
     now = datetime.now(UTC)
     for row in rows:
         failure = failed.get(row.contact_id)
@@ -286,6 +291,8 @@ def _settle(
     ok_contacts = [cid for cid in newest if cid not in failed]
     result.deleted = sum(1 for cid in ok_contacts if cid in deletes)
     result.indexed = len(ok_contacts) - result.deleted
+    for cid in ok_contacts:
+        result.by_workspace.setdefault(newest[cid].workspace_id, WorkspaceBatch()).documents += 1
     INDEXED_DOCUMENTS.labels("index").inc(result.indexed)
     INDEXED_DOCUMENTS.labels("delete").inc(result.deleted)
 

@@ -21,6 +21,7 @@ from shared.indexing_health import record_relay_run
 from shared.logs import log_context
 from shared.models import Job
 from shared.queue import RELAY_OUTBOX, REQUEUE_JOBS, RUN_JOB
+from shared.relay_stats import record_batch
 from shared.settings import get_settings
 
 log = logging.getLogger("indexer.tasks")
@@ -58,11 +59,23 @@ def relay_outbox() -> dict[str, Any]:
         log.warning("relay heartbeat not recorded: %s", exc)
     try:
         # Linger past the API's 100 ms nudge debounce (api_service.deps.NUDGE_DEBOUNCE_MS).
-        relayed = relay.drain(session_factory(), search_client(), get_settings(), linger=0.15)
+        relayed = relay.drain(
+            session_factory(), search_client(), get_settings(), linger=0.15, on_batch=_record_stats
+        )
     except relay.IndexUnavailable as exc:
         log.warning("index unavailable, outbox rows stay pending: %s", exc)
         return {"relayed": 0, "unavailable": True}
     return {"relayed": relayed}
+
+
+def _record_stats(result: relay.BatchResult) -> None:
+    """The ops page's indexing rate and commit-to-searchable delay (after the batch committed)."""
+    if not result.by_workspace:
+        return
+    try:
+        record_batch(redis_client(), result.by_workspace)
+    except Exception as exc:  # statistics only: the batch itself is done
+        log.warning("relay statistics not recorded: %s", exc)
 
 
 @app.task(name=RUN_JOB)
