@@ -27,7 +27,7 @@ from indexer_worker.metrics import BULK_ERRORS, COMMIT_TO_SEARCHABLE, INDEXED_DO
 from shared.models import OutboxEntry
 from shared.search.documents import load_sources
 from shared.search.index import reindex_alias, write_indices
-from shared.search.mapping import build_document
+from shared.search.mapping import build_document, routing
 from shared.settings import Settings
 
 log = logging.getLogger("indexer.relay")
@@ -103,7 +103,7 @@ def build_actions(session: Session, newest: dict[uuid.UUID, OutboxEntry], target
     plan = Plan([], set(), {})
     for contact_id, row in newest.items():
         src = sources.get(contact_id)
-        base = {"_id": str(contact_id), "routing": str(row.workspace_id), "version_type": "external_gte"}
+        base = {"_id": str(contact_id), "routing": routing(row.workspace_id), "version_type": "external_gte"}
         if src is None:
             plan.deletes.add(contact_id)
             for target in targets:
