@@ -387,6 +387,17 @@ def main() -> None:
         type=lambda text: [int(n) for n in text.split(",")],
         help="comma-separated counts of separate relay worker processes to compare, e.g. 1,2,4",
     )
+    parser.add_argument(
+        "--capacity",
+        action="store_true",
+        help="PostgreSQL and index bytes per contact, search p95 against documents per shard",
+    )
+    parser.add_argument(
+        "--shard-steps",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[25_000, 50_000, 100_000, 200_000, 400_000],
+        help="documents per shard at which --capacity times searches",
+    )
     args = parser.parse_args()
 
     settings = use_bench_environment()
@@ -400,6 +411,12 @@ def main() -> None:
     )
     reset(settings, client)
     try:
+        if args.capacity:
+            from bench.indexing import capacity
+
+            workspace_id, docs = capacity.measure_storage(settings, factory, client, args.count)
+            capacity.search_vs_shard_size(settings, client, workspace_id, docs, args.shard_steps, rounds=40)
+            return
         if args.relay_workers:
             write_backlog(factory, args.count)
             with factory() as session, session.begin():
