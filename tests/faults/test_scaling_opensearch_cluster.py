@@ -57,8 +57,8 @@ class ClusterNode:
         self.process = Process(self.name, args, self.directory.parent / f"{self.name}.log")
 
 
-def _health(client: Any, **wait: Any) -> dict[str, Any]:
-    result: dict[str, Any] = client.cluster.health(**wait)
+def _health(client: Any) -> dict[str, Any]:
+    result: dict[str, Any] = client.cluster.health()
     return result
 
 
@@ -132,7 +132,7 @@ def test_a_node_lost_during_writes_and_searches_loses_nothing(fault_stack: Fault
     processes: list[Process] = []
     try:
         wait_until(
-            lambda: _health(client, wait_for_nodes=NODES, timeout="2s")["number_of_nodes"] == NODES,
+            lambda: _health(client)["number_of_nodes"] == NODES,
             240,
             "three OpenSearch nodes to form a cluster",
             interval=2,
@@ -181,7 +181,7 @@ def test_a_node_lost_during_writes_and_searches_loses_nothing(fault_stack: Fault
             reads_while_down = traffic.reads - reads_before
             victim.launch(members)  # back on its own data
             wait_until(
-                lambda: _health(client, wait_for_nodes=NODES, timeout="2s")["number_of_nodes"] == NODES,
+                lambda: _health(client)["number_of_nodes"] == NODES,
                 180,
                 "the node to rejoin",
                 interval=2,
