@@ -28,7 +28,7 @@ from shared.models import OutboxEntry
 from shared.relay_stats import WorkspaceBatch
 from shared.search.documents import load_sources
 from shared.search.index import reindex_alias, write_indices
-from shared.search.mapping import build_document
+from shared.search.mapping import build_document, routing
 from shared.settings import Settings
 
 log = logging.getLogger("indexer.relay")
@@ -106,7 +106,7 @@ def build_actions(session: Session, newest: dict[uuid.UUID, OutboxEntry], target
     plan = Plan([], set(), {})
     for contact_id, row in newest.items():
         src = sources.get(contact_id)
-        base = {"_id": str(contact_id), "routing": str(row.workspace_id), "version_type": "external_gte"}
+        base = {"_id": str(contact_id), "routing": routing(row.workspace_id), "version_type": "external_gte"}
         if src is None:
             plan.deletes.add(contact_id)
             for target in targets:

@@ -15,7 +15,7 @@ from api_service.ops.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST, OUTBOX_PARKED
 from shared.indexing_health import IndexingHealth, indexing_health
 from shared.relay_stats import read_stats
 from shared.search.index import documents_version
-from shared.search.mapping import MAPPING_VERSION
+from shared.search.mapping import MAPPING_VERSION, routing
 from shared.search.sync_state import outbox_backlog, parked_changes, retry_parked
 from shared.settings import Settings
 from shared.visibility import visible_in
@@ -65,7 +65,7 @@ def sync_status(
     index_contacts = client.count(
         index=settings.index_alias,
         body={"query": {"term": {"workspace_id": str(workspace_id)}}},
-        routing=str(workspace_id),
+        routing=routing(workspace_id),
     )["count"]
     version = documents_version(client, settings.index_alias)
     try:
