@@ -69,7 +69,7 @@ def test_sync_status_shows_pending_changes_until_the_relay_runs(client, workspac
 
 
 def test_sync_status_shows_what_the_relay_made_searchable_lately(
-    client, workspace, make_workspace, session_factory, search_client, settings
+    client, workspace, make_workspace, session_factory, search_client, settings, redis
 ) -> None:
     """The worker task records each batch per workspace; the ops page reads the last 5 minutes."""
     from indexer_worker import relay
@@ -79,14 +79,10 @@ def test_sync_status_shows_what_the_relay_made_searchable_lately(
     for name in ("Dora", "Emil", "Faye", "Gus"):
         client.post("/v1/contacts", headers=workspace.headers, json={"first_name": name})
     client.post("/v1/contacts", headers=other.headers, json={"first_name": "Hal"})
-    redis = Redis.from_url(settings.redis_url)
-    try:
-        time.sleep(0.2)  # the rows' commit lies measurably before the bulk write
-        relay.drain(
-            session_factory, search_client, settings, on_batch=lambda r: record_batch(redis, r.by_workspace)
-        )
-    finally:
-        redis.close()
+    time.sleep(0.2)  # the rows' commit lies measurably before the bulk write
+    relay.drain(
+        session_factory, search_client, settings, on_batch=lambda r: record_batch(redis, r.by_workspace)
+    )
     body = client.get("/v1/ops/sync", headers=workspace.headers).json()
     assert body["stats_window_seconds"] == 300
     assert body["indexed_documents_recent"] == 4
