@@ -71,7 +71,7 @@ def install_middleware(app: FastAPI, settings: Settings) -> Limiter:
         allow_origins=settings.cors_allow_origins,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
         allow_headers=["Authorization", "Content-Type", "X-Admin-Key"],
-        expose_headers=["Retry-After"],
+        expose_headers=["Retry-After", "X-Request-ID"],
         max_age=600,
     )
     app.add_middleware(SecurityHeaders)
