@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from opensearchpy import OpenSearch
-from opensearchpy.exceptions import ConnectionError as SearchConnectionError
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -34,6 +33,7 @@ from shared.contact_rules import FieldError
 from shared.jobs import FINISHED_STATUSES
 from shared.logs import log_context
 from shared.models import Job
+from shared.search.outage import is_search_outage
 from shared.selection import Selection, SelectionNotFound, compile_selection
 from shared.settings import Settings
 
@@ -162,7 +162,7 @@ def is_outage(exc: BaseException) -> bool:
         return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
-    return isinstance(exc, SearchConnectionError)
+    return is_search_outage(exc)
 
 
 # run_job's answer for a job whose workspace already has a job running: not started, not touched,

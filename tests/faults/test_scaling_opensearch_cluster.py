@@ -193,6 +193,9 @@ def test_a_node_lost_during_writes_and_searches_loses_nothing(fault_stack: Fault
             for thread in threads:
                 thread.join(timeout=60)
         assert traffic.write_failures == [], traffic.write_failures[:5]
+        if traffic.read_failures:  # what the API logged about them
+            lines = api.log_path.read_text(errors="replace").splitlines()
+            print("--- API error lines ---", *[line for line in lines if '"error"' in line][-10:], sep="\n")
         assert traffic.read_failures == [], traffic.read_failures[:5]
         assert reads_while_down > 5, f"only {reads_while_down} reads while a node was down"
         wait_until(lambda: _health(client)["status"] == "green", 180, "every shard copy again", interval=2)
