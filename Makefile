@@ -16,6 +16,9 @@ run: ## install, start the local stack, migrate, run API + worker + beat
 test: ## install, start the local stack, ruff + mypy + pytest (stops what it started)
 	scripts/test.sh
 
+fault-loop: install stack-up ## the fault suite N times in a row: make fault-loop RUNS=20 [HOG=1] (a CPU hog on one core)
+	scripts/fault-loop.sh $(or $(RUNS),20) $(if $(HOG),--hog)
+
 lint: install ## ruff, mypy and the import rules (lint-imports)
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
@@ -41,4 +44,4 @@ reindex: install ## rebuild the search index from PostgreSQL behind the alias
 bench: install stack-up ## list benchmarks; run one: make bench BENCH=search ARGS="--count 200000"
 	$(VENV)/python -m bench$(if $(BENCH),.$(BENCH)) $(ARGS)
 
-.PHONY: help install lock run test lint format stack-up stack-down migrate reindex bench
+.PHONY: help install lock run test fault-loop lint format stack-up stack-down migrate reindex bench

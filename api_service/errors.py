@@ -9,19 +9,19 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
-from opensearchpy.exceptions import ConnectionError as SearchUnreachable
 from opensearchpy.exceptions import TransportError
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from shared.contact_rules import FieldError
+from shared.logs import REQUEST_ID_HEADER, current_request_id
+from shared.search.outage import is_search_outage
 
 log = logging.getLogger("api.errors")
 PROBLEM = "application/problem+json"
 # A dependency that is down or overloaded is a 503 the client may retry, never a 500.
 RETRY_AFTER_SECONDS = "5"
-_BUSY_STATUSES = frozenset({429, 502, 503, 504})
 
 TITLES = {
     400: "Bad Request",
@@ -89,7 +89,12 @@ def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
         "detail": detail,
     }
     body.update(extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+    # The request's id (api_service.tracing) is echoed on every answer by its middleware; set here
+    # too for the 500s Starlette answers outside every middleware. Not in the body: two answers
+    # that must be alike (another workspace's id and a missing one) stay byte for byte the same.
+    request_id = current_request_id()
+    headers = {REQUEST_ID_HEADER: request_id} if request_id is not None else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 def _clean_loc(loc: tuple[Any, ...] | list[Any]) -> list[Any]:
@@ -155,9 +160,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(TransportError)
     async def _search(request: Request, exc: TransportError) -> JSONResponse:
-        # Unreachable (ConnectionError, timeouts) or answering "busy": retryable. Any other answer
-        # means the request we built was wrong: a bug, so a 500 like any other.
-        if isinstance(exc, SearchUnreachable) or exc.status_code in _BUSY_STATUSES:
+        # Unreachable, busy, or a node / shard copy gone (shared.search.outage): retryable. Any
+        # other answer means the request we built was wrong: a bug, so a 500 like any other.
+        if is_search_outage(exc):
             return unavailable("search", exc)
         return await _unexpected(request, exc)
 

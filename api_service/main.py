@@ -30,6 +30,7 @@ from api_service.search.router import router as search_router
 from api_service.security_headers import SecurityHeaders
 from api_service.sessions.router import router as sessions_router
 from api_service.state import AppState
+from api_service.tracing import install_tracing
 from api_service.users.router import router as users_router
 from api_service.views.router import router as views_router
 from api_service.webapp import serve_webapp
@@ -70,7 +71,7 @@ def install_middleware(app: FastAPI, settings: Settings) -> Limiter:
         allow_origins=settings.cors_allow_origins,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
         allow_headers=["Authorization", "Content-Type", "X-Admin-Key"],
-        expose_headers=["Retry-After"],
+        expose_headers=["Retry-After", "X-Request-ID"],
         max_age=600,
     )
     app.add_middleware(SecurityHeaders)
@@ -101,7 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Contacts API", version="1", lifespan=lifespan, dependencies=[Depends(refuse_nul)])
     install_error_handlers(app)
     limiter = install_middleware(app, settings)
-    app.add_middleware(RequestMetrics)  # outermost: counts every answer, 413s and 429s included
+    app.add_middleware(RequestMetrics)  # counts every answer, 413s and 429s included
+    install_tracing(app, settings)  # request ids and JSON logs; outermost, so every answer has its id
     install_openapi(app)
     app.include_router(ops_router)
     app.include_router(workspaces_router)

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Local stack without Docker: PostgreSQL and Redis from Debian packages, a real OpenSearch node
 # resolved from Maven Central and run on the machine's JDK. Loopback only; data under var/.
-#   deploy/stack.sh up | down | status
+#   deploy/stack.sh up [--opensearch-nodes N] | down [service...] | status
 # Ports: CONTACTS_PG_PORT (55432), CONTACTS_REDIS_PORT (56379), CONTACTS_OS_PORT (59200).
+# --opensearch-nodes N (or CONTACTS_OS_NODES=N), N > 1: an OpenSearch cluster of N nodes, each in
+# its own JVM (heap CONTACTS_OS_HEAP, 512m by default here), node k on HTTP port CONTACTS_OS_PORT+k-1
+# and transport port CONTACTS_OS_TRANSPORT_PORT+k-1, data under var/opensearch/cluster/node-k; point
+# CONTACTS_OPENSEARCH_URL at all of them, comma-separated (`status` prints that value).
 # Data dir: CONTACTS_STACK_DIR (var/). `up` is idempotent: a service already answering is left alone. It prints the names of the
 # services it started to var/stack.started so a caller can stop only those.
 set -euo pipefail
@@ -13,7 +17,7 @@ PG_PORT=${CONTACTS_PG_PORT:-55432}
 REDIS_PORT=${CONTACTS_REDIS_PORT:-56379}
 OS_PORT=${CONTACTS_OS_PORT:-59200}
 OS_TRANSPORT_PORT=${CONTACTS_OS_TRANSPORT_PORT:-$((OS_PORT + 100))}
-OS_HEAP=${CONTACTS_OS_HEAP:-1g}
+OS_NODES=${CONTACTS_OS_NODES:-1}
 # shellcheck disable=SC1091
 source "$ROOT/deploy/versions.env"
 
@@ -134,6 +138,63 @@ os_up() {
   die "opensearch not answering on $OS_PORT after 180 s, see $LOG/opensearch.log"
 }
 
+cluster_dir() { echo "$VAR/opensearch/cluster"; }
+
+os_cluster_urls() {
+  local k urls=()
+  for k in $(seq 1 "$1"); do urls+=("http://127.0.0.1:$((OS_PORT + k - 1))"); done
+  (IFS=,; echo "${urls[*]}")
+}
+
+os_cluster_up() {  # N nodes, one JVM each
+  local n=$1 cp k members=() dir pid
+  cp=$(os_classpath)
+  if port_open "$OS_PORT"; then
+    local have
+    have=$(curl -fsS "http://127.0.0.1:$OS_PORT/_cat/nodes?h=name" 2>/dev/null | wc -l || echo 0)
+    [ "$have" -eq "$n" ] \
+      || die "OpenSearch on $OS_PORT has $have node(s), not $n: deploy/stack.sh down opensearch first"
+    say "opensearch cluster of $n nodes already answering on $OS_PORT"
+    return
+  fi
+  command -v java >/dev/null || die "opensearch needs a JDK: java not found"
+  for k in $(seq 1 "$n"); do
+    port_open "$((OS_PORT + k - 1))" && die "port $((OS_PORT + k - 1)) (node $k) is taken"
+    port_open "$((OS_TRANSPORT_PORT + k - 1))" && die "transport port $((OS_TRANSPORT_PORT + k - 1)) (node $k) is taken"
+    members+=("contacts-node-$k:$((OS_TRANSPORT_PORT + k - 1))")
+  done
+  dir=$(cluster_dir)
+  mkdir -p "$dir"
+  echo "$n" >"$dir/nodes"
+  for k in $(seq 1 "$n"); do
+    nohup java -Xms"$OS_HEAP" -Xmx"$OS_HEAP" -XX:+UseG1GC -Djava.awt.headless=true \
+      -cp "$cp" "$ROOT/deploy/opensearch/LocalNode.java" "$dir/node-$k" "$((OS_PORT + k - 1))" \
+      "$((OS_TRANSPORT_PORT + k - 1))" "contacts-node-$k" "$(IFS=,; echo "${members[*]}")" \
+      >"$LOG/opensearch-node-$k.log" 2>&1 &
+    echo $! >"$dir/node-$k.pid"
+  done
+  for _ in $(seq 1 300); do
+    if curl -fsS "http://127.0.0.1:$OS_PORT/_cluster/health?wait_for_nodes=$n&wait_for_status=yellow&timeout=1s" >/dev/null 2>&1; then
+      started opensearch
+      say "opensearch $OPENSEARCH_VERSION cluster of $n nodes up: $(os_cluster_urls "$n")"
+      return
+    fi
+    for k in $(seq 1 "$n"); do
+      pid=$(cat "$dir/node-$k.pid")
+      kill -0 "$pid" 2>/dev/null || die "opensearch node $k exited during start, see $LOG/opensearch-node-$k.log"
+    done
+    sleep 1
+  done
+  die "opensearch cluster not formed on $OS_PORT after 300 s, see $LOG/opensearch-node-*.log"
+}
+
+os_cluster_down() {
+  local dir k
+  dir=$(cluster_dir)
+  [ -f "$dir/nodes" ] || return 0
+  for k in $(seq 1 "$(cat "$dir/nodes")"); do stop_pid "opensearch node $k" "$dir/node-$k.pid"; done
+}
+
 stop_pid() {  # name pidfile
   local pid
   [ -f "$2" ] || return 0
@@ -151,15 +212,26 @@ down_one() {
   case "$1" in
     postgres) [ -f "$VAR/pg/data/postmaster.pid" ] && as_postgres "$(pg_bin)/pg_ctl" -D "$VAR/pg/data" -m fast -w stop >/dev/null && say "postgres stopped" || true ;;
     redis) stop_pid redis "$VAR/redis/redis.pid" ;;
-    opensearch) stop_pid opensearch "$VAR/opensearch/node.pid" ;;
+    opensearch) stop_pid opensearch "$VAR/opensearch/node.pid"; os_cluster_down ;;
   esac
 }
 
 case "${1:-}" in
   up)
+    shift
+    while [ $# -gt 0 ]; do
+      case "$1" in
+        --opensearch-nodes) OS_NODES=${2:?--opensearch-nodes needs a number}; shift 2 ;;
+        --opensearch-nodes=*) OS_NODES=${1#*=}; shift ;;
+        *) die "unknown option for up: $1 (expected --opensearch-nodes N)" ;;
+      esac
+    done
+    [[ "$OS_NODES" =~ ^[1-9]$ ]] || die "--opensearch-nodes must be 1 to 9, got '$OS_NODES'"
     mkdir -p "$LOG"; : >"$VAR/stack.started"
     ensure_packages
-    pg_up; pg_bootstrap; redis_up; os_up
+    pg_up; pg_bootstrap; redis_up
+    if [ "$OS_NODES" -gt 1 ]; then OS_HEAP=${CONTACTS_OS_HEAP:-512m}; os_cluster_up "$OS_NODES"
+    else OS_HEAP=${CONTACTS_OS_HEAP:-1g}; os_up; fi
     ;;
   down)
     # Stops the services this project started (by pid/data dir), whoever asked for them.
@@ -170,6 +242,11 @@ case "${1:-}" in
     for p in "postgres:$PG_PORT" "redis:$REDIS_PORT" "opensearch:$OS_PORT"; do
       if port_open "${p#*:}"; then echo "${p%%:*} up (${p#*:})"; else echo "${p%%:*} down (${p#*:})"; fi
     done
+    if [ -f "$(cluster_dir)/nodes" ] && port_open "$OS_PORT"; then
+      n=$(cat "$(cluster_dir)/nodes")
+      echo "opensearch cluster: $(curl -fsS "http://127.0.0.1:$OS_PORT/_cat/nodes?h=name" 2>/dev/null | wc -l)/$n nodes;" \
+        "CONTACTS_OPENSEARCH_URL=$(os_cluster_urls "$n")"
+    fi
     ;;
   *) echo "usage: $0 up|down [service...]|status" >&2; exit 2 ;;
 esac

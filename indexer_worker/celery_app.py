@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_process_shutdown, worker_ready
+from celery.signals import setup_logging, worker_process_shutdown, worker_ready
 
+from shared.logs import configure_logging
 from shared.queue import RELAY_OUTBOX, REQUEUE_JOBS, queue_config
 from shared.settings import Settings, get_settings
 
@@ -82,6 +83,14 @@ def get_app() -> Celery:
 
 
 app = get_app()
+
+
+@setup_logging.connect
+def _log_lines(loglevel: int | str | None = None, **_: Any) -> None:
+    """The worker's and beat's log lines, Celery's own included, in the services' format
+    (shared.logs: JSON by default). Connected, so Celery installs no handlers of its own."""
+    settings = get_settings()
+    configure_logging(loglevel or settings.log_level, settings.log_format)
 
 
 @worker_ready.connect

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shared.models import Contact
 from shared.outbox import record_changes
+from shared.search.mapping import routing
 from shared.settings import Settings
 from shared.visibility import visible
 
@@ -94,7 +95,7 @@ def index_entries(
     query: dict[str, Any] = (
         {"term": {"workspace_id": str(workspace_id)}} if workspace_id is not None else {"match_all": {}}
     )
-    params: dict[str, Any] = {"routing": str(workspace_id)} if workspace_id is not None else {}
+    params: dict[str, Any] = {"routing": routing(workspace_id)} if workspace_id is not None else {}
     search_after: list[Any] | None = None
     while True:
         body: dict[str, Any] = {
@@ -196,14 +197,16 @@ def _repair(
                 if entry is None:
                     if doc is not None:
                         # Not visible in PostgreSQL: ids are never reused, so the document goes.
-                        client.delete(index=alias, id=str(cid), routing=str(doc.workspace_id), ignore=[404])
+                        client.delete(
+                            index=alias, id=str(cid), routing=routing(doc.workspace_id), ignore=[404]
+                        )
                         report.deleted += 1
                     continue
                 if doc is not None and doc.version > entry.version:
                     # Ahead of the database (cannot happen through the relay): external versioning
                     # refuses an older version, so the document is removed. Its tombstone still
                     # refuses the re-queued write for index.gc_deletes (60 s); a later run re-adds it.
-                    client.delete(index=alias, id=str(cid), routing=str(doc.workspace_id), ignore=[404])
+                    client.delete(index=alias, id=str(cid), routing=routing(doc.workspace_id), ignore=[404])
                 by_workspace.setdefault(entry.workspace_id, []).append((cid, entry.version))
             for ws, changes in by_workspace.items():
                 report.requeued += record_changes(session, ws, changes)

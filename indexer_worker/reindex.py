@@ -36,7 +36,7 @@ from shared.search.index import (
     reindex_alias,
     versioned_indices,
 )
-from shared.search.mapping import build_document
+from shared.search.mapping import build_document, routing
 from shared.settings import Settings
 from shared.visibility import visible
 
@@ -91,7 +91,7 @@ def copy_actions(session: Session, ids: list[uuid.UUID], index: str) -> list[dic
             "_op_type": "index",
             "_index": index,
             "_id": str(src.id),
-            "routing": src.workspace_id,
+            "routing": routing(src.workspace_id),
             "version": src.version,
             "version_type": "external_gte",
             "_source": build_document(src),

@@ -14,7 +14,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,9 +25,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from indexer_worker.metrics import BULK_ERRORS, COMMIT_TO_SEARCHABLE, INDEXED_DOCUMENTS
 from shared.models import OutboxEntry
+from shared.relay_stats import WorkspaceBatch
 from shared.search.documents import load_sources
 from shared.search.index import reindex_alias, write_indices
-from shared.search.mapping import build_document
+from shared.search.mapping import build_document, routing
 from shared.settings import Settings
 
 log = logging.getLogger("indexer.relay")
@@ -45,6 +46,8 @@ class BatchResult:
     failed: int = 0
     parked: int = 0
     oldest_created_at: datetime | None = None
+    # Per workspace: documents made searchable and each settled row's commit-to-searchable delay.
+    by_workspace: dict[uuid.UUID, WorkspaceBatch] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,7 @@ def build_actions(session: Session, newest: dict[uuid.UUID, OutboxEntry], target
     plan = Plan([], set(), {})
     for contact_id, row in newest.items():
         src = sources.get(contact_id)
-        base = {"_id": str(contact_id), "routing": str(row.workspace_id), "version_type": "external_gte"}
+        base = {"_id": str(contact_id), "routing": routing(row.workspace_id), "version_type": "external_gte"}
         if src is None:
             plan.deletes.add(contact_id)
             for target in targets:
@@ -197,7 +200,39 @@ def relay_batch(session: Session, client: OpenSearch, settings: Settings) -> Bat
         BULK_ERRORS.labels("unavailable").inc()
         raise
     _settle(session, rows, newest, failed, plan.deletes, settings, result)
+    log_relayed(rows, failed, result)
     return result
+
+
+# Request ids per "outbox rows relayed" line: a batch of distinct requests spreads over several
+# lines rather than one line too long for a log shipper (some split lines at 16 KiB).
+REQUEST_IDS_PER_LINE = 100
+
+
+def log_relayed(rows: list[OutboxEntry], failed: dict[uuid.UUID, Failure], result: BatchResult) -> None:
+    """What a batch did, with the request ids of its rows (shared.logs), so a request's change can
+    be followed into the index: `request_ids` reached it, `failed_request_ids` back off or parked."""
+    done = sorted({r.request_id for r in rows if r.request_id and r.contact_id not in failed})
+    not_done = sorted({r.request_id for r in rows if r.request_id and r.contact_id in failed})
+    counts = {
+        "claimed": result.claimed,
+        "indexed": result.indexed,
+        "deleted": result.deleted,
+        "failed": result.failed,
+        "parked": result.parked,
+    }
+    step = REQUEST_IDS_PER_LINE
+    for start in range(0, max(len(done), len(not_done), 1), step):
+        extra: dict[str, Any] = {**counts, "request_ids": done[start : start + step]}
+        if not_done:
+            extra["failed_request_ids"] = not_done[start : start + step]
+        log.info(
+            "outbox rows relayed: %d indexed, %d deleted, %d failed",
+            result.indexed,
+            result.deleted,
+            result.failed,
+            extra=extra,
+        )
 
 
 def _settle(
@@ -226,7 +261,9 @@ def _settle(
         )
         now_ts = time.time()
         for row in done:
-            COMMIT_TO_SEARCHABLE.observe(max(0.0, now_ts - row.created_at.timestamp()))
+            lag = max(0.0, now_ts - row.created_at.timestamp())
+            COMMIT_TO_SEARCHABLE.observe(lag)
+            result.by_workspace.setdefault(row.workspace_id, WorkspaceBatch()).lags.append(lag)
     now = datetime.now(UTC)
     for row in rows:
         failure = failed.get(row.contact_id)
@@ -237,7 +274,13 @@ def _settle(
         if attempts >= settings.outbox_max_attempts and not failure.transient:
             values["parked_at"] = now
             result.parked += 1
-            log.error("outbox row %s of contact %s parked: %s", row.id, row.contact_id, failure.error)
+            log.error(
+                "outbox row %s of contact %s parked: %s",
+                row.id,
+                row.contact_id,
+                failure.error,
+                extra={"request_id": row.request_id},
+            )
         else:
             delay = backoff_seconds(attempts, settings.outbox_max_backoff_seconds)
             values["available_at"] = now + timedelta(seconds=delay)
@@ -248,6 +291,8 @@ def _settle(
     ok_contacts = [cid for cid in newest if cid not in failed]
     result.deleted = sum(1 for cid in ok_contacts if cid in deletes)
     result.indexed = len(ok_contacts) - result.deleted
+    for cid in ok_contacts:
+        result.by_workspace.setdefault(newest[cid].workspace_id, WorkspaceBatch()).documents += 1
     INDEXED_DOCUMENTS.labels("index").inc(result.indexed)
     INDEXED_DOCUMENTS.labels("delete").inc(result.deleted)
 

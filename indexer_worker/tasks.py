@@ -18,8 +18,10 @@ from indexer_worker.jobs import bulk as bulk_jobs  # noqa: F401  (registers the 
 from indexer_worker.jobs import export, import_csv  # noqa: F401  (export and import handlers)
 from indexer_worker.runtime import redis_client, search_client, session_factory
 from shared.indexing_health import record_relay_run
+from shared.logs import log_context
 from shared.models import Job
 from shared.queue import RELAY_OUTBOX, REQUEUE_JOBS, RUN_JOB
+from shared.relay_stats import record_batch
 from shared.settings import get_settings
 
 log = logging.getLogger("indexer.tasks")
@@ -28,19 +30,20 @@ R = TypeVar("R")
 
 
 def observed(fn: Callable[P, R]) -> Callable[P, R]:
-    """Log start, end, duration and failure of a task."""
+    """Log start, end, duration and failure of a task; its lines carry the task's name."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         started = time.perf_counter()
-        try:
-            result = fn(*args, **kwargs)
-        except Exception:
-            log.exception("task %s failed after %.3fs", fn.__name__, time.perf_counter() - started)
-            raise
-        finally:
-            health.record_progress()  # the worker's health check: this pool process still works
-        log.debug("task %s done in %.3fs", fn.__name__, time.perf_counter() - started)
+        with log_context(task=fn.__name__):
+            try:
+                result = fn(*args, **kwargs)
+            except Exception:
+                log.exception("task %s failed after %.3fs", fn.__name__, time.perf_counter() - started)
+                raise
+            finally:
+                health.record_progress()  # the worker's health check: this pool process still works
+            log.debug("task %s done in %.3fs", fn.__name__, time.perf_counter() - started)
         return result
 
     return wrapper
@@ -56,11 +59,23 @@ def relay_outbox() -> dict[str, Any]:
         log.warning("relay heartbeat not recorded: %s", exc)
     try:
         # Linger past the API's 100 ms nudge debounce (api_service.deps.NUDGE_DEBOUNCE_MS).
-        relayed = relay.drain(session_factory(), search_client(), get_settings(), linger=0.15)
+        relayed = relay.drain(
+            session_factory(), search_client(), get_settings(), linger=0.15, on_batch=_record_stats
+        )
     except relay.IndexUnavailable as exc:
         log.warning("index unavailable, outbox rows stay pending: %s", exc)
         return {"relayed": 0, "unavailable": True}
     return {"relayed": relayed}
+
+
+def _record_stats(result: relay.BatchResult) -> None:
+    """The ops page's indexing rate and commit-to-searchable delay (after the batch committed)."""
+    if not result.by_workspace:
+        return
+    try:
+        record_batch(redis_client(), result.by_workspace)
+    except Exception as exc:  # statistics only: the batch itself is done
+        log.warning("relay statistics not recorded: %s", exc)
 
 
 @app.task(name=RUN_JOB)

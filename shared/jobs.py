@@ -6,13 +6,17 @@ sweep re-queues jobs left `queued` (e.g. Redis was down at commit time), so no j
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from shared.logs import current_request_id
 from shared.models import Job
+
+log = logging.getLogger("jobs")
 
 JOB_KINDS = ("bulk_delete", "bulk_tags", "export", "import")
 # A job is queued, then running, then one of the finished statuses; only an active job can be
@@ -42,10 +46,13 @@ def create_job(
         params=params,
         total=total,
         processed=0,
+        # The worker binds it to its log lines while it runs the job (indexer_worker.jobs).
+        request_id=current_request_id(),
     )
     session.add(job)
     session.flush()
     session.info.setdefault(JOBS_TO_QUEUE, []).append(job.id)
+    log.info("job %s (%s) created", job.id, kind, extra={"job_id": str(job.id), "job_kind": kind})
     return job
 
 

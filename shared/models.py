@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base
+from shared.logs import REQUEST_ID_MAX_LENGTH
 
 ROLES = ("owner", "manager", "agent")
 RESTRICTIONS = ("export_contacts", "bulk_delete_contacts")
@@ -299,6 +300,9 @@ class OutboxEntry(Base):
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
     last_error: Mapped[str | None] = mapped_column(Text)
     parked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The id of the request (or of the job's request) that made the change (shared.logs): the relay
+    # logs it when it indexes the row. None for changes made outside a request (seeding, reconcile).
+    request_id: Mapped[str | None] = mapped_column(String(REQUEST_ID_MAX_LENGTH))
 
 
 class Job(Base):
@@ -325,6 +329,8 @@ class Job(Base):
     created_at: Mapped[datetime] = _created()
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The request that created the job; the worker binds it to its log lines while the job runs.
+    request_id: Mapped[str | None] = mapped_column(String(REQUEST_ID_MAX_LENGTH))
 
 
 class Merge(Base):

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from shared.logs import current_request_id
 from shared.models import OutboxEntry
 
 # session.info flag telling the request scope that a relay nudge is due after commit.
@@ -25,9 +26,17 @@ def record_changes(
     *,
     priority: int = INTERACTIVE,
 ) -> int:
-    """Add one outbox row per (contact_id, version) to the session's transaction (jobs pass BULK)."""
+    """Add one outbox row per (contact_id, version) to the session's transaction (jobs pass BULK),
+    each with the request id bound in this context (a request's, or the job's while it runs)."""
+    request_id = current_request_id()
     rows = [
-        {"workspace_id": workspace_id, "contact_id": cid, "version": version, "priority": priority}
+        {
+            "workspace_id": workspace_id,
+            "contact_id": cid,
+            "version": version,
+            "priority": priority,
+            "request_id": request_id,
+        }
         for cid, version in changes
     ]
     if rows:

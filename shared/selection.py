@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from shared.contact_rules import FieldError
 from shared.custom_fields import custom_field_types
 from shared.models import Contact
+from shared.search.mapping import routing
 from shared.search.query import build_search_query
 from shared.views import ViewNotFound, view_criteria
 from shared.visibility import visible_in
@@ -96,7 +97,7 @@ def compile_selection(
 
 
 def count_matching(client: OpenSearch, alias: str, workspace_id: uuid.UUID, query: dict[str, Any]) -> int:
-    response = client.count(index=alias, body={"query": query}, routing=str(workspace_id))
+    response = client.count(index=alias, body={"query": query}, routing=routing(workspace_id))
     return int(response["count"])
 
 
@@ -114,7 +115,9 @@ def stream_matching_ids(
     `after` resumes past that id (a job's checkpoint): ids are the sort key, so a new point in time
     picks up exactly where a crashed run stopped.
     """
-    pit_id = client.create_pit(index=alias, keep_alive=PIT_KEEP_ALIVE, routing=str(workspace_id))["pit_id"]
+    pit_id = client.create_pit(index=alias, keep_alive=PIT_KEEP_ALIVE, routing=routing(workspace_id))[
+        "pit_id"
+    ]
     try:
         while True:
             body: dict[str, Any] = {

@@ -22,8 +22,14 @@ class Settings(BaseSettings):
     opensearch_url: str = "http://127.0.0.1:59200"
     # The alias every reader and writer uses; concrete indices are "<alias>_v<N>".
     index_alias: str = "contacts"
+    # Shards and replicas of a new index (create, reindex); replicas also apply when a reindex ends.
     index_shards: int = Field(default=1, ge=1, le=64)
     index_replicas: int = Field(default=0, ge=0, le=5)
+    # Documents are routed by workspace; with a partition size p > 1 each workspace spreads over p
+    # of the shards (chosen by its id, then by the contact id), so one huge workspace is not held by
+    # one shard while a search of a small one still reads only p shards. Must be below index_shards.
+    # Fixed per index: a change applies to indices created afterwards (`contacts-index reindex`).
+    index_routing_partition_size: int = Field(default=1, ge=1, le=64)
     admin_key: str = DEV_ADMIN_KEY
     # Signs pagination cursors so clients cannot forge them.
     secret_key: str = DEV_SECRET_KEY
@@ -50,6 +56,8 @@ class Settings(BaseSettings):
     # The worker serves its Prometheus metrics here (on api_host); 0 turns the endpoint off.
     worker_metrics_port: int = Field(default=9108, ge=0, le=65535)
     log_level: str = "INFO"
+    # Log lines as JSON objects (the services' default) or as plain text for local development.
+    log_format: Literal["json", "console"] = "json"
     # Where people reach the web app; sign-in links point here. Default http://<api_host>:<api_port>.
     public_base_url: str | None = None
     sign_in_link_ttl_minutes: int = Field(default=15, ge=1, le=7 * 24 * 60)
@@ -80,6 +88,15 @@ class Settings(BaseSettings):
     # Origins allowed to call the API from a browser (CORS), e.g. ["https://app.example.com"];
     # empty (the default): none, the web app is served by the API itself on the same origin.
     cors_allow_origins: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _routing_partition_below_shards(self) -> Settings:
+        if self.index_routing_partition_size > 1 and self.index_routing_partition_size >= self.index_shards:
+            raise ValueError(
+                "CONTACTS_INDEX_ROUTING_PARTITION_SIZE must be 1 or less than CONTACTS_INDEX_SHARDS "
+                f"(got {self.index_routing_partition_size} with {self.index_shards} shards)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> Settings:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api_service.errors import NotFound
+from api_service.pagination import PageRequest, keyset_page
 from shared.models import Job
 
 
@@ -26,3 +27,9 @@ def get_job(session: Session, workspace_id: uuid.UUID, raw_id: str, kind: str | 
     if job is None:
         raise NotFound(what)
     return job
+
+
+def list_jobs(session: Session, workspace_id: uuid.UUID, page: PageRequest) -> tuple[list[Job], str | None]:
+    """The workspace's jobs of every kind, newest first (the ops page's running and recent jobs)."""
+    stmt = select(Job).where(Job.workspace_id == workspace_id)
+    return keyset_page(session, stmt, Job.created_at, Job.id, page, scope=f"jobs:{workspace_id}")

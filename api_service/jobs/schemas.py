@@ -25,6 +25,11 @@ class JobOut(BaseModel):
     finished_at: datetime | None
 
 
+class JobPage(BaseModel):
+    items: list[JobOut]
+    next_cursor: str | None
+
+
 def present_job(job: Job) -> JobOut:
     return JobOut(
         id=job.id,

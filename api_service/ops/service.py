@@ -7,16 +7,27 @@ from typing import Any
 
 from opensearchpy import OpenSearch
 from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from api_service.ops.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST, OUTBOX_PARKED
 from shared.indexing_health import IndexingHealth, indexing_health
+from shared.relay_stats import read_stats
 from shared.search.index import documents_version
-from shared.search.mapping import MAPPING_VERSION
+from shared.search.mapping import MAPPING_VERSION, routing
 from shared.search.sync_state import outbox_backlog, parked_changes, retry_parked
 from shared.settings import Settings
 from shared.visibility import visible_in
+
+# What the relay did for this workspace lately (shared.relay_stats), as GET /v1/ops/sync says it.
+RECENT_FIELDS = (
+    "stats_window_seconds",
+    "indexed_documents_recent",
+    "indexing_rate_per_second",
+    "commit_to_searchable_avg_seconds",
+    "commit_to_searchable_max_seconds",
+)
 
 
 def ping_database(engine: Engine) -> None:
@@ -54,9 +65,20 @@ def sync_status(
     index_contacts = client.count(
         index=settings.index_alias,
         body={"query": {"term": {"workspace_id": str(workspace_id)}}},
-        routing=str(workspace_id),
+        routing=routing(workspace_id),
     )["count"]
     version = documents_version(client, settings.index_alias)
+    try:
+        relayed = read_stats(redis, workspace_id)
+        recent: dict[str, Any] = {
+            "stats_window_seconds": relayed.window_seconds,
+            "indexed_documents_recent": relayed.documents,
+            "indexing_rate_per_second": relayed.indexing_rate_per_second,
+            "commit_to_searchable_avg_seconds": relayed.commit_to_searchable_avg_seconds,
+            "commit_to_searchable_max_seconds": relayed.commit_to_searchable_max_seconds,
+        }
+    except RedisError:  # Redis down: the database figures still stand, these are unknown
+        recent = dict.fromkeys(RECENT_FIELDS)
     return {
         "pending_changes": backlog.pending,
         "oldest_pending_seconds": round(backlog.oldest_pending_seconds, 3),
@@ -66,6 +88,7 @@ def sync_status(
         # Documents built by an older version: `contacts-index reindex` brings them up to date.
         "index_documents_version": version,
         "reindex_required": version < MAPPING_VERSION,
+        **recent,
         **indexing_fields(health),
     }
 

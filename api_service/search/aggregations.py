@@ -25,6 +25,7 @@ from shared.search.aggregations import (
     read_histograms,
     resolve_bounds,
 )
+from shared.search.mapping import routing
 from shared.search.query import build_search_query
 from shared.views import ViewNotFound, view_criteria
 
@@ -64,15 +65,15 @@ def aggregate_contacts(
         view_query=view_query,
         view_filter=view_filter,
     )
-    alias, routing = state.settings.index_alias, str(workspace_id)
+    alias, route = state.settings.index_alias, routing(workspace_id)
     first = None
     ranges = range_aggs(plan)
     if ranges:  # histograms without from/to: where the values lie decides the buckets
         body = {"query": query, "size": 0, "track_total_hits": False, "aggs": ranges}
-        first = timed_search(state.search, index=alias, body=body, routing=routing, operation="aggregate")
+        first = timed_search(state.search, index=alias, body=body, routing=route, operation="aggregate")
     bounds = resolve_bounds(plan, first)
     body = {"query": query, "size": 0, "track_total_hits": True, "aggs": compile_aggs(plan, bounds)}
-    response = timed_search(state.search, index=alias, body=body, routing=routing, operation="aggregate")
+    response = timed_search(state.search, index=alias, body=body, routing=route, operation="aggregate")
     found = response.get("aggregations", {})
     return {
         "total": response["hits"]["total"]["value"],

@@ -23,7 +23,7 @@ from api_service.search.schemas import SearchRequest, SortItem
 from api_service.state import AppState
 from shared.custom_fields import LazyFieldTypes
 from shared.search import cursor as cursors
-from shared.search.mapping import CARD_FIELD, MAPPING_VERSION
+from shared.search.mapping import CARD_FIELD, MAPPING_VERSION, routing
 from shared.search.query import FLAT_SORT_SINCE, PAGE_FETCH, SortError, build_search_query, compile_sort
 from shared.views import ViewNotFound, view_criteria
 
@@ -48,7 +48,7 @@ def wait_for_versions(
     visible = {
         str(c.id) for c in repository.get_many(session, workspace_id, [uuid.UUID(i) for i in versions])
     }
-    docs = [{"_id": cid, "routing": str(workspace_id)} for cid in versions]
+    docs = [{"_id": cid, "routing": routing(workspace_id)} for cid in versions]
     deadline = time.monotonic() + timeout
     while True:
         found = client.mget(index=alias, body={"docs": docs}, _source=False, realtime=True)["docs"]
@@ -160,7 +160,7 @@ def search_contacts(
     # The shard request cache skips pages (size > 0) unless asked; an entry lives until the next
     # refresh that changed the shard, so a cached answer is the one the search would give.
     response = timed_search(
-        client, index=settings.index_alias, body=body, routing=str(workspace_id), request_cache=True
+        client, index=settings.index_alias, body=body, routing=routing(workspace_id), request_cache=True
     )
     hits = response["hits"]["hits"]
     next_cursor = None

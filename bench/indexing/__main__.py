@@ -14,6 +14,11 @@ and Redis db 4, so it never touches anyone's data.
 3b. Reindex (`contacts-index reindex`, indexer_worker.reindex) of the same N contacts from
    PostgreSQL, timed until the alias is swapped (documents searchable), beside the same baseline.
    `--reindex-only` writes the N contacts and runs just 3 and 3b.
+3c. `--relay-workers 1,2,4`: the relay as that many separate worker processes (each
+   `celery worker -Q relay --concurrency=1`, the first with beat) on one outbox: for each N, a fresh
+   empty index and one outbox row per contact (the N contacts of step 1), timed from the first row
+   claimed until all are searchable; printed beside the same raw helpers.bulk baseline, then the
+   run ends (no reindex or freshness step).
 4. Freshness: a steady write load (one contact per transaction, nudged after commit exactly as the
    API does) while a poller searches for each new contact; p50/p95/max of commit-to-visible.
 """
@@ -33,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from opensearchpy import helpers
-from sqlalchemy import func, make_url, select
+from sqlalchemy import delete, func, make_url, select
 from tqdm import tqdm
 
 from api_service.contacts.schemas import ContactFieldsIn
@@ -45,10 +50,11 @@ from bench.indexing import visibility
 from shared.db import make_engine, make_session_factory
 from shared.dbadmin import reset_database
 from shared.models import Contact, OutboxEntry
-from shared.queue import make_celery_client
+from shared.outbox import record_changes
+from shared.queue import RELAY_OUTBOX, make_celery_client
 from shared.search.documents import load_sources
 from shared.search.index import create_index, ensure_index, make_client
-from shared.search.mapping import build_document
+from shared.search.mapping import build_document, routing
 from shared.settings import Settings, get_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,6 +127,99 @@ def start_workers(settings: Settings, concurrency: int, log_path: Path) -> subpr
     return worker
 
 
+def start_relay_workers(settings: Settings, count: int, log_dir: Path) -> list[subprocess.Popen[bytes]]:
+    """`count` separate worker processes on the relay queue, one pool process each (the first with
+    beat and the metrics port), as several hosts would run them."""
+    bin_dir = Path(sys.executable).parent
+    log_dir.mkdir(parents=True, exist_ok=True)
+    workers = []
+    for n in range(count):
+        port = METRICS_PORT if n == 0 else 0
+        env = {**os.environ, "CONTACTS_WORKER_METRICS_PORT": str(port), "PYTHONUNBUFFERED": "1"}
+        args = [str(bin_dir / "celery"), "-A", "indexer_worker.celery_app", "worker", "-Q", "relay"]
+        args += ["--concurrency=1", "--loglevel=WARNING", "-n", f"bench-relay{n}-{uuid.uuid4().hex[:6]}@%h"]
+        if n == 0:
+            args += ["--beat", "--schedule", str(log_dir / "beat-schedule")]
+        log = (log_dir / f"relay-worker-{n}.log").open("w")
+        workers.append(subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+    celery = make_celery_client(settings)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and len(celery.control.ping(timeout=0.5) or []) < count:
+        if any(w.poll() is not None for w in workers):
+            raise SystemExit(f"a relay worker exited, see {log_dir}")
+    if len(celery.control.ping(timeout=1.0) or []) < count:
+        raise SystemExit(f"not all {count} relay workers answered, see {log_dir}")
+    # What concurrent API writes would do: one nudge per worker, so all start at once (the beat
+    # sweep alone would add one task every CONTACTS_OUTBOX_SWEEP_SECONDS).
+    for _ in range(count):
+        celery.send_task(RELAY_OUTBOX)
+    celery.close()
+    return workers
+
+
+def requeue_all(factory: Any) -> int:
+    """One outbox row per contact at its current version: the backlog a write burst leaves."""
+    queued = 0
+    with factory() as session, session.begin():
+        rows = session.execute(select(Contact.workspace_id, Contact.id, Contact.version)).all()
+        by_workspace: dict[uuid.UUID, list[tuple[uuid.UUID, int]]] = {}
+        for workspace_id, contact_id, version in rows:
+            by_workspace.setdefault(workspace_id, []).append((contact_id, version))
+        for workspace_id, changes in by_workspace.items():
+            queued += record_changes(session, workspace_id, changes)
+    return queued
+
+
+def relay_workers_throughput(
+    settings: Settings, factory: Any, client: Any, count: int, workers: int
+) -> float:
+    """Seconds from the first claimed row until all `count` documents are searchable, with `workers`
+    relay processes on a fresh index."""
+    for name in client.indices.get(index=f"{settings.index_alias}_v*", expand_wildcards="all"):
+        client.indices.delete(index=name)
+    ensure_index(client, settings)
+    with factory() as session, session.begin():
+        session.execute(delete(OutboxEntry))
+    if requeue_all(factory) != count:
+        raise SystemExit("the database does not hold exactly the contacts written")
+    with factory() as session:
+
+        def pending() -> int:
+            return int(session.scalar(select(func.count()).select_from(OutboxEntry)) or 0)
+
+        procs = start_relay_workers(settings, workers, ROOT / "var" / "bench-indexing" / f"relay-{workers}")
+        RUNNING.extend(procs)
+        first = None
+        while first is None:
+            if pending() < count:
+                first = time.perf_counter()
+            else:
+                time.sleep(0.01)
+    with tqdm(total=count, desc=f"{workers} relay worker(s) until searchable", unit="doc") as bar:
+        done = 0
+        while done < count:
+            time.sleep(0.2)
+            now = indexed_count(client, settings.index_alias)
+            bar.update(now - done)
+            done = now
+    elapsed = time.perf_counter() - first
+    stop_workers()
+    RUNNING.clear()
+    return elapsed
+
+
+def print_relay_workers(count: int, seconds: dict[int, float], bulk_seconds: float) -> None:
+    bulk_rate = count / bulk_seconds
+    print()
+    print(f"{count} documents, one outbox row each; baseline: raw helpers.bulk of the built documents")
+    print(f"{'relay worker processes':24}{'seconds':>10}{'docs/s':>10}{'per worker':>12}{'vs bulk':>9}")
+    for n, secs in seconds.items():
+        rate = count / secs
+        print(f"{n:<24}{secs:>10.1f}{rate:>10,.0f}{rate / n:>12,.0f}{rate / bulk_rate:>9.2f}")
+    print(f"{'raw helpers.bulk':24}{bulk_seconds:>10.1f}{bulk_rate:>10,.0f}")
+    print(flush=True)
+
+
 def indexed_count(client: Any, alias: str) -> int:
     client.indices.refresh(index=alias)
     return int(client.count(index=alias)["count"])
@@ -185,7 +284,7 @@ def bulk_baseline(settings: Settings, factory: Any, client: Any, count: int) -> 
                     {
                         "_index": name,
                         "_id": src.id,
-                        "routing": src.workspace_id,
+                        "routing": routing(src.workspace_id),
                         "version": src.version,
                         "version_type": "external_gte",
                         "_source": build_document(src),
@@ -283,6 +382,22 @@ def main() -> None:
     parser.add_argument(
         "--reindex-only", action="store_true", help="only the reindex beside raw helpers.bulk"
     )
+    parser.add_argument(
+        "--relay-workers",
+        type=lambda text: [int(n) for n in text.split(",")],
+        help="comma-separated counts of separate relay worker processes to compare, e.g. 1,2,4",
+    )
+    parser.add_argument(
+        "--capacity",
+        action="store_true",
+        help="PostgreSQL and index bytes per contact, search p95 against documents per shard",
+    )
+    parser.add_argument(
+        "--shard-steps",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[25_000, 50_000, 100_000, 200_000, 400_000],
+        help="documents per shard at which --capacity times searches",
+    )
     args = parser.parse_args()
 
     settings = use_bench_environment()
@@ -296,6 +411,23 @@ def main() -> None:
     )
     reset(settings, client)
     try:
+        if args.capacity:
+            from bench.indexing import capacity
+
+            workspace_id, docs = capacity.measure_storage(settings, factory, client, args.count)
+            capacity.search_vs_shard_size(settings, client, workspace_id, docs, args.shard_steps, rounds=40)
+            return
+        if args.relay_workers:
+            write_backlog(factory, args.count)
+            with factory() as session, session.begin():
+                session.execute(delete(OutboxEntry))
+            bulk_seconds = bulk_baseline(settings, factory, client, args.count)
+            seconds = {
+                n: relay_workers_throughput(settings, factory, client, args.count, n)
+                for n in args.relay_workers
+            }
+            print_relay_workers(args.count, seconds, bulk_seconds)
+            return
         if args.reindex_only:
             write_backlog(factory, args.count)
             bulk_seconds = bulk_baseline(settings, factory, client, args.count)

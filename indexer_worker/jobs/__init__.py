@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from opensearchpy import OpenSearch
-from opensearchpy.exceptions import ConnectionError as SearchConnectionError
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -32,7 +31,9 @@ from indexer_worker import locks
 from indexer_worker.metrics import JOBS_FINISHED
 from shared.contact_rules import FieldError
 from shared.jobs import FINISHED_STATUSES
+from shared.logs import log_context
 from shared.models import Job
+from shared.search.outage import is_search_outage
 from shared.selection import Selection, SelectionNotFound, compile_selection
 from shared.settings import Settings
 
@@ -59,6 +60,8 @@ class JobContext:
     search: OpenSearch
     settings: Settings
     total: int | None = None
+    # The request that created the job: bound to the run's log lines and the outbox rows it writes.
+    request_id: str | None = None
 
     def record(
         self,
@@ -149,6 +152,7 @@ def _start(
             search,
             settings,
             total=job.total,
+            request_id=job.request_id,
         )
 
 
@@ -158,7 +162,7 @@ def is_outage(exc: BaseException) -> bool:
         return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
-    return isinstance(exc, SearchConnectionError)
+    return is_search_outage(exc)
 
 
 # run_job's answer for a job whose workspace already has a job running: not started, not touched,
@@ -194,31 +198,39 @@ def run_job(
         ctx = _start(session_factory, job_id, search, settings)
         if isinstance(ctx, str):
             return ctx
-        handler = HANDLERS.get(ctx.kind)
-        status, result, error = "succeeded", None, None
-        try:
-            if handler is None:
-                raise JobFailed(f"no handler for job kind {ctx.kind!r}")
-            result = handler(ctx)
-        except JobCancelled:
-            status, result = "cancelled", _partial_result(ctx)
-        except JobFailed as exc:
-            status, error = "failed", str(exc)
-        except Exception as exc:
-            if is_outage(exc):
-                # Not the job's fault: it stays "running", and once the dependency is back the
-                # re-queue of stale jobs resumes it from its last checkpoint.
-                log.warning("job %s (%s) interrupted by an outage, it will resume: %r", job_id, ctx.kind, exc)
-                raise
-            log.exception("job %s (%s) crashed", job_id, ctx.kind)
-            status, error = "failed", f"internal error: {type(exc).__name__}"
-        status = _finish(session_factory, job_id, status, result, error)
-        JOBS_FINISHED.labels(ctx.kind, status).inc()
-        return status
+        with log_context(request_id=ctx.request_id, job_id=str(job_id), job_kind=ctx.kind):
+            return _run(ctx)
     finally:
         if turn is not None and workspace_id is not None:
             locks.release(turn, workspace_turn_key(workspace_id))
         locks.release(lease, locks.lock_key(job_id))
+
+
+def _run(ctx: JobContext) -> str:
+    """Run a started job's handler and record how it ended; returns the final status."""
+    log.info("job %s (%s) running", ctx.job_id, ctx.kind)
+    handler = HANDLERS.get(ctx.kind)
+    status, result, error = "succeeded", None, None
+    try:
+        if handler is None:
+            raise JobFailed(f"no handler for job kind {ctx.kind!r}")
+        result = handler(ctx)
+    except JobCancelled:
+        status, result = "cancelled", _partial_result(ctx)
+    except JobFailed as exc:
+        status, error = "failed", str(exc)
+    except Exception as exc:
+        if is_outage(exc):
+            # Not the job's fault: it stays "running", and once the dependency is back the
+            # re-queue of stale jobs resumes it from its last checkpoint.
+            log.warning("job %s (%s) interrupted by an outage, it will resume: %r", ctx.job_id, ctx.kind, exc)
+            raise
+        log.exception("job %s (%s) crashed", ctx.job_id, ctx.kind)
+        status, error = "failed", f"internal error: {type(exc).__name__}"
+    status = _finish(ctx.session_factory, ctx.job_id, status, result, error)
+    JOBS_FINISHED.labels(ctx.kind, status).inc()
+    log.info("job %s (%s) %s", ctx.job_id, ctx.kind, status, extra={"status": status, "error": error})
+    return status
 
 
 def _partial_result(ctx: JobContext) -> dict[str, Any] | None:

@@ -24,6 +24,7 @@ from indexer_worker.jobs import JobContext, register, selection_query
 from indexer_worker.jobs.export import prefetched
 from shared.contact_rules import MAX_TAGS
 from shared.events import EventType
+from shared.logs import current_request_id
 from shared.models import Contact
 from shared.outbox import BULK, OUTBOX_WRITTEN
 from shared.selection import Selection, iter_selection, selection_total
@@ -45,15 +46,15 @@ TAG_GROUP = text(
     "), announced AS ("
     " INSERT INTO events (id, workspace_id, contact_id, type, actor_id, data)"
     " SELECT gen_random_uuid(), :workspace_id, id, :type, :actor_id, CAST(:data AS jsonb) FROM tagged"
-    ") INSERT INTO outbox (workspace_id, contact_id, version, priority)"
-    " SELECT :workspace_id, id, version, :priority FROM tagged"
+    ") INSERT INTO outbox (workspace_id, contact_id, version, priority, request_id)"
+    " SELECT :workspace_id, id, version, :priority, CAST(:request_id AS varchar(128)) FROM tagged"
 ).bindparams(bindparam("ids", type_=IDS), bindparam("added", type_=ARRAY(String(100))))
 # Deletes the locked contacts (dependents go by FK cascade) and tombstones each document through an
 # outbox row carrying the version after the deletion. Job rows are BULK: relayed after interactive ones.
 DELETE_LOCKED = text(
     "WITH gone AS (DELETE FROM contacts WHERE id = ANY(:ids) RETURNING id, version)"
-    " INSERT INTO outbox (workspace_id, contact_id, version, priority)"
-    " SELECT :workspace_id, id, version + 1, :priority FROM gone"
+    " INSERT INTO outbox (workspace_id, contact_id, version, priority, request_id)"
+    " SELECT :workspace_id, id, version + 1, :priority, CAST(:request_id AS varchar(128)) FROM gone"
 ).bindparams(bindparam("ids", type_=IDS))
 ChunkWork = Callable[[Session, list[uuid.UUID]], dict[str, int]]
 
@@ -110,7 +111,8 @@ def delete_chunk(session: Session, workspace_id: uuid.UUID, ids: list[uuid.UUID]
     """Delete the chunk's contacts with their dependents (FK cascade) and tombstone their documents."""
     locked = [row.id for row in _locked_contacts(session, workspace_id, ids)]
     if locked:
-        session.execute(DELETE_LOCKED, {"workspace_id": workspace_id, "ids": locked, "priority": BULK})
+        params = {"workspace_id": workspace_id, "ids": locked, "priority": BULK}
+        session.execute(DELETE_LOCKED, {**params, "request_id": current_request_id()})
         session.info[OUTBOX_WRITTEN] = True
     return {"deleted": len(locked), "skipped": len(ids) - len(locked)}
 
@@ -141,6 +143,7 @@ def tag_chunk(
             {
                 "workspace_id": workspace_id,
                 "priority": BULK,
+                "request_id": current_request_id(),  # the job's (indexer_worker.jobs.run_job)
                 "ids": group,
                 "added": list(gained),
                 "type": EventType.TAGGED.value,

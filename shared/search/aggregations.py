@@ -7,10 +7,11 @@ adds the workspace clause); this module only adds the `aggs` part of the request
 answer. Requests are checked here, and a bad one raises AggregationError (a FieldError, so the API
 answers 422) naming the node, e.g. ["facets", 2, "field"] or ["histograms", 0, "from"].
 
-Counts are exact. Every search is routed by workspace, so one shard holds all the contacts it
-counts and a terms aggregation counts every value there before picking the top `size` by
-(count desc, value asc); SHARD_SIZE keeps the counts exact even if a request ever spans shards, as
-long as a field has no more than SHARD_SIZE distinct values in the workspace. Histograms read whole
+Counts are exact. Every search is routed by workspace, so only the shards of the workspace's
+routing partition (one, or `index_routing_partition_size` of them) hold the contacts it counts;
+each shard counts every value it holds (SHARD_SIZE, as long as a field has no more than SHARD_SIZE
+distinct values in the workspace) before the top `size` by (count desc, value asc) are picked
+from the summed counts, so spreading a workspace over several shards changes no count. Histograms read whole
 buckets from the one holding `from` to the one holding `to` (hard and extended bounds), zero-count
 buckets included; without bounds, from the first to the last contact holding a value (found by a
 first, cheap min/max request, so the number of buckets is known before they are asked for).

@@ -27,11 +27,21 @@ log = logging.getLogger("search.index")
 POOL_MAXSIZE = 48
 
 
+def opensearch_hosts(settings: Settings) -> list[str]:
+    """The nodes of CONTACTS_OPENSEARCH_URL: one URL, or several comma-separated (a cluster)."""
+    return [url.strip() for url in settings.opensearch_url.split(",") if url.strip()]
+
+
 def make_client(settings: Settings, *, timeout: float = 10.0) -> OpenSearch:
+    """A client of every node given. Requests rotate over them; a node that refuses the connection
+    is marked dead for a while and the request is sent to the next one (at most once per other node,
+    never after a timeout: a slow cluster is not asked twice). Every write carries an external
+    version, so a bulk resent to another node is harmless."""
+    hosts = opensearch_hosts(settings)
     return OpenSearch(
-        hosts=[settings.opensearch_url],
+        hosts=hosts,
         timeout=timeout,
-        max_retries=0,
+        max_retries=len(hosts) - 1,
         retry_on_timeout=False,
         pool_maxsize=POOL_MAXSIZE,
     )
@@ -42,17 +52,24 @@ def reindex_alias(alias: str) -> str:
     return f"{alias}-reindex"
 
 
+def live_index_settings(settings: Settings) -> dict[str, Any]:
+    """The settings of a new index: shards, replicas and routing partition from `settings`."""
+    return index_settings(
+        settings.index_shards, settings.index_replicas, settings.index_routing_partition_size
+    )
+
+
 def create_index(client: OpenSearch, name: str, settings: Settings, *, bulk_load: bool = False) -> None:
     """Create a concrete index. `bulk_load` turns refresh off for a fast initial copy; the caller
     turns it back on with `finish_bulk_load`."""
-    body_settings = index_settings(settings.index_shards, settings.index_replicas)
+    body_settings = live_index_settings(settings)
     if bulk_load:
         body_settings = {**body_settings, "refresh_interval": "-1"}
     client.indices.create(index=name, body={"settings": body_settings, "mappings": index_mappings()})
 
 
 def finish_bulk_load(client: OpenSearch, name: str, settings: Settings) -> None:
-    live = index_settings(settings.index_shards, settings.index_replicas)
+    live = live_index_settings(settings)
     client.indices.put_settings(index=name, body={"index": {"refresh_interval": live["refresh_interval"]}})
     client.indices.refresh(index=name)
 
@@ -77,9 +94,9 @@ def update_mapping(client: OpenSearch, alias: str) -> None:
     new fields when next written or on `contacts-index reindex`; until then the index keeps the
     older documents version (its `_meta`), which /v1/ops/sync reports. A change OpenSearch cannot
     apply in place (a field's type changed) is logged: it needs that reindex."""
-    # _meta records the documents' version (only a reindex may raise it); _source settings cannot
-    # change in place, and a new index gets them.
-    body = {k: v for k, v in index_mappings().items() if k not in ("_meta", "_source")}
+    # _meta records the documents' version (only a reindex may raise it); _source and _routing
+    # settings cannot change in place, and a new index gets them.
+    body = {k: v for k, v in index_mappings().items() if k not in ("_meta", "_source", "_routing")}
     for name in write_indices(client, alias):
         try:
             client.indices.put_mapping(index=name, body=body)

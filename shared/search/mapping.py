@@ -43,10 +43,27 @@ TEXT_FIELDS = fields.TEXT
 DATE_FIELDS = fields.DATETIME
 
 
-def index_settings(shards: int, replicas: int) -> dict[str, Any]:
+def routing(workspace_id: object) -> str:
+    """The routing value of a workspace's documents and of every request about them (index, get,
+    delete, search, count, point in time, aggregations): the workspace id as text. With a routing
+    partition size p, a routed request reads only the p shards of the workspace's partition."""
+    return str(workspace_id)
+
+
+def index_settings(shards: int, replicas: int, routing_partition_size: int = 1) -> dict[str, Any]:
+    # The routing shards must equal the shards: by default OpenSearch hashes over up to 1024 virtual
+    # shards (so an index can be split later), which maps the p consecutive partition offsets of a
+    # workspace onto one real shard, and the partition would spread nothing (measured: all on one).
+    # Such an index cannot be _split; more shards means `contacts-index reindex`.
+    partition: dict[str, Any] = (
+        {"routing_partition_size": routing_partition_size, "number_of_routing_shards": shards}
+        if routing_partition_size > 1
+        else {}
+    )
     return {
         "number_of_shards": shards,
         "number_of_replicas": replicas,
+        **partition,
         "max_ngram_diff": 16,
         "refresh_interval": "1s",
         "analysis": {
@@ -171,6 +188,9 @@ def index_mappings() -> dict[str, Any]:
         props[f"sort_text_{slot}"] = keyword
     return {
         "dynamic": "strict",
+        # A write, get or delete without the workspace routing is refused rather than sent to the
+        # wrong shard (a partitioned index requires it too).
+        "_routing": {"required": True},
         "_meta": {"mapping_version": MAPPING_VERSION},
         "_source": {"excludes": [CARD_FIELD]},
         "properties": props,

@@ -230,7 +230,7 @@ def test_bad_selections_are_refused_before_any_job_exists(client, workspace, ses
         )
         assert response.status_code == status, (selection, response.text)
         assert response.headers["content-type"] == "application/problem+json"
-    for tags in ([], [""], ["x" * 101], ["a;b"]):
+    for tags in ([], [""], ["x" * 101]):
         response = client.post(
             "/v1/contacts/bulk-tags",
             headers=workspace.headers,

@@ -59,7 +59,66 @@ def test_sync_status_shows_pending_changes_until_the_relay_runs(client, workspac
         "reindex_required": False,
         "db_contacts": 3,
         "index_contacts": 3,
+        # sync_index relays without the worker task's statistics hook: nothing recorded
+        "stats_window_seconds": 300,
+        "indexed_documents_recent": 0,
+        "indexing_rate_per_second": 0.0,
+        "commit_to_searchable_avg_seconds": None,
+        "commit_to_searchable_max_seconds": None,
     }
+
+
+def test_sync_status_shows_what_the_relay_made_searchable_lately(
+    client, workspace, make_workspace, session_factory, search_client, settings, redis
+) -> None:
+    """The worker task records each batch per workspace; the ops page reads the last 5 minutes."""
+    from indexer_worker import relay
+    from shared.relay_stats import record_batch
+
+    other = make_workspace()
+    for name in ("Dora", "Emil", "Faye", "Gus"):
+        client.post("/v1/contacts", headers=workspace.headers, json={"first_name": name})
+    client.post("/v1/contacts", headers=other.headers, json={"first_name": "Hal"})
+    time.sleep(0.2)  # the rows' commit lies measurably before the bulk write
+    relay.drain(
+        session_factory, search_client, settings, on_batch=lambda r: record_batch(redis, r.by_workspace)
+    )
+    body = client.get("/v1/ops/sync", headers=workspace.headers).json()
+    assert body["stats_window_seconds"] == 300
+    assert body["indexed_documents_recent"] == 4
+    assert body["indexing_rate_per_second"] == round(4 / 300, 3)
+    assert 0.2 <= body["commit_to_searchable_avg_seconds"] <= body["commit_to_searchable_max_seconds"] < 60
+    assert client.get("/v1/ops/sync", headers=other.headers).json()["indexed_documents_recent"] == 1
+
+
+def test_jobs_list_newest_first_for_owners_only(client, workspace, sync_index) -> None:
+    contact = client.post("/v1/contacts", headers=workspace.headers, json={"first_name": "Ivo"}).json()
+    sync_index()
+    selection = {"ids": [contact["id"]]}
+    first = client.post(
+        "/v1/contacts/bulk-tags", headers=workspace.headers, json={"selection": selection, "tags": ["a"]}
+    )
+    second = client.post("/v1/exports", headers=workspace.headers, json={"selection": selection})
+    assert first.status_code == 202 and second.status_code == 202, (first.text, second.text)
+    listed = client.get("/v1/jobs", headers=workspace.headers)
+    assert listed.status_code == 200, listed.text
+    items = listed.json()["items"]
+    assert [(j["id"], j["kind"]) for j in items] == [
+        (second.json()["id"], "export"),
+        (first.json()["id"], "bulk_tags"),
+    ]
+    assert {"status", "processed", "total", "eta_seconds", "error", "created_at"} <= set(items[0])
+    page = client.get("/v1/jobs?page_size=1", headers=workspace.headers).json()
+    assert [j["id"] for j in page["items"]] == [second.json()["id"]] and page["next_cursor"]
+    rest = client.get(f"/v1/jobs?page_size=1&cursor={page['next_cursor']}", headers=workspace.headers).json()
+    assert [j["id"] for j in rest["items"]] == [first.json()["id"]]
+    made = client.post(
+        "/v1/users",
+        headers=workspace.headers,
+        json={"email": "mgr-jobs@example.com", "name": "Mgr", "role": "manager", "restrictions": []},
+    )
+    manager = {"Authorization": f"Bearer {made.json()['token']}"}
+    assert client.get("/v1/jobs", headers=manager).status_code == 403
 
 
 def test_sync_status_is_for_owners_only(client, workspace) -> None:

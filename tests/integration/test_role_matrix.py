@@ -47,6 +47,7 @@ ENDPOINTS = [
         {"selection": {"ids": ["{contact}"]}, "confirm": True},
         restriction="bulk_delete_contacts",
     ),
+    Endpoint("GET", "/v1/jobs", 200, access="owner"),
     Endpoint("GET", "/v1/jobs/{job}", 200),
     Endpoint("POST", "/v1/jobs/{job}/cancel", 200),
     Endpoint("POST", "/v1/channels", 201, {"name": "TG", "type": "telegram"}),

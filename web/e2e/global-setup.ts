@@ -23,6 +23,8 @@ function e2eEnv(port: number): NodeJS.ProcessEnv {
     CONTACTS_PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     CONTACTS_WORKER_METRICS_PORT: "0",
     CONTACTS_OUTBOX_SWEEP_SECONDS: "0.5",
+    // a change that cannot be indexed is parked after its 2nd failure (the Ops test retries one)
+    CONTACTS_OUTBOX_MAX_ATTEMPTS: "2",
   };
 }
 

@@ -1,6 +1,7 @@
 // One typed client for /v1, same origin. The session cookie authenticates (HttpOnly, set by
 // POST /v1/sessions); writes echo the readable `csrf` cookie as X-CSRF-Token.
 import type {
+  AggregateParams, AggregateResult, JobInfo, ParkedChange, SyncStatus,
   Channel, Columns, Comment, Contact, ContactEvent, ContactInput, ExportJob, FieldInfo, Group,
   ImportJob, ImportPreview, Job, Me, MergePreview, MergeRecord, Message, Page, SearchResult,
   Selection, SortItem, User, View,
@@ -133,6 +134,12 @@ export const api = {
   bulkDelete: (selection: Selection) => request<Job>("POST", "/v1/contacts/bulk-delete", { selection, confirm: true }),
   bulkTags: (selection: Selection, tags: string[]) => request<Job>("POST", "/v1/contacts/bulk-tags", { selection, tags }),
   job: (id: string) => request<Job>("GET", `/v1/jobs/${enc(id)}`),
+  jobs: (pageSize = 20) => request<Page<JobInfo>>("GET", `/v1/jobs?page_size=${pageSize}`),
+  cancelJob: (id: string) => request<JobInfo>("POST", `/v1/jobs/${enc(id)}/cancel`),
+  aggregate: (p: AggregateParams, signal?: AbortSignal) => request<AggregateResult>("POST", "/v1/contacts/aggregate", p, signal),
+  syncStatus: () => request<SyncStatus>("GET", "/v1/ops/sync"),
+  parkedChanges: () => request<{ items: ParkedChange[] }>("GET", "/v1/ops/sync/parked"),
+  retryParked: () => request<{ retried: number }>("POST", "/v1/ops/sync/parked/retry"),
   mergePreview: (primary: string, secondary: string) =>
     request<MergePreview>("GET", `/v1/contacts/merge-preview?primary_id=${enc(primary)}&secondary_id=${enc(secondary)}`),
   merge: (primary_id: string, secondary_id: string, choose: Record<string, "primary" | "secondary">) =>

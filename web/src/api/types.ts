@@ -245,3 +245,76 @@ export interface Channel {
   name: string;
   type: string;
 }
+
+export interface FacetRequest {
+  field: string;
+  size?: number;
+}
+
+export interface HistogramRequest {
+  field: string;
+  interval: "hour" | "day" | "week" | "month";
+  time_zone?: string;
+  from?: string;
+  to?: string;
+}
+
+export interface AggregateParams {
+  query?: string | null;
+  view_id?: string | null;
+  filter?: Group | null;
+  facets?: FacetRequest[];
+  histograms?: HistogramRequest[];
+}
+
+export interface FacetBucket {
+  value: string | boolean | null;
+  count: number;
+}
+
+export interface HistogramBucket {
+  start: string;
+  count: number;
+}
+
+export interface AggregateResult {
+  total: number;
+  facets: Record<string, FacetBucket[]>;
+  histograms: Record<string, HistogramBucket[]>;
+}
+
+export interface SyncStatus {
+  pending_changes: number;
+  oldest_pending_seconds: number;
+  parked_changes: number;
+  db_contacts: number;
+  index_contacts: number;
+  index_documents_version: number;
+  reindex_required: boolean;
+  stats_window_seconds: number | null;
+  indexed_documents_recent: number | null;
+  indexing_rate_per_second: number | null;
+  commit_to_searchable_avg_seconds: number | null;
+  commit_to_searchable_max_seconds: number | null;
+  indexing_stalled: boolean;
+  indexing_stalled_reason: string | null;
+  overdue_changes: number;
+  last_relay_seconds_ago: number | null;
+}
+
+export interface ParkedChange {
+  id: number;
+  contact_id: string;
+  version: number;
+  attempts: number;
+  error: string | null;
+  created_at: string;
+  parked_at: string;
+}
+
+export interface JobInfo extends Job {
+  eta_seconds: number | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}

@@ -3,6 +3,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { ComboBox, Form, Input, Label, ListBox, ListBoxItem, Popover, Radio, RadioGroup, Button as AriaButton } from "react-aria-components";
 import { useQueryClient } from "@tanstack/react-query";
 import { api, describeError } from "../api/client";
+import { countryName } from "../dashboard/model";
 import { keys } from "../api/queries";
 import type { Channel, FieldInfo, Group, SortItem, User, View } from "../api/types";
 import { Button, ErrorText, ModalDialog, type Option, SelectInput, TextInput } from "../ui/controls";
@@ -11,18 +12,28 @@ import {
   updateNode, valueKind,
 } from "./model";
 import { ValueInput } from "./ValueInput";
+import { COUNTED_FIELDS, countedOptions, useChoiceCounts } from "./counts";
 
 interface Ctx {
   fields: FieldInfo[];
   byName: Map<string, FieldInfo>;
   optionsFor: (f: FieldInfo | undefined) => Option[];
+  labelOf: (field: string, value: string) => string;
   update: (id: string, fn: (n: EdNode) => EdNode | null) => void;
   canAdd: boolean;
+  view: string;
+  query: string;
+  /** The applied filter without the condition `id`: what its choices are counted against. */
+  filterWithout: (id: string) => Group | null;
 }
 
 function ConditionRow({ c, ctx }: { c: EdCond; ctx: Ctx }) {
   const f = ctx.byName.get(c.field);
   const ops = (f?.operators ?? []).map((o) => ({ id: o, label: OP_LABELS[o] ?? o }));
+  const counted = !!f && COUNTED_FIELDS.has(f.field) && valueKind(f, c.op).startsWith("option");
+  const counts = useChoiceCounts(counted ? c.field : "", ctx.view, ctx.query, counted ? ctx.filterWithout(c.id) : null);
+  const chosen = Array.isArray(c.value) ? (c.value as string[]) : c.value ? [String(c.value)] : [];
+  const options = counted ? countedOptions(ctx.optionsFor(f), counts.data, chosen, (v) => ctx.labelOf(c.field, v)) : ctx.optionsFor(f);
   return (
     <li className="condition" aria-label={`Condition${f ? ` on ${f.label}` : ""}`}>
       <ComboBox
@@ -66,7 +77,20 @@ function ConditionRow({ c, ctx }: { c: EdCond; ctx: Ctx }) {
           })
         }
       />
-      <ValueInput field={f} op={c.op} value={c.value} options={ctx.optionsFor(f)} onChange={(v) => ctx.update(c.id, () => ({ ...c, value: v }))} />
+      <ValueInput
+        field={f}
+        op={c.op}
+        value={c.value}
+        options={options}
+        typeInstead={counted && !!counts.error && !ctx.optionsFor(f).length}
+        onChange={(v) => ctx.update(c.id, () => ({ ...c, value: v }))}
+      />
+      {counted && counts.isPending && (
+        <span className="hint" role="status">
+          Counting…
+        </span>
+      )}
+      {counted && counts.error ? <span className="field-error">Counts unavailable: {describeError(counts.error)}</span> : null}
       <Button aria-label="Remove condition" onPress={() => ctx.update(c.id, () => null)}>
         ✕
       </Button>
@@ -127,6 +151,7 @@ function GroupEditor({ g, depth, ctx, root }: { g: EdGroup; depth: number; ctx: 
 }
 
 export function FilterDrawer(props: {
+  view: string;
   filter: Group | null;
   query: string;
   sort: SortItem[];
@@ -169,11 +194,16 @@ export function FilterDrawer(props: {
       ];
     return (f.options ?? []).map((o) => ({ id: o, label: o }));
   };
+  const labelOf = (field: string, v: string) => (field === "country" ? countryName(v) : v);
   const total = countConditions(draft);
   const ctx: Ctx = {
     fields: filterable,
     byName,
     optionsFor,
+    labelOf,
+    view: props.view,
+    query: props.query,
+    filterWithout: (id) => toApi(updateNode(draft, id, () => null), byName),
     update: (id, fn) => {
       setStatus(null);
       setDraft((d) => updateNode(d, id, fn));

@@ -23,9 +23,19 @@ function ListText({ value, onChange }: { value: string[]; onChange: (v: string[]
 }
 
 /** The Value control for a condition, typed by the field and the operator. */
-export function ValueInput(props: { field: FieldInfo | undefined; op: string; value: unknown; onChange: (v: unknown) => void; options: Option[] }) {
+export function ValueInput(props: {
+  field: FieldInfo | undefined;
+  op: string;
+  value: unknown;
+  onChange: (v: unknown) => void;
+  options: Option[];
+  /** The choices come from counts that could not be loaded: the value is typed instead. */
+  typeInstead?: boolean;
+}) {
   const { field, op, value, onChange } = props;
-  const kind = valueKind(field, op);
+  let kind = valueKind(field, op);
+  if (props.typeInstead && kind === "optionList") kind = "textList";
+  if (props.typeInstead && kind === "option") kind = "text";
   switch (kind) {
     case "none":
       return null;

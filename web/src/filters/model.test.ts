@@ -9,7 +9,8 @@ test("value inputs fit the field's type and operator", () => {
   expect(valueKind(f("created_at"), "before")).toBe("date");
   expect(valueKind(f("created_at"), "between")).toBe("dateRange");
   expect(valueKind(f("created_at"), "older_than")).toBe("relative");
-  expect(valueKind(f("tags"), "has_any")).toBe("textList");
+  // tags and countries are chosen from the values the workspace holds, with their counts
+  expect(valueKind(f("tags"), "has_any")).toBe("optionList");
   expect(valueKind(f("custom.plan"), "in")).toBe("optionList");
   expect(valueKind(f("custom.seats"), "between")).toBe("numberRange");
   expect(valueKind(f("first_name"), "exists")).toBe("none");

@@ -43,7 +43,8 @@ const DATE_TYPES = new Set(["datetime", "date"]);
 export function hasOptions(f: FieldInfo): boolean {
   return (
     !!f.options?.length ||
-    ["assignee_id", "channels", "last_interacted_channel_id", "conversation_status"].includes(f.field) ||
+    // tags and countries: the values the workspace holds, with their counts (./counts.ts)
+    ["assignee_id", "channels", "last_interacted_channel_id", "conversation_status", "tags", "country"].includes(f.field) ||
     f.type === "user"
   );
 }

@@ -1,6 +1,5 @@
 // The Contacts page: view selector, search, toolbar, the table, the filter drawer and the dialogs.
 import { Suspense, lazy, useCallback, useEffect, useMemo, useState } from "react";
-import { SearchField, Input, Button as AriaButton } from "react-aria-components";
 import { useQueryClient } from "@tanstack/react-query";
 import { describeError } from "../api/client";
 import { isDeleted, noteDeleted, refreshSearch } from "../api/freshness";
@@ -13,7 +12,9 @@ import { DeleteContactDialog } from "../contact/DeleteContactDialog";
 import { ExportDialog } from "../export/ExportDialog";
 import { AssignTagsDialog, BulkDeleteDialog } from "../selection/BulkDialogs";
 import { Button, ErrorText } from "../ui/controls";
-import { groupItems, useTableState } from "../url/urlState";
+import { FilterButton, FilterPanel, SearchBox, useSearchText } from "../filters/CriteriaControls";
+import { AppHeader } from "../nav/AppHeader";
+import { useTableState } from "../url/urlState";
 import { ViewSelector } from "../views/ViewSelector";
 import { ContactsTable, type ColumnDef } from "./ContactsTable";
 import { formatTotal, type Lookups } from "./format";
@@ -21,7 +22,6 @@ import { focusRowMenu, type RowAction } from "./RowMenu";
 import { useContactSearch } from "./useContactSearch";
 
 // Loaded when first opened, so the table's own code stays small.
-const FilterDrawer = lazy(() => import("../filters/FilterDrawer").then((m) => ({ default: m.FilterDrawer })));
 const ImportDialog = lazy(() => import("../import/ImportDialog").then((m) => ({ default: m.ImportDialog })));
 const MergeDialog = lazy(() => import("../merge/MergeDialogs").then((m) => ({ default: m.MergeDialog })));
 const UnmergeDialog = lazy(() => import("../merge/MergeDialogs").then((m) => ({ default: m.UnmergeDialog })));
@@ -42,13 +42,8 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
   const custom = useMemo(() => customFieldsOf(fields.data?.items), [fields.data]);
 
   // search box: local text, pushed to the URL after a pause in typing
-  const [text, setText] = useState(state.q);
-  useEffect(() => setText(state.q), [state.q]);
-  useEffect(() => {
-    if (text === state.q) return;
-    const t = setTimeout(() => setState({ q: text }, true), 250);
-    return () => clearTimeout(t);
-  }, [text, state.q, setState]);
+  const commitQuery = useCallback((q: string) => setState({ q }, true), [setState]);
+  const [text, setText] = useSearchText(state.q, commitQuery);
 
   const criteria = useMemo(
     () => ({ view: state.view, q: state.q, filter: state.filter, sort: state.sort }),
@@ -131,20 +126,11 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
   const canBulkDelete = me.role === "owner" || !me.restrictions.includes("bulk_delete_contacts");
   const restrictedReason = "An owner of your workspace restricted this for your account.";
   const selectedPair = [...selected.values()];
-  const filterCount = state.filter ? countNodes(state.filter) : 0;
   const viewName = views.data?.items.find((v) => v.id === state.view)?.name;
 
   return (
     <div className="app">
-      <header className="app-head">
-        <h1>Contacts</h1>
-        <div className="me">
-          <span>
-            {me.name} ({me.role})
-          </span>
-          <Button onPress={onSignOut}>Sign out</Button>
-        </div>
-      </header>
+      <AppHeader me={me} current="contacts" title="Contacts" onSignOut={onSignOut} />
       <div className="toolbar" role="toolbar" aria-label="Contacts actions">
         <ViewSelector views={views.data?.items} value={state.view} onChange={(v) => setState({ view: v })} />
         {selCount > 0 ? (
@@ -177,23 +163,11 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
             </Button>
           </div>
         ) : null}
-        <SearchField className="search" aria-label="Search contacts" value={text} onChange={setText}>
-          <Input placeholder="Search name, email, phone, tags…" />
-          <AriaButton className="btn btn-plain" aria-label="Clear search">
-            ×
-          </AriaButton>
-        </SearchField>
+        <SearchBox value={text} onChange={setText} />
         <Button onPress={() => setDialog("add")} variant="primary">
           Add contact
         </Button>
-        <Button onPress={() => setDrawer((d) => !d)} aria-expanded={drawer} aria-describedby={filterCount ? "filter-count" : undefined}>
-          Filter
-          {filterCount ? (
-            <span id="filter-count" className="badge" aria-hidden="true">
-              {filterCount} {filterCount === 1 ? "condition" : "conditions"}
-            </span>
-          ) : null}
-        </Button>
+        <FilterButton open={drawer} filter={state.filter} onPress={() => setDrawer((d) => !d)} />
         <Button onPress={() => setDialog("columns")}>Customize columns</Button>
         <Button isDisabled={!canExport} aria-describedby={!canExport ? "export-reason" : undefined} onPress={() => setDialog("export")}>
           Export
@@ -243,27 +217,21 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
           lookups={lookups}
         />
         {!search.isPending && !search.error && rows.length === 0 && <p className="empty">No contacts match.</p>}
-        {drawer &&
-          (fields.data || fields.error ? (
-            <Suspense fallback={<aside className="drawer-panel" role="region" aria-label="Filters"><p role="status">Loading…</p></aside>}>
-            <FilterDrawer
-              filter={state.filter}
-              query={state.q}
-              sort={state.sort}
-              fields={fields.data?.items ?? []}
-              fieldsError={fields.error}
-              users={users.data?.items ?? []}
-              channels={channels.data?.items ?? []}
-              onApply={(f) => setState({ filter: f }, true)}
-              onSaved={(v) => setState({ view: v.id, q: "", filter: null })}
-              onClose={() => setDrawer(false)}
-            />
-            </Suspense>
-          ) : (
-            <aside className="drawer-panel" role="region" aria-label="Filters">
-              <p role="status">Loading fields…</p>
-            </aside>
-          ))}
+        {drawer && (
+          <FilterPanel
+            view={state.view}
+            filter={state.filter}
+            query={state.q}
+            sort={state.sort}
+            fields={fields.data?.items}
+            fieldsError={fields.error}
+            users={users.data?.items ?? []}
+            channels={channels.data?.items ?? []}
+            onApply={(f) => setState({ filter: f }, true)}
+            onSaved={(v) => setState({ view: v.id, q: "", filter: null })}
+            onClose={() => setDrawer(false)}
+          />
+        )}
       </div>
 
       <AddContactDialog isOpen={dialog === "add"} onClose={() => setDialog(null)} custom={custom} onAdded={(n) => setNotice(`Added ${n}.`)} />
@@ -354,8 +322,4 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
       />
     </div>
   );
-}
-
-function countNodes(g: import("../api/types").Group): number {
-  return groupItems(g).reduce((n, x) => n + ("and" in x || "or" in x ? countNodes(x as import("../api/types").Group) : 1), 0);
 }

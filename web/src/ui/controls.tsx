@@ -77,6 +77,23 @@ export function TextInput(props: {
 export interface Option {
   id: string;
   label: string;
+  /** How many contacts hold this value (the Filters drawer's counted choices). */
+  count?: number;
+}
+
+const countFmt = new Intl.NumberFormat(undefined);
+
+function OptionContent({ o }: { o: Option }) {
+  if (o.count === undefined) return <>{o.label}</>;
+  return (
+    <span className="option-counted">
+      <span>{o.label}</span>{" "}
+      <span className="option-count">
+        {countFmt.format(o.count)}
+        <span className="visually-hidden"> {o.count === 1 ? "contact" : "contacts"}</span>
+      </span>
+    </span>
+  );
 }
 
 export function SelectInput(props: {
@@ -99,7 +116,7 @@ export function SelectInput(props: {
     >
       {!props.hideLabel && <Label>{props.label}</Label>}
       <AriaButton className="select-button">
-        <SelectValue />
+        <SelectValue>{({ isPlaceholder, selectedText, defaultChildren }) => (isPlaceholder || !selectedText ? defaultChildren : selectedText)}</SelectValue>
         <span aria-hidden="true">▾</span>
       </AriaButton>
       {props.error && (
@@ -111,7 +128,7 @@ export function SelectInput(props: {
         <ListBox className="listbox" items={props.options}>
           {(o) => (
             <ListBoxItem id={o.id} className="option" textValue={o.label}>
-              {o.label}
+              <OptionContent o={o} />
             </ListBoxItem>
           )}
         </ListBox>
@@ -138,14 +155,14 @@ export function MultiSelectInput(props: {
     >
       {!props.hideLabel && <Label>{props.label}</Label>}
       <AriaButton className="select-button">
-        <SelectValue />
+        <SelectValue>{({ isPlaceholder, selectedText, defaultChildren }) => (isPlaceholder || !selectedText ? defaultChildren : selectedText)}</SelectValue>
         <span aria-hidden="true">▾</span>
       </AriaButton>
       <Popover className="popover">
         <ListBox className="listbox" items={props.options}>
           {(o) => (
             <ListBoxItem id={o.id} className="option" textValue={o.label}>
-              {o.label}
+              <OptionContent o={o} />
             </ListBoxItem>
           )}
         </ListBox>

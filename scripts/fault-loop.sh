@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The fault suite (tests/faults) N times in a row, optionally beside a CPU hog busy on one core, to
+# show it passes every time (issue 19: a CI that fails at random blocks everything).
+#   scripts/fault-loop.sh [N=20] [--hog]
+# Prints one line per run (pass/fail, seconds) and at the end the passes and the Redis-restart
+# recovery times of these runs (p50 / max, from var/faults-recovery.log, written by the test).
+# Needs the local stack (`deploy/stack.sh up`) for the test settings; the faults run on private
+# PostgreSQL, Redis and OpenSearch instances of their own.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-20}
+hog=${2:-}
+log_dir=var/fault-loop
+mkdir -p "$log_dir"
+recovery=var/faults-recovery.log
+before=$(wc -l <"$recovery" 2>/dev/null || echo 0)
+hog_pid=
+if [ "$hog" = "--hog" ]; then
+  taskset -c 0 python3 -c 'while True: pass' &
+  hog_pid=$!
+  echo "[fault-loop] CPU hog on core 0 (pid $hog_pid)"
+fi
+trap '[ -z "$hog_pid" ] || kill "$hog_pid" 2>/dev/null || true' EXIT
+passed=0
+for i in $(seq 1 "$runs"); do
+  started=$(date +%s)
+  if .venv/bin/pytest tests/faults -q -p no:cacheprovider >"$log_dir/run-$i.log" 2>&1; then
+    passed=$((passed + 1))
+    result=pass
+  else
+    result="FAIL (see $log_dir/run-$i.log)"
+  fi
+  echo "[fault-loop] run $i/$runs: $result in $(($(date +%s) - started)) s"
+done
+echo "[fault-loop] $passed of $runs runs passed${hog:+ beside a CPU hog}"
+tail -n +"$((before + 1))" "$recovery" 2>/dev/null | awk '{print $2}' | sort -n |
+  awk '{v[NR]=$1} END {if (NR) printf "[fault-loop] redis-restart recovery over %d restarts: p50 %.1f s, max %.1f s\n", NR, v[int((NR+1)/2)], v[NR]}'
+[ "$passed" -eq "$runs" ]

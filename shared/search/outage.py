@@ -1,0 +1,58 @@
+"""Whether an OpenSearch failure is an outage (retry later) or a bug in the request we sent.
+
+Unreachable nodes and timeouts (the client's ConnectionError), and answers saying "busy" (429,
+502, 503, 504), are outages. So is any other answer whose cause is a node or shard copy going away:
+while a cluster loses a node, a search in flight on it can fail with `node_disconnected_exception`
+inside a 500 `search_phase_execution_exception`, and it succeeds again once the shard copies are
+re-routed. The API answers such failures 503 with Retry-After; a job stops and resumes later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from opensearchpy.exceptions import ConnectionError as SearchUnreachable
+from opensearchpy.exceptions import TransportError
+
+BUSY_STATUSES = frozenset({429, 502, 503, 504})
+# Error types OpenSearch reports when a node, or the shard copy a request went to, is gone.
+NODE_LOSS_TYPES = frozenset(
+    {
+        "node_disconnected_exception",
+        "node_not_connected_exception",
+        "node_closed_exception",
+        "connect_transport_exception",
+        "receive_timeout_transport_exception",
+        "send_request_transport_exception",
+        "no_shard_available_action_exception",
+        "shard_not_available_exception",
+        "unavailable_shards_exception",
+        "cluster_block_exception",
+    }
+)
+
+
+def _error_types(error: Any) -> Iterator[str]:
+    """Every `type` in an OpenSearch error body: the error, its root causes, failed shards, causes."""
+    if isinstance(error, dict):
+        kind = error.get("type")
+        if isinstance(kind, str):
+            yield kind
+        for key in ("root_cause", "failed_shards"):
+            for item in error.get(key) or ():
+                yield from _error_types(item.get("reason", item) if isinstance(item, dict) else item)
+        for key in ("caused_by", "reason"):
+            if isinstance(error.get(key), dict):
+                yield from _error_types(error[key])
+
+
+def is_search_outage(exc: BaseException) -> bool:
+    if isinstance(exc, SearchUnreachable):
+        return True
+    if not isinstance(exc, TransportError):
+        return False
+    if exc.status_code in BUSY_STATUSES:
+        return True
+    info = exc.info if isinstance(exc.info, dict) else {}
+    return any(kind in NODE_LOSS_TYPES for kind in _error_types(info.get("error")))
