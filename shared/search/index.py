@@ -10,12 +10,15 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Collection, Mapping
 from typing import Any
 
-from opensearchpy import OpenSearch
-from opensearchpy.exceptions import NotFoundError, RequestError
+from opensearchpy import OpenSearch, Transport
+from opensearchpy.exceptions import ConnectionError as SearchUnreachable
+from opensearchpy.exceptions import NotFoundError, RequestError, TransportError
 
 from shared.search.mapping import MAPPING_VERSION, index_mappings, index_settings
+from shared.search.outage import is_search_outage
 from shared.settings import Settings
 
 log = logging.getLogger("search.index")
@@ -32,14 +35,60 @@ def opensearch_hosts(settings: Settings) -> list[str]:
     return [url.strip() for url in settings.opensearch_url.split(",") if url.strip()]
 
 
+# A read that fails because a node or a shard copy just went away is sent again for this long.
+READ_RETRY_SECONDS = 2.0
+_READ_ENDPOINTS = frozenset({"_search", "_count", "_mget", "_msearch"})
+
+
+def _is_read(method: str, url: str) -> bool:
+    return method in ("GET", "HEAD") or url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] in _READ_ENDPOINTS
+
+
+class ReadRetryTransport(Transport):
+    """The client's transport, except that a read (search, count, mget; GET) that a node answers
+    with an outage (shared.search.outage: a node lost mid-request, no shard copy available yet, a
+    busy answer) is retried with a short back-off for at most READ_RETRY_SECONDS, while the cluster
+    re-routes to the remaining copies. An unreachable node is not waited for here (the transport
+    already sends the request to the next node; with none left the API answers 503 at once), and
+    writes are not retried here: the outbox retries them."""
+
+    def perform_request(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        timeout: int | float | None = None,
+        ignore: Collection[int] = (),
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        deadline = time.monotonic() + READ_RETRY_SECONDS
+        delay = 0.1
+        while True:
+            try:
+                return super().perform_request(
+                    method, url, params=params, body=body, timeout=timeout, ignore=ignore, headers=headers
+                )
+            except TransportError as exc:
+                answered = not isinstance(exc, SearchUnreachable)
+                retry = answered and _is_read(method, url) and is_search_outage(exc)
+                if not retry or time.monotonic() + delay > deadline:
+                    raise
+                log.warning("OpenSearch read %s %s failed (%s); retrying in %.1fs", method, url, exc, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+
+
 def make_client(settings: Settings, *, timeout: float = 10.0) -> OpenSearch:
     """A client of every node given. Requests rotate over them; a node that refuses the connection
     is marked dead for a while and the request is sent to the next one (at most once per other node,
     never after a timeout: a slow cluster is not asked twice). Every write carries an external
-    version, so a bulk resent to another node is harmless."""
+    version, so a bulk resent to another node is harmless. A read failing because a node or shard
+    copy went away is retried for a few seconds (ReadRetryTransport)."""
     hosts = opensearch_hosts(settings)
     return OpenSearch(
         hosts=hosts,
+        transport_class=ReadRetryTransport,
         timeout=timeout,
         max_retries=len(hosts) - 1,
         retry_on_timeout=False,

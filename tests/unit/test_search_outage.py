@@ -8,6 +8,7 @@ import pytest
 from opensearchpy.exceptions import ConnectionError as SearchUnreachable
 from opensearchpy.exceptions import ConnectionTimeout, RequestError, TransportError
 
+from shared.search.index import _is_read
 from shared.search.outage import is_search_outage
 
 
@@ -49,3 +50,21 @@ BAD_QUERY = body(
 )
 def test_node_loss_is_an_outage_and_a_bad_request_is_not(exc: BaseException, outage: bool) -> None:
     assert is_search_outage(exc) is outage
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "read"),
+    [
+        ("POST", "/contacts/_search", True),
+        ("POST", "/contacts/_search?routing=w1", True),
+        ("POST", "/contacts/_count", True),
+        ("POST", "/_mget", True),
+        ("GET", "/_cluster/health", True),
+        ("POST", "/_bulk", False),
+        ("PUT", "/contacts_v2", False),
+        ("DELETE", "/contacts/_doc/1", False),
+        ("POST", "/contacts/_update_by_query", False),
+    ],
+)
+def test_only_reads_are_sent_again_after_a_node_loss(method: str, url: str, read: bool) -> None:
+    assert _is_read(method, url) is read
