@@ -75,15 +75,13 @@ class Limiter:
 
     def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
         self.settings, self.clock = settings, clock
-        self._redis: Redis | None = None
+        # Built here, not on first use: two requests arriving at once would each build one. It
+        # connects on its first command.
+        self._redis = Redis.from_url(settings.redis_url, socket_timeout=0.25, socket_connect_timeout=0.25)
         self.skip_until = 0.0
         self.last_log = -math.inf
 
     def redis(self) -> Redis:
-        if self._redis is None:
-            self._redis = Redis.from_url(
-                self.settings.redis_url, socket_timeout=0.25, socket_connect_timeout=0.25
-            )
         return self._redis
 
     def count(self, bucket: str, failures_key: str, window: int) -> tuple[int, int]:
@@ -102,9 +100,7 @@ class Limiter:
         pipe.execute()
 
     def close(self) -> None:
-        if self._redis is not None:
-            self._redis.close()
-        self._redis = None
+        self._redis.close()
 
 
 class RateLimit:
