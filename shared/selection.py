@@ -115,9 +115,11 @@ def stream_matching_ids(
     `after` resumes past that id (a job's checkpoint): ids are the sort key, so a new point in time
     picks up exactly where a crashed run stopped.
     """
-    pit_id = client.create_pit(index=alias, keep_alive=PIT_KEEP_ALIVE, routing=routing(workspace_id))[
-        "pit_id"
-    ]
+    # Never a point in time over only the shards that are up: its ids would be silently short.
+    pit = client.create_pit(
+        index=alias, keep_alive=PIT_KEEP_ALIVE, routing=routing(workspace_id), allow_partial_pit_creation=False
+    )
+    pit_id = pit["pit_id"]
     try:
         while True:
             body: dict[str, Any] = {

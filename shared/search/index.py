@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 from opensearchpy import OpenSearch, Transport
@@ -40,12 +40,53 @@ READ_RETRY_SECONDS = 2.0
 _READ_ENDPOINTS = frozenset({"_search", "_count", "_mget", "_msearch"})
 
 
+def _endpoint(url: str) -> str:
+    return url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+
+
 def _is_read(method: str, url: str) -> bool:
-    return method in ("GET", "HEAD") or url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] in _READ_ENDPOINTS
+    return method in ("GET", "HEAD") or _endpoint(url) in _READ_ENDPOINTS
+
+
+# Answers that report, in `_shards`, the shard copies they read: searches, counts, msearch's
+# answers and a new point in time.
+_SHARD_COUNTED = frozenset({"_search", "_count", "_msearch", "point_in_time"})
+
+
+def _shard_headers(result: Any) -> Iterator[Mapping[str, Any]]:
+    if not isinstance(result, Mapping):
+        return
+    if isinstance(result.get("_shards"), Mapping):
+        yield result["_shards"]
+    for answer in result.get("responses") or ():  # _msearch
+        yield from _shard_headers(answer)
+
+
+def refuse_partial_answer(method: str, url: str, result: Any) -> None:
+    """Raise an outage when an answer was built from only some of the shards it should have read.
+
+    OpenSearch answers 200 when a shard has no live copy (a node lost with its replicas, an index
+    still being allocated) and counts only the shards it reached: a total, a facet count, an export
+    or a bulk selection from such an answer would be silently short. A short answer is an outage
+    instead (503 with Retry-After from the API, a job that resumes later), like a node that is down.
+    """
+    if _endpoint(url) not in _SHARD_COUNTED:
+        return
+    for shards in _shard_headers(result):
+        total = int(shards.get("total") or 0)
+        # A shard without any live copy is neither failed nor successful: it is only missing.
+        short = total - int(shards.get("successful") or 0) - int(shards.get("skipped") or 0)
+        if short > 0 or shards.get("failed"):
+            failures = list(shards.get("failures") or ())
+            kind = "unavailable_shards_exception"
+            reason = f"{max(short, 1)} of {total} shards did not answer"
+            error = {"type": kind, "reason": reason, "failed_shards": failures}
+            raise TransportError(503, kind, {"error": error, "status": 503})
 
 
 class ReadRetryTransport(Transport):
-    """The client's transport, except that a read (search, count, mget; GET) that a node answers
+    """The client's transport, except that an answer read from only some of its shards is an
+    outage (refuse_partial_answer), and that a read (search, count, mget; GET) that a node answers
     with an outage (shared.search.outage: a node lost mid-request, no shard copy available yet, a
     busy answer) is retried with a short back-off for at most READ_RETRY_SECONDS, while the cluster
     re-routes to the remaining copies. An unreachable node is not waited for here (the transport
@@ -66,9 +107,11 @@ class ReadRetryTransport(Transport):
         delay = 0.1
         while True:
             try:
-                return super().perform_request(
+                result = super().perform_request(
                     method, url, params=params, body=body, timeout=timeout, ignore=ignore, headers=headers
                 )
+                refuse_partial_answer(method, url, result)
+                return result
             except TransportError as exc:
                 answered = not isinstance(exc, SearchUnreachable)
                 retry = answered and _is_read(method, url) and is_search_outage(exc)
