@@ -117,7 +117,10 @@ def stream_matching_ids(
     """
     # Never a point in time over only the shards that are up: its ids would be silently short.
     pit = client.create_pit(
-        index=alias, keep_alive=PIT_KEEP_ALIVE, routing=routing(workspace_id), allow_partial_pit_creation=False
+        index=alias,
+        keep_alive=PIT_KEEP_ALIVE,
+        routing=routing(workspace_id),
+        allow_partial_pit_creation=False,
     )
     pit_id = pit["pit_id"]
     try:

@@ -29,7 +29,9 @@ from shared.settings import Settings
 def short_index(settings: Settings) -> Iterator[tuple[Settings, Any]]:
     """Settings whose alias names an index with two of its three shards unassigned."""
     alias = f"{settings.index_alias}_short_{uuid.uuid4().hex[:6]}"
-    short = settings.model_copy(update={"index_alias": alias, "index_shards": 3, "index_routing_partition_size": 2})
+    short = settings.model_copy(
+        update={"index_alias": alias, "index_shards": 3, "index_routing_partition_size": 2}
+    )
     client = make_client(short, timeout=30)
     body_settings = {**live_index_settings(short), "routing.allocation.total_shards_per_node": 1}
     name = f"{alias}_v1"
