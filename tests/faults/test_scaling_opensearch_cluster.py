@@ -3,13 +3,18 @@ LocalNode.java, as `deploy/stack.sh up --opensearch-nodes 3` starts them), the i
 1 replica and a routing partition of 2, the API and a relay worker given all three nodes.
 
 While one client keeps writing contacts and another keeps searching and aggregating through a real
-API process, one node (not the elected cluster manager) is killed with SIGKILL and later started
-again on its data: every search and aggregation still answers 200 with every contact committed
-before it began, every write answers 201 and is in PostgreSQL, and once the node is back PostgreSQL
-and the index agree on every (id, version).
+API process, three faults follow one another, each killed with SIGKILL and later started again on
+its data:
+1. one node that is not the elected cluster manager: every search and aggregation still answers 200
+   with every contact committed before it began;
+2. the elected cluster manager (the others elect a new one): the same;
+3. two of the three nodes (no quorum, shards without any copy): a read answers either 200 with every
+   contact indexed before the fault, or 503 with Retry-After; never a 500, never a short answer.
+Every write answers 201 and is in PostgreSQL throughout, and once the nodes are back PostgreSQL and
+the index agree on every (id, version).
 
-About two to three minutes (three JVMs start), so it carries the `cluster` marker besides `slow`:
-`make test` runs it; `pytest -m "not cluster"` leaves it out.
+About three to four minutes (three JVMs start, and restart four times), so it carries the `cluster`
+marker besides `slow`: `make test` runs it; `pytest -m "not cluster"` leaves it out.
 """
 
 from __future__ import annotations
@@ -73,6 +78,12 @@ class Traffic:
     write_failures: list[str] = field(default_factory=list)
     read_failures: list[str] = field(default_factory=list)
     reads: int = 0
+    unavailable: int = 0  # 503 answers while `outage_allowed` was set
+    # While set: a 503 with Retry-After is an allowed answer (no quorum, shards without a copy).
+    outage_allowed: threading.Event = field(default_factory=threading.Event)
+    # While set: the number of contacts every answer must hold at least (those indexed before a
+    # fault that may stall the relay); else every contact but the last 50 written.
+    floor: int | None = None
 
     def write(self) -> None:
         with httpx.Client(base_url=self.api, headers=self.headers, timeout=30) as http:
@@ -95,11 +106,16 @@ class Traffic:
         with httpx.Client(base_url=self.api, headers=self.headers, timeout=30) as http:
             while not self.stop.is_set():
                 # Contacts relayed long ago: every answer must hold at least those.
-                settled = len(self.created) - 50
+                settled = self.floor if self.floor is not None else len(self.created) - 50
                 search = http.post("/v1/contacts/search", json={"query": "node", "page_size": 5})
                 aggregate = http.post("/v1/contacts/aggregate", json={"facets": [{"field": "country"}]})
                 self.reads += 1
                 for response in (search, aggregate):
+                    if response.status_code == 503 and self.outage_allowed.is_set():
+                        if int(response.headers.get("retry-after", "0")) <= 0:
+                            self.read_failures.append(f"{response.request.url.path} 503 without Retry-After")
+                        self.unavailable += 1
+                        continue
                     if response.status_code != 200:
                         self.read_failures.append(f"{response.request.url.path} {response.status_code}")
                         continue
@@ -167,26 +183,72 @@ def test_a_node_lost_during_writes_and_searches_loses_nothing(fault_stack: Fault
         threads = [threading.Thread(target=traffic.write), threading.Thread(target=traffic.read)]
         for thread in threads:
             thread.start()
+
+        def kill(victims: list[ClusterNode]) -> None:
+            for victim in victims:
+                assert victim.process is not None
+                victim.process.kill9()
+
+        def restart(victims: list[ClusterNode], what: str) -> float:
+            for victim in victims:
+                victim.launch(members)  # back on its own data
+            wait_until(
+                lambda: _health(client)["number_of_nodes"] == NODES, 180, f"{what} to rejoin", interval=2
+            )
+            wait_until(
+                lambda: _health(client)["status"] == "green", 180, "every shard copy again", interval=2
+            )
+            return time.monotonic()
+
+        def manager_name() -> str:
+            return str(client.cat.cluster_manager(format="json")[0]["node"])
+
+        phases: list[str] = []
         try:
             time.sleep(8)
-            manager = client.cat.cluster_manager(format="json")[0]["node"]
-            victim = next(n for n in nodes if n.name != manager)
-            assert victim.process is not None
-            victim.process.kill9()
+            # 1. A node that is not the elected cluster manager.
+            victim = next(n for n in nodes if n.name != manager_name())
+            kill([victim])
             killed_at, reads_before = time.monotonic(), traffic.reads
             wait_until(
                 lambda: _health(client)["number_of_nodes"] == NODES - 1, 60, "the cluster to notice the loss"
             )
             time.sleep(10)  # writes and reads go on with one node gone
             reads_while_down = traffic.reads - reads_before
-            victim.launch(members)  # back on its own data
-            wait_until(
-                lambda: _health(client)["number_of_nodes"] == NODES,
-                180,
-                "the node to rejoin",
-                interval=2,
-            )
-            down_seconds = time.monotonic() - killed_at
+            phases.append(f"a node down {restart([victim], 'the node') - killed_at:.0f}s")
+            assert reads_while_down > 5, f"only {reads_while_down} reads while a node was down"
+
+            # 2. The elected cluster manager: the other two elect a new one. The relay may wait for
+            # shard primaries to move meanwhile, so answers must hold what was indexed before.
+            time.sleep(3)
+            old_manager = manager_name()
+            victim = next(n for n in nodes if n.name == old_manager)
+            traffic.floor = len(traffic.created) - 50
+            kill([victim])
+            killed_at, reads_before = time.monotonic(), traffic.reads
+            wait_until(lambda: manager_name() != old_manager, 90, "a new cluster manager", interval=1)
+            time.sleep(8)
+            reads_while_down = traffic.reads - reads_before
+            phases.append(f"the elected manager down {restart([victim], 'the old manager') - killed_at:.0f}s")
+            assert reads_while_down > 5, f"only {reads_while_down} reads while the manager was down"
+            traffic.floor = None
+
+            # 3. Two nodes of three: no quorum and shards without any live copy. Reads are 503 or
+            # complete; writes still land in PostgreSQL.
+            time.sleep(5)
+            traffic.floor = len(traffic.created) - 50
+            traffic.outage_allowed.set()
+            victims = [n for n in nodes if n.name != manager_name()]
+            kill(victims)
+            killed_at, reads_before, created_before = time.monotonic(), traffic.reads, len(traffic.created)
+            time.sleep(15)  # a read may take the 2 s read retry before its 503
+            reads_while_down = traffic.reads - reads_before
+            writes_while_down = len(traffic.created) - created_before
+            phases.append(f"two nodes down {restart(victims, 'both nodes') - killed_at:.0f}s")
+            traffic.outage_allowed.clear()
+            traffic.floor = None
+            assert reads_while_down >= 2, f"only {reads_while_down} reads while two nodes were down"
+            assert writes_while_down > 10, f"only {writes_while_down} writes while two nodes were down"
             time.sleep(3)
         finally:
             traffic.stop.set()
@@ -197,8 +259,6 @@ def test_a_node_lost_during_writes_and_searches_loses_nothing(fault_stack: Fault
             lines = api.log_path.read_text(errors="replace").splitlines()
             print("--- API error lines ---", *[line for line in lines if '"error"' in line][-10:], sep="\n")
         assert traffic.read_failures == [], traffic.read_failures[:5]
-        assert reads_while_down > 5, f"only {reads_while_down} reads while a node was down"
-        wait_until(lambda: _health(client)["status"] == "green", 180, "every shard copy again", interval=2)
 
         def in_sync() -> bool:
             if stack.pending(uuid.UUID(str(workspace.id))):
@@ -215,7 +275,8 @@ def test_a_node_lost_during_writes_and_searches_loses_nothing(fault_stack: Fault
             in_db = session.scalar(select(func.count()).where(Contact.workspace_id == workspace.id))
         assert in_db == len(traffic.created) == report.index_contacts
         print(
-            f"node down {down_seconds:.0f}s; {len(traffic.created)} writes, {traffic.reads} reads, no failure"
+            f"{'; '.join(phases)}; {len(traffic.created)} writes, {traffic.reads} reads"
+            f" ({traffic.unavailable} answered 503 while two nodes were down), no failure"
         )
     finally:
         for process in processes:
