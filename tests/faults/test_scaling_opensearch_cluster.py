@@ -37,7 +37,8 @@ from shared.search.index import ensure_index, make_client
 from shared.settings import Settings
 from tests.faults.conftest import BIN, ROOT, FaultStack, Process, free_port, wait_until
 
-pytestmark = [pytest.mark.slow, pytest.mark.cluster]
+# Three JVMs start, and restart four times: minutes, more on a busy machine (the default is 300 s).
+pytestmark = [pytest.mark.slow, pytest.mark.cluster, pytest.mark.timeout(900)]
 NODES = 3
 
 
