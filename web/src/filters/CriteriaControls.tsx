@@ -5,6 +5,7 @@ import { Button as AriaButton, Input, SearchField } from "react-aria-components"
 import type { Channel, FieldInfo, Group, SortItem, User, View } from "../api/types";
 import { Button } from "../ui/controls";
 import { groupItems } from "../url/urlState";
+import { SEARCH_DEBOUNCE_MS } from "./typing";
 
 const FilterDrawer = lazy(() => import("./FilterDrawer").then((m) => ({ default: m.FilterDrawer })));
 
@@ -14,7 +15,7 @@ export function useSearchText(q: string, onCommit: (q: string) => void): [string
   useEffect(() => setText(q), [q]);
   useEffect(() => {
     if (text === q) return;
-    const t = setTimeout(() => onCommit(text), 250);
+    const t = setTimeout(() => onCommit(text), SEARCH_DEBOUNCE_MS);
     return () => clearTimeout(t);
   }, [text, q, onCommit]);
   return [text, setText];

@@ -12,6 +12,7 @@ import {
   updateNode, valueKind,
 } from "./model";
 import { ValueInput } from "./ValueInput";
+import { SEARCH_DEBOUNCE_MS, isTyped } from "./typing";
 import { COUNTED_FIELDS, countedOptions, useChoiceCounts } from "./counts";
 
 interface Ctx {
@@ -19,7 +20,8 @@ interface Ctx {
   byName: Map<string, FieldInfo>;
   optionsFor: (f: FieldInfo | undefined) => Option[];
   labelOf: (field: string, value: string) => string;
-  update: (id: string, fn: (n: EdNode) => EdNode | null) => void;
+  /** `typed`: the change is a keystroke, applied after a pause; anything else applies at once. */
+  update: (id: string, fn: (n: EdNode) => EdNode | null, typed?: boolean) => void;
   canAdd: boolean;
   view: string;
   query: string;
@@ -83,7 +85,7 @@ function ConditionRow({ c, ctx }: { c: EdCond; ctx: Ctx }) {
         value={c.value}
         options={options}
         typeInstead={counted && !!counts.error && !ctx.optionsFor(f).length}
-        onChange={(v) => ctx.update(c.id, () => ({ ...c, value: v }))}
+        onChange={(v) => ctx.update(c.id, () => ({ ...c, value: v }), isTyped(valueKind(f, c.op)))}
       />
       {counted && counts.isPending && (
         <span className="hint" role="status">
@@ -172,6 +174,7 @@ export function FilterDrawer(props: {
   const [saveError, setSaveError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
+  const pause = useRef(0);
   const applied = JSON.stringify(props.filter);
   const { onApply } = props;
 
@@ -179,7 +182,7 @@ export function FilterDrawer(props: {
   useEffect(() => {
     const next = toApi(draft, byName);
     if (JSON.stringify(next) === applied) return;
-    const t = setTimeout(() => onApply(next), 250);
+    const t = setTimeout(() => onApply(next), pause.current);
     return () => clearTimeout(t);
   }, [draft, byName, applied, onApply]);
 
@@ -204,7 +207,8 @@ export function FilterDrawer(props: {
     view: props.view,
     query: props.query,
     filterWithout: (id) => toApi(updateNode(draft, id, () => null), byName),
-    update: (id, fn) => {
+    update: (id, fn, typed = false) => {
+      pause.current = typed ? SEARCH_DEBOUNCE_MS : 0;
       setStatus(null);
       setDraft((d) => updateNode(d, id, fn));
     },

@@ -1,0 +1,49 @@
+import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { afterEach, vi } from "vitest";
+import type { Group } from "../api/types";
+import { FIELDS } from "../test/fixtures";
+import { FilterDrawer } from "./FilterDrawer";
+import { SEARCH_DEBOUNCE_MS } from "./typing";
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+function drawer(filter: Group, onApply: (f: Group | null) => void) {
+  vi.stubGlobal("fetch", vi.fn(async () => new Response(JSON.stringify({ total: 0, facets: {}, histograms: {} }), { status: 200, headers: { "Content-Type": "application/json" } })));
+  render(
+    <QueryClientProvider client={new QueryClient()}>
+      <FilterDrawer view="all" filter={filter} query="" sort={[]} fields={FIELDS} fieldsError={null} users={[]} channels={[]} onApply={onApply} onSaved={() => {}} onClose={() => {}} />
+    </QueryClientProvider>,
+  );
+}
+
+test("choosing a value from a list applies the filter at once, without the typing pause", async () => {
+  const onApply = vi.fn();
+  drawer({ and: [{ field: "custom.plan", op: "eq", value: "free" }] }, onApply);
+  await userEvent.click(screen.getByRole("button", { name: /free/ }));
+  vi.useFakeTimers();
+  fireEvent.click(screen.getByRole("option", { name: /pro/ }));
+  act(() => vi.advanceTimersByTime(0));
+  expect(onApply).toHaveBeenCalledWith({ and: [{ field: "custom.plan", op: "eq", value: "pro" }] });
+});
+
+test("a typed value is applied once the typing pauses, not on every keystroke", async () => {
+  const onApply = vi.fn();
+  drawer({ and: [{ field: "first_name", op: "contains", value: "an" }] }, onApply);
+  const box = screen.getByRole("textbox", { name: "Value" });
+  vi.useFakeTimers();
+  fireEvent.change(box, { target: { value: "ann" } });
+  act(() => vi.advanceTimersByTime(SEARCH_DEBOUNCE_MS - 20));
+  fireEvent.change(box, { target: { value: "anna" } });
+  act(() => vi.advanceTimersByTime(SEARCH_DEBOUNCE_MS - 20));
+  expect(onApply).not.toHaveBeenCalled();
+  act(() => vi.advanceTimersByTime(40));
+  expect(onApply).toHaveBeenCalledTimes(1);
+  expect(onApply).toHaveBeenCalledWith({ and: [{ field: "first_name", op: "contains", value: "anna" }] });
+  vi.useRealTimers();
+  await waitFor(() => expect(onApply).toHaveBeenCalledTimes(1));
+});
