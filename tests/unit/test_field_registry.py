@@ -1,6 +1,6 @@
 """Adding a plain standard field is one registry row: a fresh interpreter whose shared/fields.py has
-one extra row (`job_title`, nothing else changed) finds it in every layer that derives from the
-registry, and in none of them is the field written by hand.
+one extra row (`registry_probe`, a name no real field will take; nothing else changed) finds it in
+every layer that derives from the registry, and in none of them is the field written by hand.
 
 The row is added to the module's own source before anything imports it, so this fails as soon as a
 layer stops deriving its plain fields from shared.fields.PLAIN (the model's columns, the API's
@@ -32,7 +32,7 @@ PROBE = textwrap.dedent(
     source = open(path, encoding="utf-8").read()
     anchor = "\\nBY_NAME: Mapping[str, FieldSpec]"
     assert source.count(anchor) == 1, "the registry's BY_NAME line moved: update this probe"
-    row = '\\nFIELDS = (*FIELDS, _text("job_title", "Job title", plain=True, max_length=120))\\n'
+    row = '\\nFIELDS = (*FIELDS, _text("registry_probe", "Registry probe", plain=True, max_length=120))\\n'
     module = types.ModuleType("shared.fields")
     module.__file__ = path
     sys.modules["shared.fields"] = module
@@ -58,17 +58,17 @@ PROBE = textwrap.dedent(
     from shared.search.query import compile_sort
 
     report = {}
-    column = Contact.__table__.columns["job_title"]
+    column = Contact.__table__.columns["registry_probe"]
     report["column"] = [str(column.type), column.nullable]
     schemas = create_app().openapi()["components"]["schemas"]
     report["schemas"] = {
-        name: schemas[name]["properties"].get("job_title")
+        name: schemas[name]["properties"].get("registry_probe")
         for name in ("ContactCreate", "ContactUpdate", "ContactOut")
     }
-    report["required_out"] = "job_title" in schemas["ContactOut"].get("required", [])
+    report["required_out"] = "registry_probe" in schemas["ContactOut"].get("required", [])
     report["order_out"] = list(schemas["ContactOut"]["properties"])[:5]
-    report["service"] = validate_fields(None, uuid.uuid4(), {"job_title": "CTO"}, None)
-    report["service_blank"] = validate_fields(None, uuid.uuid4(), {"job_title": ""}, None)
+    report["service"] = validate_fields(None, uuid.uuid4(), {"registry_probe": "CTO"}, None)
+    report["service_blank"] = validate_fields(None, uuid.uuid4(), {"registry_probe": ""}, None)
     now = datetime(2024, 5, 1, tzinfo=UTC)
     src = ContactSource(
         id=str(uuid.uuid4()), workspace_id=str(uuid.uuid4()), version=1, first_name="Ann",
@@ -76,28 +76,28 @@ PROBE = textwrap.dedent(
         tags=[], custom_fields={}, source="contacts_module", conversation_status="closed",
         conversation_opened_at=None, last_interaction_at=None, last_incoming_message_at=None,
         last_interacted_channel_id=None, created_at=now, updated_at=now, profile_pic_url=None,
-        job_title="Chief Ëngineer",
+        registry_probe="Chief Ëngineer",
     )
     card = contact_card(src)
-    report["card"] = card.get("job_title")
-    report["card_checks_out"] = ContactOut.model_validate(card).model_dump()["job_title"]
-    report["document"] = build_document(src).get("job_title")
-    report["mapping"] = index_mappings()["properties"].get("job_title")
-    report["catalogue"] = standard_field_spec(BY_NAME["job_title"])
-    report["filter"] = repr(parse_filter({"field": "job_title", "op": "contains", "value": "eng"}, {}))
-    report["sort"] = compile_sort([("job_title", "asc")], {})[0]
-    report["merge"] = "job_title" in MERGED
-    report["export_row"] = "job_title" in [c.key for c in ROW_COLUMNS]
-    report["export_header"] = header_labels(validate_columns(["id", "job_title"], {}), {})
-    row = types.SimpleNamespace(job_title="CTO")
-    report["export_cell"] = make_renderers(["job_title"], RenderContext())[0](row, [])
-    report["label"] = COLUMN_LABELS.get("job_title")
-    header = ["Email", "Job title"]
+    report["card"] = card.get("registry_probe")
+    report["card_checks_out"] = ContactOut.model_validate(card).model_dump()["registry_probe"]
+    report["document"] = build_document(src).get("registry_probe")
+    report["mapping"] = index_mappings()["properties"].get("registry_probe")
+    report["catalogue"] = standard_field_spec(BY_NAME["registry_probe"])
+    report["filter"] = repr(parse_filter({"field": "registry_probe", "op": "contains", "value": "eng"}, {}))
+    report["sort"] = compile_sort([("registry_probe", "asc")], {})[0]
+    report["merge"] = "registry_probe" in MERGED
+    report["export_row"] = "registry_probe" in [c.key for c in ROW_COLUMNS]
+    report["export_header"] = header_labels(validate_columns(["id", "registry_probe"], {}), {})
+    row = types.SimpleNamespace(registry_probe="CTO")
+    report["export_cell"] = make_renderers(["registry_probe"], RenderContext())[0](row, [])
+    report["label"] = COLUMN_LABELS.get("registry_probe")
+    header = ["Email", "Registry probe"]
     report["suggested"] = suggest_mapping(["Name", "ID", *header], {})
-    mapping = validate_mapping({"Email": "email", "Job title": "job_title"}, header, set())
+    mapping = validate_mapping({"Email": "email", "Registry probe": "registry_probe"}, header, set())
     plan = ImportPlan.build(header, mapping, {}, [])
     parsed = parse_row(2, ["ann@example.com", "  CTO "], plan)
-    report["import"] = parsed.values.get("job_title")
+    report["import"] = parsed.values.get("registry_probe")
     too_long = parse_row(2, ["ann@example.com", "x" * 121], plan)
     report["import_too_long"] = [e.message for e in too_long.warnings]
     print(json.dumps(report, default=str))
@@ -123,21 +123,23 @@ def probe() -> dict[str, Any]:
 def test_one_registry_row_is_a_whole_plain_field() -> None:
     report = probe()
     assert report["column"] == ["VARCHAR(120)", True]
-    text_in = {"anyOf": [{"type": "string", "maxLength": 120}, {"type": "null"}], "title": "Job Title"}
+    text_in = {"anyOf": [{"type": "string", "maxLength": 120}, {"type": "null"}], "title": "Registry Probe"}
     assert report["schemas"]["ContactCreate"] == text_in
     assert report["schemas"]["ContactUpdate"] == text_in
-    text_out = {"anyOf": [{"type": "string"}, {"type": "null"}], "title": "Job Title"}
+    text_out = {"anyOf": [{"type": "string"}, {"type": "null"}], "title": "Registry Probe"}
     assert report["schemas"]["ContactOut"] == text_out
     assert report["required_out"]
     # Plain fields come right after the id, in registry order (the new row is the last of them).
-    assert report["order_out"] == ["id", "first_name", "last_name", "job_title", "email"]
-    assert report["service"] == {"job_title": "CTO"} and report["service_blank"] == {"job_title": None}
+    assert report["order_out"] == ["id", "first_name", "last_name", "registry_probe", "email"]
+    assert report["service"] == {"registry_probe": "CTO"} and report["service_blank"] == {
+        "registry_probe": None
+    }
     assert report["card"] == report["card_checks_out"] == "Chief Ëngineer"
     assert report["document"] == "chief engineer"  # folded like every standard text field
     assert report["mapping"] == {"type": "keyword"}
     assert report["catalogue"] == {
-        "field": "job_title",
-        "label": "Job title",
+        "field": "registry_probe",
+        "label": "Registry probe",
         "type": "text",
         "custom": False,
         "operators": ["eq", "neq", "contains", "not_contains", "starts_with", "exists", "not_exists"],
@@ -146,12 +148,12 @@ def test_one_registry_row_is_a_whole_plain_field() -> None:
         "column": True,
         "importable": True,
     }
-    assert "job_title" in report["filter"] and "contains" in report["filter"]
-    assert "job_title" in json.dumps(report["sort"])
+    assert "registry_probe" in report["filter"] and "contains" in report["filter"]
+    assert "registry_probe" in json.dumps(report["sort"])
     assert report["merge"] and report["export_row"]
-    assert report["export_header"] == ["ID", "Job title"] and report["export_cell"] == "CTO"
-    assert report["label"] == "Job title"
-    # This product's own export reads back: its "Job title" column maps to the field.
-    assert report["suggested"][1].get("Job title") == "job_title"
+    assert report["export_header"] == ["ID", "Registry probe"] and report["export_cell"] == "CTO"
+    assert report["label"] == "Registry probe"
+    # This product's own export reads back: its "Registry probe" column maps to the field.
+    assert report["suggested"][1].get("Registry probe") == "registry_probe"
     assert report["import"] == "CTO"
     assert report["import_too_long"] == ["at most 120 characters"]
