@@ -16,6 +16,7 @@ from typing import Any
 from pydantic_core import to_jsonable_python
 
 from shared.contact_source import ContactSource, display_name
+from shared.fields import PLAIN
 
 # Readable on white text; the colour is picked from the contact id so it never changes.
 AVATAR_COLORS = (
@@ -72,8 +73,7 @@ def contact_card(src: ContactSource) -> dict[str, Any]:
     name = shown_name(src)
     card = {
         "id": src.id,
-        "first_name": src.first_name,
-        "last_name": src.last_name,
+        **{spec.name: getattr(src, spec.name) for spec in PLAIN},  # the plain fields, as stored
         "email": src.email,
         "phone": src.phone,
         "country": src.country,

@@ -4,9 +4,11 @@ joins to (its channels, and its workspace's custom field types)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from shared.fields import PLAIN
 
 
 @dataclass(frozen=True)
@@ -18,14 +20,13 @@ class ChannelIdentity:
 
 
 @dataclass
-class ContactSource:
-    """What the document is built from: the current contact row plus what it joins to."""
+class _SourceFields:
+    """ContactSource's fields but the plain ones (shared.fields.PLAIN), which are added from the
+    registry."""
 
     id: str
     workspace_id: str
     version: int
-    first_name: str | None
-    last_name: str | None
     email: str | None
     phone: str | None
     country: str | None
@@ -47,6 +48,26 @@ class ContactSource:
     field_types: dict[str, str] = field(default_factory=dict)
     # key -> the field's sort slot (see shared.search.mapping.sort_slot_field)
     field_slots: dict[str, int] = field(default_factory=dict)
+
+
+_SOURCE_DOC = "What the document is built from: the current contact row plus what it joins to."
+
+# The plain fields (None unless given) come from their registry rows; the declarations under
+# TYPE_CHECKING only tell the type checker about the ones the code reads by name.
+if TYPE_CHECKING:
+
+    @dataclass
+    class ContactSource(_SourceFields):
+        first_name: str | None = None
+        last_name: str | None = None
+
+else:
+    ContactSource = make_dataclass(
+        "ContactSource",
+        [(spec.name, str | None, field(default=None)) for spec in PLAIN],
+        bases=(_SourceFields,),
+        namespace={"__doc__": _SOURCE_DOC, "__module__": __name__},
+    )
 
 
 def display_name(

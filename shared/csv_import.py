@@ -36,7 +36,7 @@ from shared.contact_rules import (
 from shared.countries import parse_country
 from shared.csv_safety import restore
 from shared.custom_fields import coerce_value
-from shared.fields import IDENTITY, IMPORTABLE
+from shared.fields import BY_NAME, IDENTITY, IMPORTABLE, PLAIN_NAMES
 from shared.import_layouts import (
     CONTACT_ID,
     FALLBACK_FIELDS,
@@ -61,7 +61,7 @@ DELIMITERS = ",;\t|"
 SAMPLE_BYTES = 64 * 1024
 MAX_MAPPING = 300
 # The same limits as the contacts API.
-MAX_NAME = 200
+MAX_NAME = BY_NAME["first_name"].max_length
 _TRUE = frozenset({"true", "yes", "y", "1"})
 _FALSE = frozenset({"false", "no", "n", "0"})
 _INTEGER = re.compile(r"^[+-]?\d+$")
@@ -453,9 +453,10 @@ def _email_value(text: str) -> str | None:
 
 def _single_value(target: str, text: str, plan: ImportPlan) -> Any:
     loc: list[str | int] = [target]
-    if target in ("first_name", "last_name"):
-        if len(text) > MAX_NAME:
-            raise FieldError(loc, f"at most {MAX_NAME} characters")
+    if target in PLAIN_NAMES:  # kept as given, at most the registry's length
+        limit = BY_NAME[target].max_length
+        if len(text) > limit:
+            raise FieldError(loc, f"at most {limit} characters")
         return text
     if target == "language":
         return normalize_language(text, loc)

@@ -2,9 +2,13 @@
 
 Filters (shared.search.filters), sort (shared.search.query), the index mapping's typed fields,
 the table's columns, CSV import and export, merge and GET /v1/fields all derive from FIELDS (and,
-for custom fields, from the type tables below). Adding a standard field is one row here, plus its
-column (model and migration) and, when its value needs more than a copy, the document builder and
-the contact card.
+for custom fields, from the type tables below). A *plain* field (text kept as given: trimmed, at
+most `max_length` characters, empty is none) is all here: its Contact column (shared.models), the
+API's request and response fields (api_service.contacts.schemas), the contact source, card and
+index document (shared.contact_source, shared.contact_card, shared.search) and its import rule
+come from its row, so adding one is one row plus its migration. A field whose value needs more
+than a copy (phone, e-mail, country, language, URL, assignee, tags, channels, the display name)
+keeps its own column and value code.
 """
 
 from __future__ import annotations
@@ -61,6 +65,9 @@ class FieldSpec:
     `ids`: its values are ids (UUIDs), checked as such in filters and converted in merge records.
     `identity`: one of the fields of which a contact created without a channel needs at least one.
     `stored`: the contacts table has a column of that name.
+    `plain`: a nullable text value of at most `max_length` characters, kept as given (trimmed;
+    empty is none): the column, the API fields, the source, card and document copy, and the import
+    rule are derived from this row (see the module docstring).
     """
 
     name: str
@@ -78,6 +85,12 @@ class FieldSpec:
     ids: bool = False
     # A column of the contacts table (display_name is derived, channels are joined).
     stored: bool = True
+    plain: bool = False
+    max_length: int = 0  # characters; 0: not limited here
+
+    def __post_init__(self) -> None:
+        if self.plain and not (self.type == "text" and self.stored and self.max_length):
+            raise ValueError(f"plain field {self.name!r} must be stored text with a max_length > 0")
 
     @property
     def operators(self) -> tuple[str, ...]:
@@ -90,6 +103,7 @@ class FieldSpec:
 
 
 def _text(name: str, label: str, *, identity: bool = False, sortable: bool = True, **more: Any) -> FieldSpec:
+    """A text field: filterable as text, importable and mergeable (sortable unless it says not)."""
     return FieldSpec(
         name,
         label,
@@ -115,8 +129,8 @@ def _datetime(name: str, label: str) -> FieldSpec:
 # A field is a column (and exported) unless it says otherwise.
 FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("display_name", "Name", "text", sortable=True, stored=False),
-    _text("first_name", "First name", identity=True),
-    _text("last_name", "Last name"),
+    _text("first_name", "First name", identity=True, plain=True, max_length=200),
+    _text("last_name", "Last name", plain=True, max_length=200),
     _text("email", "Email", identity=True),
     _text("phone", "Phone", identity=True),
     FieldSpec("tags", "Tags", "set", kind="set", facetable=True, importable=True),
@@ -175,6 +189,9 @@ DATETIME = names(type="datetime")
 STORED = names(stored=True)
 # Fields the index holds as folded keywords, one per standard text field.
 TEXT = names(kind="text")
+# Plain fields (see FieldSpec.plain), in registry order: everything about them comes from their row.
+PLAIN: tuple[FieldSpec, ...] = tuple(f for f in FIELDS if f.plain)
+PLAIN_NAMES = frozenset(f.name for f in PLAIN)
 
 
 def custom_field_spec(key: str, label: str, field_type: str, options: Sequence[str] | None) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base
+from shared.fields import PLAIN
 from shared.logs import REQUEST_ID_MAX_LENGTH
 
 ROLES = ("owner", "manager", "agent")
@@ -130,8 +131,11 @@ class Contact(Base):
     )
     id: Mapped[uuid.UUID] = _pk()
     workspace_id: Mapped[uuid.UUID] = _workspace_fk()
-    first_name: Mapped[str | None] = mapped_column(String(200))
-    last_name: Mapped[str | None] = mapped_column(String(200))
+    # The plain fields' columns (shared.fields.PLAIN) are added from the registry below the class;
+    # these declarations only tell the type checker about the ones the code reads by name.
+    if TYPE_CHECKING:
+        first_name: Mapped[str | None]
+        last_name: Mapped[str | None]
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(32))
     country: Mapped[str | None] = mapped_column(String(2))
@@ -163,6 +167,16 @@ class Contact(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version, "eager_defaults": True}
+
+
+def _add_plain_columns(model: type[Base]) -> None:
+    """One nullable text column per plain registry field, its length from its row (declarative
+    maps a column set on the class after its creation like one written in its body)."""
+    for spec in PLAIN:
+        setattr(model, spec.name, mapped_column(spec.name, String(spec.max_length)))
+
+
+_add_plain_columns(Contact)
 
 
 class ContactChannel(Base):

@@ -2,22 +2,49 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 
 from api_service.inputs import StrictInput
 from shared.contact_rules import MAX_TAG_CHARS, MAX_TAGS
+from shared.fields import PLAIN, FieldSpec
 
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TAG_CHARS)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
 MAX_CUSTOM_FIELDS = 100
 
 
-class ContactFieldsIn(StrictInput):
-    first_name: Name | None = None
-    last_name: Name | None = None
+def _plain_in(spec: FieldSpec) -> Any:
+    """A plain field in a request: optional text, trimmed, at most its registry length."""
+    text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=spec.max_length)]
+    return (text | None, None)
+
+
+# The plain fields (shared.fields.PLAIN) come first in the request and the response models, in
+# registry order, built from their rows; the declarations under TYPE_CHECKING only tell the type
+# checker about the ones the code names.
+if TYPE_CHECKING:
+
+    class _PlainFieldsIn(StrictInput):
+        first_name: str | None = None
+        last_name: str | None = None
+
+    class _PlainFieldsOut(BaseModel):
+        id: uuid.UUID
+        first_name: str | None
+        last_name: str | None
+
+else:
+    _PlainFieldsIn = create_model(
+        "_PlainFieldsIn", __base__=StrictInput, **{spec.name: _plain_in(spec) for spec in PLAIN}
+    )
+    _PlainFieldsOut = create_model(
+        "_PlainFieldsOut", id=(uuid.UUID, ...), **{spec.name: (str | None, ...) for spec in PLAIN}
+    )
+
+
+class ContactFieldsIn(_PlainFieldsIn):
     email: Annotated[str, StringConstraints(max_length=320)] | None = None
     phone: Annotated[str, StringConstraints(max_length=40)] | None = None
     country: Annotated[str, StringConstraints(max_length=2)] | None = None
@@ -64,10 +91,7 @@ class Avatar(BaseModel):
     color: str | None = None
 
 
-class ContactOut(BaseModel):
-    id: uuid.UUID
-    first_name: str | None
-    last_name: str | None
+class ContactOut(_PlainFieldsOut):
     email: str | None
     phone: str | None
     country: str | None

@@ -20,7 +20,7 @@ from shared.contact_rules import (
 )
 from shared.custom_fields import apply_custom_fields, field_definitions
 from shared.events import EventType, add_event, assignment_change
-from shared.fields import IDENTITY
+from shared.fields import IDENTITY, PLAIN
 from shared.models import Contact, ContactChannel, User
 from shared.outbox import record_change
 from shared.tags import tag_change, unique_tags
@@ -37,9 +37,9 @@ def validate_fields(
     if "country" in incoming:
         country = normalize_country(incoming["country"], ["country"])
         values["country"] = country
-    for key in ("first_name", "last_name"):
-        if key in incoming:
-            values[key] = incoming[key] or None
+    for spec in PLAIN:  # kept as given (the request model trims them and checks their length)
+        if spec.name in incoming:
+            values[spec.name] = incoming[spec.name] or None
     if "profile_pic_url" in incoming:
         values["profile_pic_url"] = normalize_url(incoming["profile_pic_url"], ["profile_pic_url"])
     if "language" in incoming:

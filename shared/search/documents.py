@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.contact_source import ChannelIdentity, ContactSource
+from shared.fields import PLAIN
 from shared.models import Channel, Contact, ContactChannel, ContactField
 from shared.visibility import visible
 
@@ -58,8 +59,7 @@ def load_sources(
             id=str(c.id),
             workspace_id=str(c.workspace_id),
             version=c.version,
-            first_name=c.first_name,
-            last_name=c.last_name,
+            **{spec.name: getattr(c, spec.name) for spec in PLAIN},
             email=c.email,
             phone=c.phone,
             country=c.country,
