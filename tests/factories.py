@@ -137,13 +137,17 @@ def new_contact(client: Any, workspace: Any, **fields: Any) -> dict[str, Any]:
     return body
 
 
+def post_user(client: Any, workspace: WorkspaceCtx, role: str = "manager", **body: Any) -> dict[str, Any]:
+    """POST /v1/users by the workspace's owner (a made-up e-mail unless given); the 201's body:
+    the user and its token."""
+    payload = {"email": f"{uuid.uuid4().hex[:8]}@example.com", "name": role.title(), "role": role, **body}
+    response = client.post("/v1/users", headers=workspace.headers, json=payload)
+    assert response.status_code == 201, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
 def invite_user(client: Any, workspace: WorkspaceCtx, role: str = "manager") -> UserCtx:
     """A user added by the workspace's owner through POST /v1/users, with the token it answers."""
-    response = client.post(
-        "/v1/users",
-        headers=workspace.headers,
-        json={"email": f"{uuid.uuid4().hex[:8]}@example.com", "name": "Second", "role": role},
-    )
-    assert response.status_code == 201, response.text
-    body = response.json()
+    body = post_user(client, workspace, role, name="Second")
     return UserCtx(id=body["user"]["id"], token=body["token"])

@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from api_service.auth.cache import PrincipalCache
-from api_service.auth.tokens import csrf_matches, hash_secret
+from api_service.auth.tokens import csrf_matches, hash_secret, new_secret
 from api_service.errors import Forbidden, ProblemError
 from shared.models import ApiToken, User, WebSession
 
@@ -150,6 +150,16 @@ def require_unrestricted(principal: Principal, restriction: str) -> Principal:
     if principal.role != "owner" and restriction in principal.restrictions:
         raise Forbidden(f"your role is restricted from this action ({restriction})")
     return principal
+
+
+API_TOKEN_PREFIX = "ct_"
+
+
+def issue_token(session: Session, user: User) -> str:
+    """A new random API token for the user; only its hash is stored, the token is shown once."""
+    token = new_secret(API_TOKEN_PREFIX)
+    session.add(ApiToken(workspace_id=user.workspace_id, user_id=user.id, token_hash=hash_secret(token)))
+    return token
 
 
 def revoke_credential(session: Session, principal: Principal) -> None:

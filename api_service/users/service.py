@@ -10,10 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import func
 
+from api_service.auth import issue_token
 from api_service.errors import Conflict, NotFound, invalid
 from api_service.pagination import PageRequest, keyset_page
 from api_service.users.schemas import UserCreate, UserUpdate
-from api_service.workspaces.service import issue_token
 from shared.contact_rules import normalize_email
 from shared.models import ApiToken, User, WebSession
 

@@ -1,34 +1,15 @@
-"""Workspaces and API tokens."""
+"""Workspaces: creation with their owner and first token, settings."""
 
 from __future__ import annotations
 
-import secrets
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from api_service.auth import hash_token
+from api_service.auth import issue_token
 from shared.countries import parse_country
-from shared.models import ApiToken, User, Workspace
-
-TOKEN_PREFIX = "ct_"
-
-
-def issue_token(session: Session, user: User) -> str:
-    """A new random token for the user; only its hash is stored, the token is shown once."""
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(workspace_id=user.workspace_id, user_id=user.id, token_hash=hash_token(token)))
-    return token
-
-
-def revoke_token(session: Session, token: str) -> bool:
-    row = session.query(ApiToken).filter_by(token_hash=hash_token(token), revoked_at=None).one_or_none()
-    if row is None:
-        return False
-    row.revoked_at = datetime.now(UTC)
-    return True
+from shared.models import User, Workspace
 
 
 def create_workspace(

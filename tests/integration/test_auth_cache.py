@@ -15,7 +15,7 @@ from sqlalchemy import delete, event, select, text, update
 
 from api_service.auth import csrf_token, hash_secret
 from shared.models import ApiToken, User, WebSession
-from tests.integration.test_users_roles import add_user, auth
+from tests.factories import bearer, post_user
 
 SEARCH = "/v1/contacts/search"
 
@@ -62,8 +62,8 @@ def test_a_cached_search_reads_nothing_from_postgresql(other, workspace) -> None
 
 
 def test_a_token_revoked_in_one_process_is_refused_by_the_other_at_once(client, other, workspace) -> None:
-    manager = add_user(client, workspace, "manager")
-    headers = auth(manager["token"])
+    manager = post_user(client, workspace, "manager")
+    headers = bearer(manager["token"])
     cached_search(other, headers)
     assert (
         client.delete(f"/v1/users/{manager['user']['id']}/tokens", headers=workspace.headers).status_code
@@ -74,8 +74,8 @@ def test_a_token_revoked_in_one_process_is_refused_by_the_other_at_once(client, 
 
 
 def test_revoking_the_current_token_counts_in_every_process(client, other, workspace) -> None:
-    manager = add_user(client, workspace, "manager")
-    headers = auth(manager["token"])
+    manager = post_user(client, workspace, "manager")
+    headers = bearer(manager["token"])
     cached_search(other, headers)
     cached_search(client, headers)
     assert client.delete("/v1/tokens/current", headers=headers).status_code == 204
@@ -83,8 +83,8 @@ def test_revoking_the_current_token_counts_in_every_process(client, other, works
 
 
 def test_a_role_change_counts_on_the_next_request_of_the_other_process(client, other, workspace) -> None:
-    manager = add_user(client, workspace, "manager")
-    headers = auth(manager["token"])
+    manager = post_user(client, workspace, "manager")
+    headers = bearer(manager["token"])
     cached_search(other, headers)
     changed = client.patch(
         f"/v1/users/{manager['user']['id']}", headers=workspace.headers, json={"role": "agent"}
@@ -99,8 +99,8 @@ def test_a_role_change_counts_on_the_next_request_of_the_other_process(client, o
 
 
 def test_a_new_restriction_counts_on_the_next_request_of_the_other_process(client, other, workspace) -> None:
-    manager = add_user(client, workspace, "manager")
-    headers = auth(manager["token"])
+    manager = post_user(client, workspace, "manager")
+    headers = bearer(manager["token"])
     export = {"format": "csv"}
     for _ in range(2):  # cached in the other process
         assert other.get("/v1/channels", headers=headers).status_code == 200
@@ -115,8 +115,8 @@ def test_a_new_restriction_counts_on_the_next_request_of_the_other_process(clien
 def test_a_user_removed_from_the_database_is_refused_at_once(
     other, workspace, client, session_factory
 ) -> None:
-    manager = add_user(client, workspace, "manager")
-    headers = auth(manager["token"])
+    manager = post_user(client, workspace, "manager")
+    headers = bearer(manager["token"])
     cached_search(other, headers)
     with session_factory() as session, session.begin():
         session.execute(delete(ApiToken).where(ApiToken.user_id == manager["user"]["id"]))
@@ -126,8 +126,8 @@ def test_a_user_removed_from_the_database_is_refused_at_once(
 
 
 def test_a_revocation_in_plain_sql_is_seen_too(other, workspace, client, session_factory) -> None:
-    manager = add_user(client, workspace, "manager")
-    headers = auth(manager["token"])
+    manager = post_user(client, workspace, "manager")
+    headers = bearer(manager["token"])
     cached_search(other, headers)
     with session_factory() as session, session.begin():
         session.execute(

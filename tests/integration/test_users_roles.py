@@ -7,17 +7,12 @@ from typing import Any
 from sqlalchemy import select
 
 from shared.models import ApiToken
+from tests.factories import bearer, post_user
 
 
 def add_user(client: Any, ws: Any, role: str, **extra: Any) -> dict[str, Any]:
-    body = {"email": f"{role}-{len(extra)}@Example.com", "name": role.title(), "role": role, **extra}
-    response = client.post("/v1/users", headers=ws.headers, json=body)
-    assert response.status_code == 201, response.text
-    return dict(response.json())
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+    """A user whose address says its role (and how many extras it was given): `manager-1@...`."""
+    return post_user(client, ws, role, email=f"{role}-{len(extra)}@Example.com", **extra)
 
 
 def test_owner_adds_users_whose_tokens_work_and_are_stored_hashed(client, workspace, session_factory) -> None:
@@ -25,7 +20,7 @@ def test_owner_adds_users_whose_tokens_work_and_are_stored_hashed(client, worksp
     assert created["user"]["email"] == "manager-1@example.com"
     assert created["user"]["restrictions"] == ["export_contacts"]
     token = created["token"]
-    assert client.get("/v1/channels", headers=auth(token)).status_code == 200
+    assert client.get("/v1/channels", headers=bearer(token)).status_code == 200
     with session_factory() as session:
         hashes = session.scalars(
             select(ApiToken.token_hash).where(ApiToken.user_id == created["user"]["id"])
@@ -74,7 +69,7 @@ def test_bad_user_input_is_refused_naming_the_field(client, workspace) -> None:
 
 def test_role_change_takes_effect_on_the_next_request(client, workspace) -> None:
     agent = add_user(client, workspace, "agent")
-    headers = auth(agent["token"])
+    headers = bearer(agent["token"])
     assert client.post("/v1/contacts/search", headers=headers, json={}).status_code == 403
     promoted = client.patch(
         f"/v1/users/{agent['user']['id']}", headers=workspace.headers, json={"role": "manager"}
@@ -93,7 +88,7 @@ def test_restrictions_are_set_by_patch_and_dropped_when_leaving_the_manager_role
     assert restricted.json()["restrictions"] == ["bulk_delete_contacts"]
     refused = client.post(
         "/v1/contacts/bulk-delete",
-        headers=auth(manager["token"]),
+        headers=bearer(manager["token"]),
         json={"selection": {"ids": []}, "confirm": True},
     )
     assert refused.status_code == 403
@@ -122,7 +117,7 @@ def test_the_last_owner_cannot_be_demoted(client, workspace) -> None:
         == 403
     )
     back = client.patch(
-        f"/v1/users/{second['user']['id']}", headers=auth(second["token"]), json={"role": "agent"}
+        f"/v1/users/{second['user']['id']}", headers=bearer(second["token"]), json={"role": "agent"}
     )
     assert back.status_code == 409
 
@@ -135,15 +130,15 @@ def test_owner_issues_and_revokes_tokens(client, workspace) -> None:
     second_token = issued.json()["token"]
     assert second_token != manager["token"]
     for token in (manager["token"], second_token):
-        assert client.get("/v1/channels", headers=auth(token)).status_code == 200
+        assert client.get("/v1/channels", headers=bearer(token)).status_code == 200
     assert client.delete(f"/v1/users/{uid}/tokens", headers=workspace.headers).status_code == 204
     for token in (manager["token"], second_token):
-        assert client.get("/v1/channels", headers=auth(token)).status_code == 401
+        assert client.get("/v1/channels", headers=bearer(token)).status_code == 401
 
 
 def test_an_agent_may_revoke_its_own_token_but_nothing_else(client, workspace) -> None:
     agent = add_user(client, workspace, "agent")
-    headers = auth(agent["token"])
+    headers = bearer(agent["token"])
     assert client.get("/v1/users", headers=headers).status_code == 403
     assert client.post(f"/v1/users/{agent['user']['id']}/tokens", headers=headers).status_code == 403
     assert client.delete("/v1/tokens/current", headers=headers).status_code == 204
