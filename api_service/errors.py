@@ -16,7 +16,7 @@ from starlette.routing import Match
 
 from shared.contact_rules import FieldError
 from shared.logs import REQUEST_ID_HEADER, current_request_id
-from shared.search.outage import is_search_outage
+from shared.search.outage import error_types, is_search_outage
 
 log = logging.getLogger("api.errors")
 PROBLEM = "application/problem+json"
@@ -164,6 +164,8 @@ def install_error_handlers(app: FastAPI) -> None:
         # other answer means the request we built was wrong: a bug, so a 500 like any other.
         if is_search_outage(exc):
             return unavailable("search", exc)
+        # Which shard-level causes it had: what tells a bug from an outage the classifier misses.
+        log.error("OpenSearch answered %s with causes %s", exc.status_code, error_types(exc))
         return await _unexpected(request, exc)
 
     @app.exception_handler(OperationalError)

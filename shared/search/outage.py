@@ -29,6 +29,15 @@ NODE_LOSS_TYPES = frozenset(
         "shard_not_available_exception",
         "unavailable_shards_exception",
         "cluster_block_exception",
+        # A shard copy closing, moving or not started yet on the node the request reached, while
+        # the cluster re-routes after a node loss.
+        "index_shard_closed_exception",
+        "illegal_index_shard_state_exception",
+        "shard_not_found_exception",
+        "already_closed_exception",
+        "no_such_node_exception",
+        "primary_missing_action_exception",
+        "retry_on_primary_exception",
     }
 )
 
@@ -41,7 +50,9 @@ def _error_types(error: Any) -> Iterator[str]:
             yield kind
         for key in ("root_cause", "failed_shards"):
             for item in error.get(key) or ():
-                yield from _error_types(item.get("reason", item) if isinstance(item, dict) else item)
+                yield from _error_types(
+                    item
+                )  # a root cause: {type, reason: text}; a failed shard: {shard, reason: {type}}
         for key in ("caused_by", "reason"):
             if isinstance(error.get(key), dict):
                 yield from _error_types(error[key])
@@ -54,5 +65,10 @@ def is_search_outage(exc: BaseException) -> bool:
         return False
     if exc.status_code in BUSY_STATUSES:
         return True
+    return any(kind in NODE_LOSS_TYPES for kind in error_types(exc))
+
+
+def error_types(exc: TransportError) -> list[str]:
+    """The error types of an OpenSearch answer, outermost first (for the log of a failure)."""
     info = exc.info if isinstance(exc.info, dict) else {}
-    return any(kind in NODE_LOSS_TYPES for kind in _error_types(info.get("error")))
+    return list(_error_types(info.get("error")))

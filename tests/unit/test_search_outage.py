@@ -9,7 +9,7 @@ from opensearchpy.exceptions import ConnectionError as SearchUnreachable
 from opensearchpy.exceptions import ConnectionTimeout, RequestError, TransportError
 
 from shared.search.index import _is_read
-from shared.search.outage import is_search_outage
+from shared.search.outage import error_types, is_search_outage
 
 
 def body(kind: str, **extra: Any) -> dict[str, Any]:
@@ -24,6 +24,16 @@ NODE_GONE = body(
 SHARD_GONE = body(
     "search_phase_execution_exception",
     failed_shards=[{"shard": 0, "reason": {"type": "no_shard_available_action_exception"}}],
+)
+SHARD_CLOSING = body(
+    "search_phase_execution_exception",
+    failed_shards=[
+        {"shard": 2, "reason": {"type": "illegal_index_shard_state_exception", "reason": "CLOSED"}}
+    ],
+)
+ROOT_CAUSE_ONLY = body(
+    "search_phase_execution_exception",
+    root_cause=[{"type": "node_not_connected_exception", "reason": "[scale-node-3] not connected"}],
 )
 DEEP_CAUSE = body("remote_transport_exception", caused_by={"type": "node_closed_exception"})
 BAD_QUERY = body(
@@ -41,6 +51,8 @@ BAD_QUERY = body(
         (TransportError(429, "es_rejected_execution_exception", {}), True),
         (TransportError(500, "search_phase_execution_exception", NODE_GONE), True),
         (TransportError(500, "search_phase_execution_exception", SHARD_GONE), True),
+        (TransportError(500, "search_phase_execution_exception", SHARD_CLOSING), True),
+        (TransportError(500, "search_phase_execution_exception", ROOT_CAUSE_ONLY), True),
         (TransportError(500, "remote_transport_exception", DEEP_CAUSE), True),
         (TransportError(500, "search_phase_execution_exception", BAD_QUERY), False),
         (RequestError(400, "parsing_exception", body("parsing_exception")), False),
@@ -68,3 +80,8 @@ def test_node_loss_is_an_outage_and_a_bad_request_is_not(exc: BaseException, out
 )
 def test_only_reads_are_sent_again_after_a_node_loss(method: str, url: str, read: bool) -> None:
     assert _is_read(method, url) is read
+
+
+def test_the_causes_of_a_failure_are_listed_for_its_log_line() -> None:
+    exc = TransportError(500, "search_phase_execution_exception", BAD_QUERY)
+    assert error_types(exc) == ["search_phase_execution_exception", "query_shard_exception"]
