@@ -1,11 +1,12 @@
-"""The one shape of an ASGI middleware that reads or edits an answer on its way out."""
+"""What the API's ASGI middleware share: the one shape of reading or editing an answer on its way
+out, and the route a request matched."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import Message, Send
+from starlette.types import Message, Scope, Send
 
 StartEditor = Callable[[int, MutableHeaders], None]
 
@@ -20,3 +21,10 @@ def on_response_start(send: Send, edit: StartEditor) -> Send:
         await send(message)
 
     return send_edited
+
+
+def matched_route(scope: Scope) -> str | None:
+    """The path template of the API route the request matched ("/v1/contacts/{contact_id}"), once
+    routing ran; None for a path no API route serves (the web app's catch-all has no template)."""
+    path = getattr(scope.get("route"), "path", None)
+    return path if isinstance(path, str) and path else None

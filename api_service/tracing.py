@@ -19,7 +19,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Receive, Scope, Send
 from structlog.contextvars import bind_contextvars, reset_contextvars
 
-from api_service.asgi import on_response_start
+from api_service.asgi import matched_route, on_response_start
 from api_service.ops.metrics import observe_request
 from shared.logs import REQUEST_ID_HEADER, accepted_request_id, configure_logging, new_request_id
 from shared.settings import Settings
@@ -49,8 +49,7 @@ def request_id_of(scope: Scope) -> str:
 def route_template(scope: Scope) -> str:
     """The API route's path template ("/v1/contacts/{contact_id}"), never a contact's id; the path
     itself for the rest (the docs, the web app's pages, a path nothing serves)."""
-    path = getattr(scope.get("route"), "path", None)
-    return path if isinstance(path, str) and path else str(scope.get("path", ""))
+    return matched_route(scope) or str(scope.get("path", ""))
 
 
 class RequestTracing:

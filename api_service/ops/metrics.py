@@ -15,6 +15,8 @@ from opensearchpy import OpenSearch
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 from starlette.types import Scope
 
+from api_service.asgi import matched_route
+
 # Several API processes (uvicorn --workers) share PROMETHEUS_MULTIPROC_DIR: counters and histograms
 # add up across them; a backlog gauge is whatever the process serving the last scrape read.
 OUTBOX_BACKLOG = Gauge(
@@ -78,7 +80,6 @@ def observe_request(scope: Scope, status: int, seconds: float) -> None:
     """Count one answered HTTP request by method, route template ("unmatched" when no route
     matched, so a scan of made-up paths adds no series) and status class, and time it by route.
     Called once per request by api_service.tracing.RequestTracing, which measured `seconds`."""
-    path = getattr(scope.get("route"), "path", None)
-    route = path if isinstance(path, str) else "unmatched"
+    route = matched_route(scope) or "unmatched"
     HTTP_REQUESTS.labels(scope.get("method", ""), route, f"{status // 100}xx").inc()
     HTTP_DURATION.labels(route).observe(seconds)
