@@ -4,10 +4,10 @@ VENV := .venv/bin
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-install: ## create .venv from requirements.lock (hash-checked), then the project
+install: ## create .venv from pylock.toml (hash-checked), then the project
 	scripts/bootstrap.sh
 
-lock: ## regenerate requirements.lock after a dependency change in pyproject.toml
+lock: ## regenerate pylock.toml after a dependency change in pyproject.toml
 	scripts/lock.sh
 
 run: ## install, start the local stack, migrate, run API + worker + beat

@@ -23,7 +23,6 @@ from api_service.inputs import BodyLimit, refuse_nul
 from api_service.jobs.router import router as jobs_router
 from api_service.merges.router import router as merges_router
 from api_service.openapi import install_openapi
-from api_service.ops.metrics import RequestMetrics
 from api_service.ops.router import router as ops_router
 from api_service.ratelimit import Limiter, RateLimit
 from api_service.search.router import router as search_router
@@ -102,8 +101,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Contacts API", version="1", lifespan=lifespan, dependencies=[Depends(refuse_nul)])
     install_error_handlers(app)
     limiter = install_middleware(app, settings)
-    app.add_middleware(RequestMetrics)  # counts every answer, 413s and 429s included
-    install_tracing(app, settings)  # request ids and JSON logs; outermost, so every answer has its id
+    # Request ids, JSON logs, the access line and the request metrics; outermost, so every answer
+    # (413s and 429s included) has its id and is counted.
+    install_tracing(app, settings)
     install_openapi(app)
     app.include_router(ops_router)
     app.include_router(workspaces_router)

@@ -15,7 +15,9 @@ cross-origin access at all), installed by api_service.main.install_middleware.
 from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api_service.asgi import on_response_start
 
 APP_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
@@ -52,18 +54,15 @@ class SecurityHeaders:
             return
         path: str = scope["path"]
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "no-referrer")
-                content_type = headers.get("content-type", "")
-                if content_type.startswith("text/html"):
-                    headers.setdefault("Content-Security-Policy", DOCS_CSP if path in DOCS_PATHS else APP_CSP)
-                    headers.setdefault("X-Frame-Options", "DENY")
-                    headers.setdefault("Cache-Control", "no-cache")
-                elif not path.startswith(STATIC_PREFIXES):
-                    headers.setdefault("Cache-Control", "no-store")
-            await send(message)
+        def add_headers(_status: int, headers: MutableHeaders) -> None:
+            headers.setdefault("X-Content-Type-Options", "nosniff")
+            headers.setdefault("Referrer-Policy", "no-referrer")
+            content_type = headers.get("content-type", "")
+            if content_type.startswith("text/html"):
+                headers.setdefault("Content-Security-Policy", DOCS_CSP if path in DOCS_PATHS else APP_CSP)
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Cache-Control", "no-cache")
+            elif not path.startswith(STATIC_PREFIXES):
+                headers.setdefault("Cache-Control", "no-store")
 
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, on_response_start(send, add_headers))

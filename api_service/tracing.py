@@ -16,9 +16,11 @@ import time
 
 from fastapi import FastAPI
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 from structlog.contextvars import bind_contextvars, reset_contextvars
 
+from api_service.asgi import matched_route, on_response_start
+from api_service.ops.metrics import observe_request
 from shared.logs import REQUEST_ID_HEADER, accepted_request_id, configure_logging, new_request_id
 from shared.settings import Settings
 
@@ -27,8 +29,9 @@ _HEADER_KEY = REQUEST_ID_HEADER.lower().encode("latin-1")
 
 
 def install_tracing(app: FastAPI, settings: Settings) -> None:
-    """JSON (or console) log lines for this process, uvicorn's included, and the request-id
-    middleware. Call after every other add_middleware: it must be the outermost middleware."""
+    """JSON (or console) log lines for this process, uvicorn's included, and the middleware of
+    request ids, access lines and request metrics. Call after every other add_middleware: it must
+    be the outermost middleware."""
     configure_logging(settings.log_level, settings.log_format, adopt=("uvicorn",))
     # Its lines are replaced by RequestTracing's, which carry the route template and request id.
     logging.getLogger("uvicorn.access").disabled = True
@@ -46,12 +49,13 @@ def request_id_of(scope: Scope) -> str:
 def route_template(scope: Scope) -> str:
     """The API route's path template ("/v1/contacts/{contact_id}"), never a contact's id; the path
     itself for the rest (the docs, the web app's pages, a path nothing serves)."""
-    path = getattr(scope.get("route"), "path", None)
-    return path if isinstance(path, str) and path else str(scope.get("path", ""))
+    return matched_route(scope) or str(scope.get("path", ""))
 
 
 class RequestTracing:
-    """ASGI middleware: binds the request id, echoes it on the answer, logs the access line."""
+    """ASGI middleware: binds the request id, echoes it on the answer, times the request once, then
+    counts it in the request metrics and writes its access line. A request that raises counts as a
+    500 (Starlette answers it outside every middleware)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -64,27 +68,24 @@ class RequestTracing:
         started = time.perf_counter()
         status = 500
 
-        async def send_with_id(message: Message) -> None:
+        def echo_id(answered: int, headers: MutableHeaders) -> None:
             nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
-            await send(message)
+            status = answered
+            headers[REQUEST_ID_HEADER] = request_id
 
         tokens = bind_contextvars(request_id=request_id)
         try:
-            await self.app(scope, receive, send_with_id)
-        except BaseException:
-            # An unhandled error is answered outside every middleware (Starlette's
-            # ServerErrorMiddleware), so the id stays bound for its 500 problem, which echoes it,
-            # and its log line. A request is a task of its own: nothing leaks into another request.
-            self._log(scope, status, started)
-            raise
-        self._log(scope, status, started)
+            await self.app(scope, receive, on_response_start(send, echo_id))
+        finally:
+            # On an unhandled error the id stays bound (the reset below is skipped), for the 500
+            # problem answered outside every middleware, which echoes it, and its log line. A
+            # request is a task of its own: nothing leaks into another request.
+            self._finish(scope, status, time.perf_counter() - started)
         reset_contextvars(**tokens)
 
     @staticmethod
-    def _log(scope: Scope, status: int, started: float) -> None:
+    def _finish(scope: Scope, status: int, seconds: float) -> None:
+        observe_request(scope, status, seconds)
         access_log.info(
             "%s %s %d",
             scope.get("method", ""),
@@ -94,6 +95,6 @@ class RequestTracing:
                 "method": scope.get("method", ""),
                 "route": route_template(scope),
                 "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "duration_ms": round(seconds * 1000, 1),
             },
         )

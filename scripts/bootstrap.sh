@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Creates .venv and installs the locked dependencies from requirements.lock (every package pinned,
-# every file checked against its hash), then the project itself without resolving anything. Runs
-# again only when requirements.lock or pyproject.toml changed. The lock is made by scripts/lock.sh.
+# Creates .venv and installs the locked dependencies from pylock.toml (PEP 751; every package
+# pinned, every file checked against its hash) with the pinned uv of scripts/uv.sh, then the project
+# itself without resolving anything, and checks the result with pip check. Runs again only when
+# pylock.toml, pyproject.toml or the uv pin changed. The lock is made by scripts/lock.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
-stamp=".venv/.installed-$(cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)"
+stamp=".venv/.installed-$(cat pylock.toml pyproject.toml scripts/uv-requirements.txt | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv || { apt-get update -qq && apt-get install -y -qq python3-venv && "$PYTHON" -m venv .venv; }
   fi
+  source scripts/uv.sh
   echo "[bootstrap] installing the locked Python dependencies into .venv"
-  .venv/bin/pip install -q --require-hashes --no-deps -r requirements.lock
+  "$UV" pip install -q --require-hashes --python .venv/bin/python -r pylock.toml
   .venv/bin/pip install -q --no-deps -e .
   .venv/bin/pip check
   rm -f .venv/.installed-*

@@ -13,7 +13,9 @@ from typing import Any
 
 from opensearchpy import OpenSearch
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
+
+from api_service.asgi import matched_route
 
 # Several API processes (uvicorn --workers) share PROMETHEUS_MULTIPROC_DIR: counters and histograms
 # add up across them; a backlog gauge is whatever the process serving the last scrape read.
@@ -74,35 +76,10 @@ def timed_search(client: OpenSearch, *, operation: str = "search", **kwargs: Any
         SEARCH_LATENCY.labels(operation).observe(time.perf_counter() - started)
 
 
-def _route_of(scope: Scope) -> str:
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    return path if isinstance(path, str) else "unmatched"
-
-
-class RequestMetrics:
-    """ASGI middleware counting every HTTP request by method, route template and status class,
-    and timing it by route template. A request that raises counts as a 5xx."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
-            route = _route_of(scope)
-            HTTP_REQUESTS.labels(scope.get("method", ""), route, f"{status // 100}xx").inc()
-            HTTP_DURATION.labels(route).observe(time.perf_counter() - started)
+def observe_request(scope: Scope, status: int, seconds: float) -> None:
+    """Count one answered HTTP request by method, route template ("unmatched" when no route
+    matched, so a scan of made-up paths adds no series) and status class, and time it by route.
+    Called once per request by api_service.tracing.RequestTracing, which measured `seconds`."""
+    route = matched_route(scope) or "unmatched"
+    HTTP_REQUESTS.labels(scope.get("method", ""), route, f"{status // 100}xx").inc()
+    HTTP_DURATION.labels(route).observe(seconds)

@@ -110,13 +110,16 @@ class Runners:
             "track_total_hits": True,
             **PAGE_FETCH,
         }
-        routing = str(self.bw.workspace_id)
         for _ in range(req.page - 1):
-            hits = self.client.search(index=self.alias, body=body, routing=routing)["hits"]["hits"]
+            hits = self.os_search(body)["hits"]["hits"]
             if len(hits) < PAGE_SIZE:
                 raise RuntimeError(f"fewer than {req.page} pages: seed more contacts")
             body["search_after"] = hits[-1]["sort"]
         return body
+
+    def os_search(self, body: dict[str, Any]) -> Any:
+        """One search of the bench workspace straight to OpenSearch, routed as the API routes it."""
+        return self.client.search(index=self.alias, body=body, routing=str(self.bw.workspace_id))
 
     def sql_statements(self, req: Request) -> list[tuple[str, list[Any]]]:
         """The page and the exact count, as the PostgreSQL twin runs them."""
@@ -127,16 +130,7 @@ class Runners:
         return [(page_sql, params), (f"SELECT count(*) FROM contacts WHERE {where}", params)]
 
     def via_api(self, req: Request) -> tuple[float, int]:
-        body: dict[str, Any] = {
-            "query": req.query,
-            "filter": req.filter,
-            "sort": req.sort,
-            "page_size": PAGE_SIZE,
-        }
-        for _ in range(req.page - 1):  # walk to the page (untimed)
-            body["cursor"] = self.api.post("/v1/contacts/search", json=body).json()["next_cursor"]
-            if body["cursor"] is None:
-                raise RuntimeError(f"fewer than {req.page} pages: seed more contacts")
+        body = self.api_body(req)
         started = time.perf_counter()
         response = self.api.post("/v1/contacts/search", json=body)
         elapsed = time.perf_counter() - started
@@ -144,33 +138,16 @@ class Runners:
         return elapsed, int(response.json()["total"]["value"])
 
     def via_opensearch(self, req: Request) -> tuple[float, int]:
-        sort_spec = [(s["field"], s["order"]) for s in req.sort or []]
-        body: dict[str, Any] = {
-            "query": build_search_query(str(self.bw.workspace_id), req.query, req.filter, FIELD_TYPES),
-            "sort": compile_sort(sort_spec, FIELD_TYPES, slot_of=self.bw.slots.get),
-            "size": PAGE_SIZE,
-            "track_total_hits": True,
-            **PAGE_FETCH,
-        }
-        routing = str(self.bw.workspace_id)
-        for _ in range(req.page - 1):
-            hits = self.client.search(index=self.alias, body=body, routing=routing)["hits"]["hits"]
-            if len(hits) < PAGE_SIZE:
-                raise RuntimeError(f"fewer than {req.page} pages: seed more contacts")
-            body["search_after"] = hits[-1]["sort"]
+        body = self.os_body(req)
         started = time.perf_counter()
-        response = self.client.search(index=self.alias, body=body, routing=routing)
+        response = self.os_search(body)
         return time.perf_counter() - started, int(response["hits"]["total"]["value"])
 
     def via_postgres(self, req: Request) -> tuple[float, int]:
-        where = f"workspace_id = %s AND merged_into_id IS NULL AND ({req.sql_where})"
-        params = [self.bw.workspace_id, *req.sql_params]
-        offset = (req.page - 1) * PAGE_SIZE
+        (page_sql, page_params), (count_sql, count_params) = self.sql_statements(req)
         started = time.perf_counter()
-        page_sql = f"SELECT id FROM contacts WHERE {where} ORDER BY {req.sql_order}"
-        page_sql += f" LIMIT {PAGE_SIZE} OFFSET {offset}"
-        self.pg.execute(page_sql, params).fetchall()
-        row = self.pg.execute(f"SELECT count(*) FROM contacts WHERE {where}", params).fetchone()
+        self.pg.execute(page_sql, page_params).fetchall()
+        row = self.pg.execute(count_sql, count_params).fetchone()
         return time.perf_counter() - started, int(row[0]) if row else 0
 
 

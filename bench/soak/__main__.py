@@ -9,8 +9,10 @@ alias (`contacts_bench_soak`) and Redis db 5, so it never touches anyone's data.
 Traffic (weights): searches 45%, writes (create / update) 25%, inbound channel messages 25%, reads
 5%; one bulk-tags job over all matching contacts at a third of the run and one CSV export at two
 thirds (waited for and downloaded). Printed: requests and errors by status per kind, p50/p95 by
-kind, the RSS of every process (API, worker main, pool processes, beat) at start and end, and at the
-end whether PostgreSQL and the index agree on every (id, version) of the workspace. The baseline in
+kind, the RSS of every process (API, worker main, pool processes, beat) at start and end, at the
+end whether PostgreSQL and the index agree on every (id, version) of the workspace, and how busy
+the machine was meanwhile, measured (bench/soak/machine.py: load average, and the cores used by the
+soak, by its servers and by everything else). The baseline in
 the same run is the latency of `GET /healthz` (the API's floor: no database, no index), sampled
 alongside. Every loop is bounded: by the number of requests (rate x duration) and by deadlines.
 """
@@ -31,6 +33,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import func, make_url, select
@@ -38,6 +41,7 @@ from sqlalchemy import func, make_url, select
 from api_service.contacts.schemas import ContactFieldsIn
 from api_service.contacts.service import create_contact
 from api_service.workspaces.service import create_workspace
+from bench.soak import machine
 from indexer_worker.reconcile import reconcile
 from shared.db import make_engine, make_session_factory
 from shared.dbadmin import reset_database
@@ -69,6 +73,12 @@ def soak_settings() -> Settings:
             "index_alias": NAME,
         }
     )
+
+
+def server_ports(settings: Settings) -> list[int]:
+    """The ports of the PostgreSQL, Redis and OpenSearch the soak uses."""
+    urls = (settings.database_url, settings.redis_url, settings.opensearch_url)
+    return [port for port in (urlsplit(url.replace("+psycopg", "")).port for url in urls) if port]
 
 
 def env_for(settings: Settings, metrics_port: int) -> dict[str, str]:
@@ -288,6 +298,7 @@ def main() -> None:
             for g in (api.pid, worker.pid)
             for pid, cmd in group_processes(g).items()
         }
+        load_start = machine.sample()
         stats = Stats()
         run = Run(base, token, channel.json()["id"], stats, seeded)
         total = int(args.rate * args.minutes * 60)
@@ -352,9 +363,10 @@ def main() -> None:
             for g in (api.pid, worker.pid)
             for pid, cmd in group_processes(g).items()
         }
+        load = machine.measure(load_start, machine.sample(), {api.pid, worker.pid}, server_ports(settings))
         search.indices.refresh(index=settings.index_alias)
         report = reconcile(session_factory, search, settings, workspace_id=workspace_id, repair=False)
-        print_report(stats, elapsed, rss_start, rss_end, job_results, report)
+        print_report(stats, elapsed, rss_start, rss_end, job_results, report, load)
     finally:
         for proc in (api, worker):
             try:
@@ -392,6 +404,7 @@ def print_report(
     rss_end: dict[int, tuple[str, float]],
     jobs: list[str],
     report: Any,
+    load: machine.Load,
 ) -> None:
     requests = sum(stats.statuses.values())
     print(f"\nrequests: {requests} in {elapsed:.0f} s ({requests / elapsed:.1f}/s)")
@@ -412,7 +425,7 @@ def print_report(
         print(f"{name:<18}{pid:>8}{start_mb:>14}{end_mb:>12}")
     print(f"\nPostgreSQL / index agreement: {'in sync' if report.in_sync else 'NOT in sync'}")
     print("\n".join(f"  {line}" for line in report.lines()))
-    print("\n(the machine is shared: other runs were using it at the same time)")
+    print("\n" + "\n".join(machine.report(load)))
 
 
 if __name__ == "__main__":

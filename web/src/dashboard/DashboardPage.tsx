@@ -1,15 +1,15 @@
 // The Dashboard (owners and managers): counts over the contacts the view, search and filter select,
 // every chart from POST /v1/contacts/aggregate, filtered by the same controls as the Contacts page.
-import { useCallback, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
 import { keepPreviousData, useQueries, useQuery } from "@tanstack/react-query";
 import { api, describeError } from "../api/client";
 import { useChannels, useFields, useUsers, useViews } from "../api/queries";
 import type { Me } from "../api/types";
-import { FilterButton, FilterPanel, SearchBox, useSearchText } from "../filters/CriteriaControls";
+import { FilterButton, FilterPanel, SearchBox } from "../filters/CriteriaControls";
 import { AppHeader } from "../nav/AppHeader";
 import { formatTotal } from "../table/format";
 import { ErrorText } from "../ui/controls";
-import { useTableState } from "../url/urlState";
+import { useUrlCriteria } from "../url/useUrlCriteria";
 import { ViewSelector } from "../views/ViewSelector";
 import { ChartCard } from "./ChartCard";
 import {
@@ -26,14 +26,12 @@ const asDate = (day: string) => {
 const shortTick = (r: ChartRow) => dayShort.format(asDate(r.key));
 
 export function DashboardPage({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
-  const [state, setState] = useTableState();
+  const { state, text, setText, selectView, applyFilter, openSavedView } = useUrlCriteria();
   const fields = useFields();
   const views = useViews();
   const users = useUsers();
   const channels = useChannels();
   const [drawer, setDrawer] = useState(false);
-  const commitQuery = useCallback((q: string) => setState({ q }, true), [setState]);
-  const [text, setText] = useSearchText(state.q, commitQuery);
 
   const criteria = useMemo(
     () => ({ view: state.view, q: state.q, filter: state.filter }),
@@ -86,7 +84,7 @@ export function DashboardPage({ me, onSignOut }: { me: Me; onSignOut: () => void
     <div className="app">
       <AppHeader me={me} current="dashboard" title="Dashboard" onSignOut={onSignOut} />
       <div className="toolbar" role="toolbar" aria-label="Dashboard filters">
-        <ViewSelector views={views.data?.items} value={state.view} onChange={(v) => setState({ view: v })} />
+        <ViewSelector views={views.data?.items} value={state.view} onChange={selectView} />
         <SearchBox value={text} onChange={setText} />
         <FilterButton open={drawer} filter={state.filter} onPress={() => setDrawer((d) => !d)} />
       </div>
@@ -173,8 +171,8 @@ export function DashboardPage({ me, onSignOut }: { me: Me; onSignOut: () => void
             fieldsError={fields.error}
             users={users.data?.items ?? []}
             channels={channels.data?.items ?? []}
-            onApply={(f) => setState({ filter: f }, true)}
-            onSaved={(v) => setState({ view: v.id, q: "", filter: null })}
+            onApply={applyFilter}
+            onSaved={openSavedView}
             onClose={() => setDrawer(false)}
           />
         )}

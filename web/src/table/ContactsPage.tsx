@@ -12,9 +12,9 @@ import { DeleteContactDialog } from "../contact/DeleteContactDialog";
 import { ExportDialog } from "../export/ExportDialog";
 import { AssignTagsDialog, BulkDeleteDialog } from "../selection/BulkDialogs";
 import { Button, ErrorText } from "../ui/controls";
-import { FilterButton, FilterPanel, SearchBox, useSearchText } from "../filters/CriteriaControls";
+import { FilterButton, FilterPanel, SearchBox } from "../filters/CriteriaControls";
 import { AppHeader } from "../nav/AppHeader";
-import { useTableState } from "../url/urlState";
+import { useUrlCriteria } from "../url/useUrlCriteria";
 import { ViewSelector } from "../views/ViewSelector";
 import { ContactsTable, type ColumnDef } from "./ContactsTable";
 import { formatTotal, type Lookups } from "./format";
@@ -32,7 +32,7 @@ type DialogName = "add" | "columns" | "export" | "import" | "bulkDelete" | "tags
 
 export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
   const qc = useQueryClient();
-  const [state, setState] = useTableState();
+  const { state, setState, text, setText, selectView, applyFilter, openSavedView } = useUrlCriteria();
   const fields = useFields();
   const views = useViews();
   const columns = useColumns();
@@ -40,10 +40,6 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
   const channels = useChannels();
   const byName = useMemo(() => fieldMap(fields.data?.items), [fields.data]);
   const custom = useMemo(() => customFieldsOf(fields.data?.items), [fields.data]);
-
-  // search box: local text, pushed to the URL after a pause in typing
-  const commitQuery = useCallback((q: string) => setState({ q }, true), [setState]);
-  const [text, setText] = useSearchText(state.q, commitQuery);
 
   const criteria = useMemo(
     () => ({ view: state.view, q: state.q, filter: state.filter, sort: state.sort }),
@@ -132,7 +128,7 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
     <div className="app">
       <AppHeader me={me} current="contacts" title="Contacts" onSignOut={onSignOut} />
       <div className="toolbar" role="toolbar" aria-label="Contacts actions">
-        <ViewSelector views={views.data?.items} value={state.view} onChange={(v) => setState({ view: v })} />
+        <ViewSelector views={views.data?.items} value={state.view} onChange={selectView} />
         {selCount > 0 ? (
           <div className="bulk-actions">
             <span className="sel-count" role="status">
@@ -227,8 +223,8 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
             fieldsError={fields.error}
             users={users.data?.items ?? []}
             channels={channels.data?.items ?? []}
-            onApply={(f) => setState({ filter: f }, true)}
-            onSaved={(v) => setState({ view: v.id, q: "", filter: null })}
+            onApply={applyFilter}
+            onSaved={openSavedView}
             onClose={() => setDrawer(false)}
           />
         )}
