@@ -18,5 +18,9 @@ echo "[test] import rules"
 # pytest includes tests/contract: a real uvicorn on a free port against this stack, and a bounded
 # schemathesis run (fixed seed, SCHEMATHESIS_MAX_EXAMPLES per operation, default 100) against it.
 echo "[test] pytest (with the schemathesis contract run, tests/contract)"
-.venv/bin/pytest "$@"
+phase_start=$SECONDS
+.venv/bin/pytest --durations=25 "$@"
+echo "[test] pytest took $((SECONDS - phase_start)) s (the 25 slowest tests are listed above)"
+phase_start=$SECONDS
 scripts/web.sh test   # web app: build, ESLint, tsc, Vitest, Playwright against this stack
+echo "[test] web app checks took $((SECONDS - phase_start)) s; make test $SECONDS s in all"
