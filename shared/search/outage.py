@@ -38,6 +38,10 @@ NODE_LOSS_TYPES = frozenset(
         "no_such_node_exception",
         "primary_missing_action_exception",
         "retry_on_primary_exception",
+        # OpenSearch failing inside itself on a shard while the cluster re-routes: seen as the only
+        # cause of a 500 search_phase_execution_exception in the cluster fault test (five searches
+        # in five seconds, between which others succeeded), so retried like a node loss.
+        "null_pointer_exception",
     }
 )
 

@@ -35,6 +35,10 @@ ROOT_CAUSE_ONLY = body(
     "search_phase_execution_exception",
     root_cause=[{"type": "node_not_connected_exception", "reason": "[scale-node-3] not connected"}],
 )
+INTERNAL_SHARD_FAILURE = body(
+    "search_phase_execution_exception",
+    root_cause=[{"type": "null_pointer_exception", "reason": "Cannot invoke ... because ... is null"}],
+)
 DEEP_CAUSE = body("remote_transport_exception", caused_by={"type": "node_closed_exception"})
 BAD_QUERY = body(
     "search_phase_execution_exception",
@@ -53,6 +57,7 @@ BAD_QUERY = body(
         (TransportError(500, "search_phase_execution_exception", SHARD_GONE), True),
         (TransportError(500, "search_phase_execution_exception", SHARD_CLOSING), True),
         (TransportError(500, "search_phase_execution_exception", ROOT_CAUSE_ONLY), True),
+        (TransportError(500, "search_phase_execution_exception", INTERNAL_SHARD_FAILURE), True),
         (TransportError(500, "remote_transport_exception", DEEP_CAUSE), True),
         (TransportError(500, "search_phase_execution_exception", BAD_QUERY), False),
         (RequestError(400, "parsing_exception", body("parsing_exception")), False),
