@@ -68,6 +68,29 @@ def _health(client: Any) -> dict[str, Any]:
     return result
 
 
+def _allocation_report(client: Any, nodes: list[ClusterNode]) -> str:
+    """Why the cluster is not green: health, the shard table, the allocator's explanation of the
+    first unassigned copy, and the tail of each node's log (the directory goes with the test)."""
+    parts: list[str] = []
+    for title, call in (
+        ("health", client.cluster.health),
+        ("shards", lambda: client.cat.shards(v=True, h="index,shard,prirep,state,unassigned.reason,node")),
+        ("allocation explain", client.cluster.allocation_explain),
+        ("recovery", lambda: client.cat.recovery(v=True, active_only=True)),
+    ):
+        try:
+            parts.append(f"--- {title} ---\n{call()}")
+        except Exception as error:  # a report of what could be read
+            parts.append(f"--- {title}: {error!r}")
+    for node in nodes:
+        path = node.directory.parent / f"{node.name}.log"
+        lines = path.read_text(errors="replace").splitlines() if path.exists() else []
+        interesting = [line for line in lines if "WARN" in line or "ERROR" in line]
+        parts.append(f"--- {node.name}: last warnings ---")
+        parts.extend(interesting[-40:])
+    return "\n".join(parts)
+
+
 @dataclass
 class Traffic:
     """Writes through POST /v1/contacts and reads through search and aggregate, until stopped."""
@@ -196,9 +219,13 @@ def test_a_node_lost_during_writes_and_searches_loses_nothing(fault_stack: Fault
             wait_until(
                 lambda: _health(client)["number_of_nodes"] == NODES, 180, f"{what} to rejoin", interval=2
             )
-            wait_until(
-                lambda: _health(client)["status"] == "green", 180, "every shard copy again", interval=2
-            )
+            try:
+                wait_until(
+                    lambda: _health(client)["status"] == "green", 180, "every shard copy again", interval=2
+                )
+            except AssertionError:
+                print(_allocation_report(client, nodes))
+                raise
             return time.monotonic()
 
         def manager_name() -> str:
