@@ -47,9 +47,13 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
     [state.view, state.q, JSON.stringify(state.filter), JSON.stringify(state.sort)],
   );
   const search = useContactSearch(criteria);
-  const [, force] = useState(0);
+  // Bumped when a contact is deleted here, so the rows drop it before the next search answers.
+  const [deletions, force] = useState(0);
   const loaded = useMemo(() => (search.data?.pages ?? []).flatMap((p) => p.items), [search.data]);
-  const rows = loaded.filter((c) => !isDeleted(c.id));
+  // The same array while the answer and the deletions are the same: the table (memoised) does not
+  // re-render its rows on a keystroke in the search box or a change elsewhere on the page.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const rows = useMemo(() => loaded.filter((c) => !isDeleted(c.id)), [loaded, deletions]);
   const totalInfo = search.data?.pages[0]?.total;
   const total = totalInfo ? Math.max(0, totalInfo.value - (loaded.length - rows.length)) : null;
 
@@ -57,7 +61,8 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
   const [selected, setSelected] = useState<Map<string, Contact>>(new Map());
   const [allMatching, setAllMatching] = useState(false);
   useEffect(() => {
-    setSelected(new Map());
+    // Unchanged state when nothing was selected, so a new search costs no extra render.
+    setSelected((s) => (s.size ? new Map() : s));
     setAllMatching(false);
   }, [criteria]);
   const onToggle = useCallback((c: Contact) => {
@@ -70,7 +75,10 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
   }, []);
   const selectedIds = useMemo(() => new Set(selected.keys()), [selected]);
   const pageSelected = rows.length > 0 && rows.every((r) => selected.has(r.id));
-  const onTogglePage = () => setSelected(pageSelected ? new Map() : new Map(rows.map((r) => [r.id, r])));
+  const onTogglePage = useCallback(
+    () => setSelected(pageSelected ? new Map() : new Map(rows.map((r) => [r.id, r]))),
+    [pageSelected, rows],
+  );
   const selCount = allMatching ? (total ?? 0) : selected.size;
   const selection: Selection = allMatching || selected.size === 0
     ? { all_matching: { query: state.q || null, filter: state.filter, view_id: state.view } }
@@ -112,11 +120,16 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
     [users.data, channels.data],
   );
 
-  function onSort(field: string) {
-    const cur = state.sort[0];
-    const next: SortItem[] = cur?.field === field ? [{ field, order: cur.order === "asc" ? "desc" : "asc" }] : [{ field, order: "asc" }];
-    setState({ sort: next });
-  }
+  const onSort = useCallback(
+    (field: string) => {
+      const cur = state.sort[0];
+      const next: SortItem[] = cur?.field === field ? [{ field, order: cur.order === "asc" ? "desc" : "asc" }] : [{ field, order: "asc" }];
+      setState({ sort: next });
+    },
+    [state.sort, setState],
+  );
+  const { fetchNextPage } = search;
+  const loadMore = useCallback(() => void fetchNextPage(), [fetchNextPage]);
 
   const canExport = me.role === "owner" || !me.restrictions.includes("export_contacts");
   const canBulkDelete = me.role === "owner" || !me.restrictions.includes("bulk_delete_contacts");
@@ -208,7 +221,7 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
           onTogglePage={onTogglePage}
           hasNextPage={!!search.hasNextPage}
           isFetchingNextPage={search.isFetchingNextPage}
-          fetchNextPage={() => void search.fetchNextPage()}
+          fetchNextPage={loadMore}
           onAction={onAction}
           lookups={lookups}
         />

@@ -1,5 +1,5 @@
 // The contacts table: TanStack Table for columns and sorting state, TanStack Virtual for rows.
-import { useEffect, useMemo, useRef } from "react";
+import { memo, useEffect, useMemo, useRef } from "react";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import type { Contact, SortItem } from "../api/types";
@@ -15,7 +15,11 @@ export interface ColumnDef {
 const ROW_HEIGHT = 44;
 const helper = createColumnHelper<Contact>();
 
-export function ContactsTable(props: {
+/**
+ * Memoised: the page re-renders on every keystroke in the search box and every dialog change; the
+ * rows re-render only when one of these props changes (the page keeps them stable).
+ */
+export const ContactsTable = memo(function ContactsTable(props: {
   rows: Contact[];
   columns: ColumnDef[];
   sort: SortItem[];
@@ -171,4 +175,4 @@ export function ContactsTable(props: {
       )}
     </div>
   );
-}
+});

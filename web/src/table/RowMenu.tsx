@@ -1,6 +1,6 @@
-import { useState } from "react";
+import { type RefObject, useRef, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
-import { Button, Menu, MenuItem, MenuTrigger, Popover } from "react-aria-components";
+import { Menu, MenuItem, Popover } from "react-aria-components";
 import { api } from "../api/client";
 import type { Contact } from "../api/types";
 
@@ -20,43 +20,105 @@ export function focusRowMenu(contactId: string) {
 
 export type RowAction = "details" | "messages" | "delete" | "unmerge";
 
-/** "Actions for <name>": View details, View messages, Delete, and Unmerge contact when it has merges. */
+/**
+ * "Actions for <name>": View details, View messages, Delete, and Unmerge contact when it has merges.
+ *
+ * Every visible row has one, and a new search replaces every row: so the button is a plain one, and
+ * the menu (a React Aria Popover and Menu, with the query that asks whether the contact has merges) is
+ * mounted only while it is open. The button keeps focus semantics: Enter, Space or a click opens the
+ * menu on its first item, ArrowDown/ArrowUp on its first/last; Escape or a choice closes it and
+ * focus returns to the button.
+ */
 export function RowMenu({ contact, onAction }: { contact: Contact; onAction: (a: RowAction, c: Contact) => void }) {
-  const [open, setOpen] = useState(false);
+  const [open, setOpen] = useState<false | "first" | "last">(false);
+  const button = useRef<HTMLButtonElement>(null);
+  const menuId = `row-menu-${contact.id}`;
+  return (
+    <>
+      <button
+        ref={button}
+        type="button"
+        className="btn btn-plain row-menu"
+        aria-label={`Actions for ${contact.display_name}`}
+        aria-haspopup="menu"
+        aria-expanded={open ? true : false}
+        aria-controls={open ? menuId : undefined}
+        data-actions-for={contact.id}
+        onClick={() => setOpen("first")}
+        onKeyDown={(e) => {
+          // Opened here, not by the click a key would fire: a click from the keyboard counts as a
+          // "virtual" one in React Aria, which would leave focus on the menu instead of an item.
+          if (["Enter", " ", "ArrowDown", "ArrowUp"].includes(e.key)) {
+            e.preventDefault();
+            setOpen(e.key === "ArrowUp" ? "last" : "first");
+          }
+        }}
+      >
+        ⋯
+      </button>
+      {open && (
+        <OpenRowMenu
+          id={menuId}
+          contact={contact}
+          onAction={onAction}
+          focus={open}
+          triggerRef={button}
+          onClose={() => setOpen(false)}
+        />
+      )}
+    </>
+  );
+}
+
+function OpenRowMenu(props: {
+  id: string;
+  contact: Contact;
+  onAction: (a: RowAction, c: Contact) => void;
+  focus: "first" | "last";
+  triggerRef: RefObject<HTMLButtonElement | null>;
+  onClose: () => void;
+}) {
+  const { contact, onAction, onClose } = props;
   const merges = useQuery({
     queryKey: ["merges", contact.id],
     queryFn: () => api.merges(contact.id),
-    enabled: open,
     staleTime: 10_000,
   });
   const hasMerges = (merges.data?.items ?? []).some((m) => !m.undone_at);
   return (
-    <MenuTrigger isOpen={open} onOpenChange={setOpen}>
-      <Button className="btn btn-plain row-menu" aria-label={`Actions for ${contact.display_name}`} data-actions-for={contact.id}>
-        ⋯
-      </Button>
-      <Popover className="popover" placement="bottom end">
-        <Menu
-          className="menu"
-          // opened once the menu has closed and focus is back on its button, so the dialog returns focus there
-          onAction={(k) => setTimeout(() => onAction(k as RowAction, contact), 0)}
-        >
-          <MenuItem id="details" className="menu-item">
-            View details
+    <Popover
+      className="popover"
+      placement="bottom end"
+      triggerRef={props.triggerRef}
+      isOpen
+      onOpenChange={(isOpen) => {
+        if (!isOpen) onClose();
+      }}
+    >
+      <Menu
+        id={props.id}
+        className="menu"
+        aria-label={`Actions for ${contact.display_name}`}
+        autoFocus={props.focus}
+        onClose={onClose}
+        // run once the menu has closed and focus is back on its button, so the dialog returns focus there
+        onAction={(k) => setTimeout(() => onAction(k as RowAction, contact), 0)}
+      >
+        <MenuItem id="details" className="menu-item">
+          View details
+        </MenuItem>
+        <MenuItem id="messages" className="menu-item">
+          View messages
+        </MenuItem>
+        {hasMerges && (
+          <MenuItem id="unmerge" className="menu-item">
+            Unmerge contact
           </MenuItem>
-          <MenuItem id="messages" className="menu-item">
-            View messages
-          </MenuItem>
-          {hasMerges && (
-            <MenuItem id="unmerge" className="menu-item">
-              Unmerge contact
-            </MenuItem>
-          )}
-          <MenuItem id="delete" className="menu-item danger">
-            Delete
-          </MenuItem>
-        </Menu>
-      </Popover>
-    </MenuTrigger>
+        )}
+        <MenuItem id="delete" className="menu-item danger">
+          Delete
+        </MenuItem>
+      </Menu>
+    </Popover>
   );
 }

@@ -1,5 +1,5 @@
 // The table's state lives in the URL (?view=&q=&filter=&sort=) so reload, back and shared links work.
-import { useCallback, useSyncExternalStore } from "react";
+import { useCallback, useMemo, useSyncExternalStore } from "react";
 import type { Group, SortItem } from "../api/types";
 
 export interface TableState {
@@ -81,7 +81,9 @@ export function groupItems(g: Group): import("../api/types").FilterNode[] {
 
 export function useTableState(): [TableState, (patch: Partial<TableState>, replace?: boolean) => void] {
   const { pathname, search } = useLocation();
-  const state = readTableState(search);
+  // One object per URL, so what depends on it (the table's sort, memoised callbacks) stays the same
+  // across renders that do not change the URL.
+  const state = useMemo(() => readTableState(search), [search]);
   const update = useCallback(
     (patch: Partial<TableState>, replace = false) => {
       const next = { ...readTableState(window.location.search), ...patch };
