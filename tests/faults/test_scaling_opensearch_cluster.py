@@ -70,7 +70,8 @@ def _health(client: Any) -> dict[str, Any]:
 
 def _allocation_report(client: Any, nodes: list[ClusterNode]) -> str:
     """Why the cluster is not green: health, the shard table, the allocator's explanation of the
-    first unassigned copy, and the tail of each node's log (the directory goes with the test)."""
+    first unassigned copy, active recoveries, and the last WARN or ERROR lines of each node's console
+    (the directory goes with the test)."""
     parts: list[str] = []
     for title, call in (
         ("health", client.cluster.health),
@@ -86,7 +87,7 @@ def _allocation_report(client: Any, nodes: list[ClusterNode]) -> str:
         path = node.directory.parent / f"{node.name}.log"
         lines = path.read_text(errors="replace").splitlines() if path.exists() else []
         interesting = [line for line in lines if "WARN" in line or "ERROR" in line]
-        parts.append(f"--- {node.name}: last warnings ---")
+        parts.append(f"--- {node.name}: last WARN or ERROR lines ---")
         parts.extend(interesting[-40:])
     return "\n".join(parts)
 
