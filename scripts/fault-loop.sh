@@ -13,7 +13,7 @@ hog=${2:-}
 log_dir=var/fault-loop
 mkdir -p "$log_dir"
 recovery=var/faults-recovery.log
-before=$(wc -l <"$recovery" 2>/dev/null || echo 0)
+before=$({ wc -l <"$recovery"; } 2>/dev/null || echo 0)
 hog_pid=
 if [ "$hog" = "--hog" ]; then
   taskset -c 0 python3 -c 'while True: pass' &
