@@ -8,6 +8,23 @@ import type { Contact } from "./types";
 const WINDOW_MS = 15_000;
 const versions = new Map<string, { v: number; at: number }>();
 const deleted = new Set<string>();
+// Bumped on every change to `deleted`, so the table can memoise its rows and still drop a deleted
+// contact at once (read with useSyncExternalStore(subscribeDeleted, deletedVersion)).
+let deletedChanges = 0;
+const deletedListeners = new Set<() => void>();
+function deletedChanged() {
+  deletedChanges += 1;
+  for (const listener of deletedListeners) listener();
+}
+
+export function subscribeDeleted(listener: () => void): () => void {
+  deletedListeners.add(listener);
+  return () => deletedListeners.delete(listener);
+}
+
+export function deletedVersion(): number {
+  return deletedChanges;
+}
 
 export function noteWritten(...contacts: Contact[]) {
   const now = Date.now();
@@ -26,11 +43,13 @@ export function pendingVersions(): Record<string, number> | undefined {
 
 export function noteDeleted(ids: Iterable<string>) {
   for (const id of ids) deleted.add(id);
+  deletedChanged();
 }
 
 /** An unmerged contact is back: show it again. */
 export function noteRestored(ids: Iterable<string>) {
   for (const id of ids) deleted.delete(id);
+  deletedChanged();
 }
 
 export function isDeleted(id: string): boolean {

@@ -1,8 +1,8 @@
 // The Contacts page: view selector, search, toolbar, the table, the filter drawer and the dialogs.
-import { Suspense, lazy, useCallback, useEffect, useMemo, useState } from "react";
+import { Suspense, lazy, useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { describeError } from "../api/client";
-import { isDeleted, noteDeleted, refreshSearch } from "../api/freshness";
+import { deletedVersion, isDeleted, noteDeleted, refreshSearch, subscribeDeleted } from "../api/freshness";
 import { fieldMap, useChannels, useColumns, useFields, useUsers, useViews } from "../api/queries";
 import type { Contact, Me, Selection, SortItem } from "../api/types";
 import { CustomizeColumnsDialog } from "../columns/CustomizeColumnsDialog";
@@ -47,8 +47,9 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
     [state.view, state.q, JSON.stringify(state.filter), JSON.stringify(state.sort)],
   );
   const search = useContactSearch(criteria);
-  // Bumped when a contact is deleted here, so the rows drop it before the next search answers.
-  const [deletions, force] = useState(0);
+  // Changes when a contact is deleted or merged away (or back after an unmerge) anywhere on the page,
+  // so the rows drop it at once, before the next search answers.
+  const deletions = useSyncExternalStore(subscribeDeleted, deletedVersion);
   const loaded = useMemo(() => (search.data?.pages ?? []).flatMap((p) => p.items), [search.data]);
   // The same array while the answer and the deletions are the same: the table (memoised) does not
   // re-render its rows on a keystroke in the search box or a change elsewhere on the page.
@@ -324,7 +325,6 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
             n.delete(c.id);
             return n;
           });
-          force((x) => x + 1);
           refreshSearch(qc, true);
           setNotice(`Deleted ${c.display_name}.`);
         }}
