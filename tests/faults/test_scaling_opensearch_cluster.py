@@ -237,9 +237,9 @@ def test_a_node_lost_during_writes_and_searches_loses_nothing(fault_stack: Fault
                 )
             except AssertionError:
                 print(_allocation_report(client, nodes))
-                # A replica's peer recovery can hang in its first stage after a node restart, an
-                # OpenSearch bug (opensearch-project/OpenSearch#20177; seen here twice in 11 loop
-                # runs beside a CPU hog, a replica INITIALIZING for minutes with nothing copied).
+                # A replica's peer recovery can hang in its first stage after a node restart (seen
+                # once beside a CPU hog: a replica INITIALIZING for minutes with nothing copied; an
+                # open OpenSearch report of the same, against 3.3: opensearch-project/OpenSearch#20177).
                 # The operator's way out, as docs/scaling.md says: cancel it, so it is allocated
                 # afresh. Every primary is active meanwhile, so nothing is lost or unreadable.
                 if not _cancel_hung_recoveries(client):
