@@ -41,11 +41,8 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
   const byName = useMemo(() => fieldMap(fields.data?.items), [fields.data]);
   const custom = useMemo(() => customFieldsOf(fields.data?.items), [fields.data]);
 
-  const criteria = useMemo(
-    () => ({ view: state.view, q: state.q, filter: state.filter, sort: state.sort }),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [state.view, state.q, JSON.stringify(state.filter), JSON.stringify(state.sort)],
-  );
+  // The URL state is one object per URL (useTableState), and it holds exactly the search criteria.
+  const criteria = state;
   const search = useContactSearch(criteria);
   // Changes when a contact is deleted or merged away (or back after an unmerge) anywhere on the page,
   // so the rows drop it at once, before the next search answers.
