@@ -14,13 +14,37 @@ log_dir=var/fault-loop
 mkdir -p "$log_dir"
 recovery=var/faults-recovery.log
 before=$({ wc -l <"$recovery"; } 2>/dev/null || echo 0)
+faults_dir="$PWD/var/faults/"
+
+# The private PostgreSQL, Redis, OpenSearch, API and worker processes of the fault stacks run in
+# sessions of their own (so a test can signal each as a group): a pytest that dies before its
+# teardown leaves them behind, and a kill of the loop does not reach them. Find them by what they
+# hold under var/faults (their command line, or a log file open on a descriptor) and stop them.
+stop_leftovers() {
+  local pid found=()
+  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+    [ "$pid" != $$ ] || continue
+    if { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -qF "$faults_dir" ||
+      ls -l "/proc/$pid/fd" 2>/dev/null | grep -qF "$faults_dir"; then
+      found+=("$pid")
+    fi
+  done
+  [ ${#found[@]} -gt 0 ] || return 0
+  echo "[fault-loop] stopping ${#found[@]} leftover fault-stack processes: ${found[*]}"
+  kill -TERM "${found[@]}" 2>/dev/null || true
+  sleep 5
+  kill -KILL "${found[@]}" 2>/dev/null || true
+}
+
 hog_pid=
 if [ "$hog" = "--hog" ]; then
   taskset -c 0 python3 -c 'while True: pass' &
   hog_pid=$!
   echo "[fault-loop] CPU hog on core 0 (pid $hog_pid)"
 fi
-trap '[ -z "$hog_pid" ] || kill "$hog_pid" 2>/dev/null || true' EXIT
+trap '[ -z "$hog_pid" ] || kill "$hog_pid" 2>/dev/null || true; stop_leftovers' EXIT
+trap 'exit 130' INT TERM
+stop_leftovers
 passed=0
 for i in $(seq 1 "$runs"); do
   started=$(date +%s)
@@ -31,6 +55,7 @@ for i in $(seq 1 "$runs"); do
     result="FAIL (see $log_dir/run-$i.log)"
   fi
   echo "[fault-loop] run $i/$runs: $result in $(($(date +%s) - started)) s"
+  stop_leftovers
 done
 echo "[fault-loop] $passed of $runs runs passed${hog:+ beside a CPU hog}"
 tail -n +"$((before + 1))" "$recovery" 2>/dev/null | awk '{print $2}' | sort -n |

@@ -4,8 +4,10 @@
 # the outbox has work, or it stopped answering). Used by scripts/run.sh; stops its worker on TERM.
 #   scripts/supervise-worker.sh [extra celery worker options...]
 # Env: CONTACTS_WORKER_LOG (var/log/worker.log), CONTACTS_WORKER_HEALTH_INTERVAL (15 s between
-# checks), CONTACTS_WORKER_HEALTH_GRACE (60 s after a start before the first check),
-# CONTACTS_WORKER_SCHEDULE (var/celerybeat-schedule).
+# checks), CONTACTS_WORKER_HEALTH_GRACE (60 s: how long a new worker may take to pass its first
+# check; failed checks before that do not count, so a slow start on a busy machine is not taken for
+# a stall, while a worker that has passed once is judged at once), CONTACTS_WORKER_SCHEDULE
+# (var/celerybeat-schedule).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 log=${CONTACTS_WORKER_LOG:-var/log/worker.log}
@@ -31,14 +33,17 @@ while :; do
   setsid .venv/bin/celery -A indexer_worker.celery_app worker --beat --loglevel=INFO --concurrency=2 \
     --schedule "$schedule" "$@" >>"$log" 2>&1 &
   pid=$!
-  started=$SECONDS failures=0
+  started=$SECONDS failures=0 passed_once=
   say "worker started (pid $pid)"
   while kill -0 "$pid" 2>/dev/null; do
     sleep "$interval" & wait $!  # in the background, so a TERM is handled at once
-    [ $((SECONDS - started)) -ge "$grace" ] || continue
     kill -0 "$pid" 2>/dev/null || break
     if verdict=$(.venv/bin/python -m indexer_worker.health --quiet 2>&1); then
       failures=0
+      [ -n "$passed_once" ] || say "worker healthy after $((SECONDS - started)) s"
+      passed_once=1
+    elif [ -z "$passed_once" ] && [ $((SECONDS - started)) -lt "$grace" ]; then
+      continue  # still starting (or catching up): not judged yet
     else
       failures=$((failures + 1))
       say "health check failed ($failures): $verdict"
