@@ -2,9 +2,61 @@ import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { afterEach, vi } from "vitest";
+import type { FieldInfo } from "../api/types";
 import { AddContactDialog } from "./AddContactDialog";
+import { editableFieldsOf } from "./ContactForm";
 
 afterEach(() => vi.unstubAllGlobals());
+
+function field(name: string, label: string, type: string, importable: boolean): FieldInfo {
+  return { field: name, label, type, custom: false, operators: [], sortable: false, facetable: false, column: true, importable } as FieldInfo;
+}
+
+// Part of GET /v1/fields as the API answers it (standard fields first, in the registry's order).
+const FIELDS: FieldInfo[] = [
+  field("display_name", "Name", "text", false),
+  field("first_name", "First name", "text", true),
+  field("last_name", "Last name", "text", true),
+  field("email", "Email", "text", true),
+  field("phone", "Phone", "text", true),
+  field("tags", "Tags", "set", true),
+  field("channels", "Channels", "set", false),
+  field("country", "Country", "code", true),
+  field("assignee_id", "Assignee", "user", true),
+  field("created_at", "Created at", "datetime", false),
+  { ...field("custom.plan", "Plan", "text", true), custom: true },
+];
+const STANDARD = editableFieldsOf(FIELDS);
+
+function renderDialog(onAdded = vi.fn()) {
+  render(
+    <QueryClientProvider client={new QueryClient()}>
+      <AddContactDialog isOpen onClose={() => {}} standard={STANDARD} custom={[]} onAdded={onAdded} />
+    </QueryClientProvider>,
+  );
+  return onAdded;
+}
+
+test("the form shows the importable standard fields of GET /v1/fields, in its order", () => {
+  expect(STANDARD.map((f) => f.field)).toEqual(["first_name", "last_name", "email", "phone", "tags", "country"]);
+  renderDialog();
+  const labels = screen.getAllByRole("textbox").map((box) => (box as HTMLInputElement).labels?.[0]?.textContent);
+  expect(labels).toEqual(["First name", "Last name", "Email", "Phone", "Tags", "Country"]);
+  expect(screen.getByLabelText("Email")).toHaveAttribute("type", "email");
+  expect(screen.getByLabelText("Phone")).toHaveAttribute("type", "tel");
+});
+
+test("tags typed with commas are sent as a list", async () => {
+  const fetchMock = vi.fn(async () => new Response(JSON.stringify({ id: "c1", display_name: "Ana" }), { status: 201, headers: { "Content-Type": "application/json" } }));
+  vi.stubGlobal("fetch", fetchMock);
+  const onAdded = renderDialog();
+  await userEvent.type(screen.getByLabelText("First name"), "Ana");
+  await userEvent.type(screen.getByLabelText("Tags"), "vip, wholesale ,");
+  await userEvent.click(screen.getByRole("button", { name: "Add" }));
+  await waitFor(() => expect(onAdded).toHaveBeenCalledWith("Ana"));
+  const [, init] = fetchMock.mock.calls[0] as unknown as [string, RequestInit];
+  expect(JSON.parse(init.body as string)).toEqual({ first_name: "Ana", tags: ["vip", "wholesale"] });
+});
 
 test("the API's 422 appears next to the field it names, and writes carry the CSRF header", async () => {
   document.cookie = "contacts_csrf=tok123";
@@ -15,12 +67,7 @@ test("the API's 422 appears next to the field it names, and writes carry the CSR
     ),
   );
   vi.stubGlobal("fetch", fetchMock);
-  const onAdded = vi.fn();
-  render(
-    <QueryClientProvider client={new QueryClient()}>
-      <AddContactDialog isOpen onClose={() => {}} custom={[]} onAdded={onAdded} />
-    </QueryClientProvider>,
-  );
+  const onAdded = renderDialog();
   const dialog = screen.getByRole("dialog", { name: "Add contact" });
   expect(dialog).toBeInTheDocument();
   await userEvent.type(screen.getByLabelText("First name"), "Zoë");

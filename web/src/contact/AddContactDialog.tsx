@@ -7,7 +7,13 @@ import type { FieldInfo } from "../api/types";
 import { Button, ErrorText, ModalDialog } from "../ui/controls";
 import { ContactForm, type FormValues, toBody } from "./ContactForm";
 
-export function AddContactDialog(props: { isOpen: boolean; onClose: () => void; custom: FieldInfo[]; onAdded: (name: string) => void }) {
+export function AddContactDialog(props: {
+  isOpen: boolean;
+  onClose: () => void;
+  standard: FieldInfo[];
+  custom: FieldInfo[];
+  onAdded: (name: string) => void;
+}) {
   const qc = useQueryClient();
   const [values, setValues] = useState<FormValues>({});
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -39,7 +45,7 @@ export function AddContactDialog(props: { isOpen: boolean; onClose: () => void; 
       if (e instanceof ApiError && e.status === 422) {
         const fe = e.fieldErrors();
         setErrors(fe);
-        const known = new Set(["first_name", "last_name", "email", "phone", "country", ...props.custom.map((f) => f.field.replace(/^custom\./, "custom_fields."))]);
+        const known = new Set([...props.standard.map((f) => f.field), ...props.custom.map((f) => f.field.replace(/^custom\./, "custom_fields."))]);
         const rest = Object.entries(fe).filter(([k]) => !known.has(k));
         setGeneral(rest.length ? rest.map(([, m]) => m).join("; ") : e.problem.detail && !Object.keys(fe).length ? e.problem.detail : null);
       } else setGeneral(describeError(e));
@@ -70,6 +76,7 @@ export function AddContactDialog(props: { isOpen: boolean; onClose: () => void; 
             });
           }}
           errors={errors}
+          standard={props.standard}
           custom={props.custom}
         />
         <ErrorText>{general}</ErrorText>

@@ -6,19 +6,12 @@ import { noteWritten, refreshSearch } from "../api/freshness";
 import type { Contact, FieldInfo, User } from "../api/types";
 import { Avatar, formatDateTime } from "../table/format";
 import { Button, ErrorText, ModalDialog, SelectInput, TextInput } from "../ui/controls";
-import { ContactForm, type FormValues, toBody } from "./ContactForm";
+import { ContactForm, type FormValues, formValueOf, toBody } from "./ContactForm";
 
-function initialValues(c: Contact, custom: FieldInfo[]): FormValues {
-  const v: FormValues = {
-    first_name: c.first_name ?? "",
-    last_name: c.last_name ?? "",
-    email: c.email ?? "",
-    phone: c.phone ?? "",
-    country: c.country ?? "",
-    language: c.language ?? "",
-    tags: c.tags.join(", "),
-    assignee_id: c.assignee_id ?? "",
-  };
+function initialValues(c: Contact, standard: FieldInfo[], custom: FieldInfo[]): FormValues {
+  const v: FormValues = { assignee_id: c.assignee_id ?? "" };
+  const fields = c as unknown as Record<string, unknown>;
+  for (const f of standard) v[f.field] = formValueOf(fields[f.field]);
   for (const f of custom) {
     const raw = c.custom_fields[f.field.slice(7)];
     if (typeof raw === "boolean") v[f.field] = raw;
@@ -30,7 +23,13 @@ function initialValues(c: Contact, custom: FieldInfo[]): FormValues {
 
 const UNASSIGNED = "__none__";
 
-export function ContactDetailsDialog(props: { contactId: string | null; onClose: () => void; custom: FieldInfo[]; users?: User[] }) {
+export function ContactDetailsDialog(props: {
+  contactId: string | null;
+  onClose: () => void;
+  standard: FieldInfo[];
+  custom: FieldInfo[];
+  users?: User[];
+}) {
   const id = props.contactId;
   const qc = useQueryClient();
   const contact = useQuery({ queryKey: ["contact", id], queryFn: () => api.contact(id as string), enabled: !!id });
@@ -46,10 +45,10 @@ export function ContactDetailsDialog(props: { contactId: string | null; onClose:
 
   useEffect(() => {
     if (contact.data) {
-      setValues(initialValues(contact.data, props.custom));
+      setValues(initialValues(contact.data, props.standard, props.custom));
       setDirty(new Set());
     }
-  }, [contact.data, props.custom]);
+  }, [contact.data, props.standard, props.custom]);
 
   async function save() {
     if (!id) return;
@@ -116,11 +115,8 @@ export function ContactDetailsDialog(props: { contactId: string | null; onClose:
                 setStatus(null);
               }}
               errors={errors}
+              standard={props.standard}
               custom={props.custom}
-              extra={[
-                { key: "language", label: "Language" },
-                { key: "tags", label: "Tags" },
-              ]}
             />
             <div className="form-grid">
               <SelectInput

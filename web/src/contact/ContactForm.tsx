@@ -3,13 +3,22 @@ import { Checkbox } from "react-aria-components";
 import type { FieldInfo } from "../api/types";
 import { SelectInput, TextInput } from "../ui/controls";
 
-export const STANDARD_FIELDS: { key: string; label: string; type?: string }[] = [
-  { key: "first_name", label: "First name" },
-  { key: "last_name", label: "Last name" },
-  { key: "email", label: "Email", type: "email" },
-  { key: "phone", label: "Phone", type: "tel" },
-  { key: "country", label: "Country" },
-];
+/** HTML input types where the field's name says more than its type (the keyboard a phone shows). */
+const INPUT_TYPES: Record<string, string> = { email: "email", phone: "tel" };
+const TYPE_INPUTS: Record<string, string> = { url: "url", number: "number", date: "date", datetime: "datetime-local" };
+
+/** The standard fields a person types into the contact form, as GET /v1/fields lists them (in the
+ * registry's order): the importable ones, less the assignee (it has its own picker). Tags are typed
+ * as a comma-separated list. */
+export function editableFieldsOf(fields: FieldInfo[] | undefined): FieldInfo[] {
+  return (fields ?? []).filter((f) => !f.custom && f.importable && f.type !== "user");
+}
+
+/** The form value of one standard field of a contact (a list of tags as "a, b"). */
+export function formValueOf(value: unknown): string {
+  if (Array.isArray(value)) return value.join(", ");
+  return value === null || value === undefined ? "" : String(value);
+}
 
 export type FormValues = Record<string, string | boolean>;
 
@@ -21,21 +30,23 @@ export function ContactForm(props: {
   values: FormValues;
   onChange: (key: string, v: string | boolean) => void;
   errors: Record<string, string>;
+  standard: FieldInfo[];
   custom: FieldInfo[];
-  extra?: { key: string; label: string }[];
 }) {
   const { values, errors } = props;
   const str = (k: string) => (typeof values[k] === "string" ? (values[k] as string) : "");
   return (
     <div className="form-grid">
-      {[...STANDARD_FIELDS, ...(props.extra ?? [])].map((f) => (
+      {props.standard.length === 0 && <p role="status">Loading the fields…</p>}
+      {props.standard.map((f) => (
         <TextInput
-          key={f.key}
+          key={f.field}
           label={f.label}
-          value={str(f.key)}
-          onChange={(v) => props.onChange(f.key, v)}
-          error={errors[f.key]}
-          type={"type" in f ? (f.type as string | undefined) : undefined}
+          value={str(f.field)}
+          onChange={(v) => props.onChange(f.field, v)}
+          error={errors[f.field]}
+          type={INPUT_TYPES[f.field] ?? TYPE_INPUTS[f.type]}
+          {...(f.type === "set" ? { placeholder: "Separated by commas" } : {})}
         />
       ))}
       {props.custom.map((f) => {
@@ -62,8 +73,7 @@ export function ContactForm(props: {
               error={err}
             />
           );
-        const type = f.type === "number" ? "number" : f.type === "date" ? "date" : f.type === "datetime" ? "datetime-local" : "text";
-        return <TextInput key={key} label={f.label} value={str(key)} onChange={(v) => props.onChange(key, v)} error={err} type={type} />;
+        return <TextInput key={key} label={f.label} value={str(key)} onChange={(v) => props.onChange(key, v)} error={err} type={TYPE_INPUTS[f.type] ?? "text"} />;
       })}
     </div>
   );

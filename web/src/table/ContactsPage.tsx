@@ -7,7 +7,7 @@ import { fieldMap, useChannels, useColumns, useFields, useUsers, useViews } from
 import type { Contact, Me, Selection, SortItem } from "../api/types";
 import { CustomizeColumnsDialog } from "../columns/CustomizeColumnsDialog";
 import { AddContactDialog } from "../contact/AddContactDialog";
-import { customFieldsOf } from "../contact/ContactForm";
+import { customFieldsOf, editableFieldsOf } from "../contact/ContactForm";
 import { DeleteContactDialog } from "../contact/DeleteContactDialog";
 import { ExportDialog } from "../export/ExportDialog";
 import { AssignTagsDialog, BulkDeleteDialog } from "../selection/BulkDialogs";
@@ -40,6 +40,7 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
   const channels = useChannels();
   const byName = useMemo(() => fieldMap(fields.data?.items), [fields.data]);
   const custom = useMemo(() => customFieldsOf(fields.data?.items), [fields.data]);
+  const standard = useMemo(() => editableFieldsOf(fields.data?.items), [fields.data]);
 
   // The URL state is one object per URL (useTableState), and it holds exactly the search criteria.
   const criteria = state;
@@ -241,7 +242,7 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
         )}
       </div>
 
-      <AddContactDialog isOpen={dialog === "add"} onClose={() => setDialog(null)} custom={custom} onAdded={(n) => setNotice(`Added ${n}.`)} />
+      <AddContactDialog isOpen={dialog === "add"} onClose={() => setDialog(null)} standard={standard} custom={custom} onAdded={(n) => setNotice(`Added ${n}.`)} />
       <CustomizeColumnsDialog isOpen={dialog === "columns"} onClose={() => setDialog(null)} columns={columns.data} />
       <ExportDialog
         isOpen={dialog === "export"}
@@ -295,6 +296,7 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
           if (detailsId) focusRowMenu(detailsId);
           setDetailsId(null);
         }}
+        standard={standard}
         custom={custom}
         users={users.data?.items ?? []}
       />
