@@ -28,6 +28,8 @@ _NON_DIGIT = re.compile(r"\D+")
 
 def fold(value: str) -> str:
     """Case- and accent-insensitive form: 'Zoë ÅSTRÖM' -> 'zoe astrom'."""
+    if value.isascii():  # most values: nothing to decompose or translate, and casefold is lower
+        return value.lower()
     decomposed = unicodedata.normalize("NFKD", value.translate(_SPECIAL))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.casefold()
