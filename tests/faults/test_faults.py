@@ -103,6 +103,7 @@ def locked_outbox_rows(stack: FaultStack) -> int:
 
 
 def test_redis_restart_loses_nothing_and_the_worker_carries_on(fault_stack: FaultStack) -> None:
+    fault_stack.stop_workers()  # a worker another test left running would share the queue
     writer = Writer(fault_stack)
     worker = fault_stack.start_worker()
     writer.create(200)
@@ -140,6 +141,7 @@ def test_redis_restart_loses_nothing_and_the_worker_carries_on(fault_stack: Faul
 
 
 def test_worker_killed_with_sigkill_in_the_middle_of_a_batch(fault_stack: FaultStack) -> None:
+    fault_stack.stop_workers()  # a worker another test left running would share the queue
     writer = Writer(fault_stack)
     writer.create(2000, per_transaction=500)  # a backlog of many batches before any worker runs
     worker = fault_stack.start_worker()
@@ -155,6 +157,7 @@ def test_worker_killed_with_sigkill_in_the_middle_of_a_batch(fault_stack: FaultS
 
 
 def test_opensearch_stopped_during_a_burst_of_writes_then_started(fault_stack: FaultStack) -> None:
+    fault_stack.stop_workers()  # a worker another test left running would share the queue
     writer = Writer(fault_stack)
     worker = fault_stack.start_worker()
     writer.create(300, per_transaction=20)
