@@ -1,8 +1,9 @@
-"""CSV export columns: validation against the catalogue, header labels and cell rendering.
+"""CSV export columns: validation against the catalogue, header labels, and the rules of list and
+custom cells.
 
-Cells are rendered from plain rows (no ORM objects) so an export of millions of contacts stays fast;
-every rendered cell then goes through shared.csv_safety.neutralize before it is written (which leaves
-plain negative numbers as numbers and neutralises only what a spreadsheet could read as a formula).
+The cells themselves are rendered by PostgreSQL (shared.csv_sql, which writes these rules and
+shared.csv_safety.neutralize in SQL); render_tags and render_custom state the rules in Python, for
+the import's reading of them and as the reference the tests compare the SQL with.
 
 Besides the table's columns an export may carry the contact's ID ("ID"): a re-import matches its
 rows on it, so a contact with neither e-mail nor phone is updated rather than created again.
@@ -11,15 +12,11 @@ rows on it, so a contact with neither e-mail nor phone is updated rather than cr
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Sequence
 from typing import Any
 
 from shared.columns import COLUMN_LABELS, CUSTOM_PREFIX
 from shared.contact_rules import TAG_SEPARATOR, FieldError
-from shared.contact_source import display_name
 from shared.fields import DATETIME
 
 # Lists (tags, channels) are joined with this; imports split tags on ";" as CSV fields, so a tag
@@ -86,82 +83,3 @@ def render_tags(tags: Sequence[str]) -> str:
         else:
             parts.append(tag)
     return LIST_SEPARATOR.join(parts)
-
-
-def _iso(value: datetime | None) -> str:
-    return value.isoformat() if value is not None else ""
-
-
-@dataclass
-class ChannelCell:
-    channel_name: str
-    external_id: str
-
-
-@dataclass
-class RenderContext:
-    """Workspace lookups resolved once per export: who an assignee is, what a channel is called."""
-
-    user_labels: dict[uuid.UUID, str] = field(default_factory=dict)
-    channel_names: dict[uuid.UUID, str] = field(default_factory=dict)
-
-
-# A renderer turns one contact row (attribute access: first_name, tags, ...) plus its channels into a cell.
-Renderer = Callable[[Any, list[ChannelCell]], str]
-
-
-def _plain(name: str) -> Renderer:
-    return lambda row, _channels: getattr(row, name) or ""
-
-
-def _time(name: str) -> Renderer:
-    return lambda row, _channels: _iso(getattr(row, name))
-
-
-def _custom(key: str) -> Renderer:
-    return lambda row, _channels: render_custom(row.custom_fields.get(key))
-
-
-def make_renderers(columns: Sequence[str], ctx: RenderContext) -> list[Renderer]:
-    """One cell renderer per column, built once per export."""
-
-    def name(row: Any, cells: list[ChannelCell]) -> str:
-        return display_name(
-            row.first_name, row.last_name, row.phone, row.email, [c.external_id for c in cells]
-        )
-
-    def tags(row: Any, _channels: list[ChannelCell]) -> str:
-        return render_tags(row.tags or ())
-
-    def contact_id(row: Any, _channels: list[ChannelCell]) -> str:
-        return str(row.id)
-
-    def channels(_row: Any, cells: list[ChannelCell]) -> str:
-        return LIST_SEPARATOR.join(f"{c.channel_name} ({c.external_id})" for c in cells)
-
-    def assignee(row: Any, _channels: list[ChannelCell]) -> str:
-        return ctx.user_labels.get(row.assignee_id, "") if row.assignee_id else ""
-
-    def last_channel(row: Any, _channels: list[ChannelCell]) -> str:
-        channel_id = row.last_interacted_channel_id
-        return ctx.channel_names.get(channel_id, "") if channel_id else ""
-
-    special: dict[str, Renderer] = {
-        "display_name": name,
-        "id": contact_id,
-        "tags": tags,
-        "channels": channels,
-        "assignee_id": assignee,
-        "last_interacted_channel_id": last_channel,
-    }
-    renderers: list[Renderer] = []
-    for column in columns:
-        if column.startswith(CUSTOM_PREFIX):
-            renderers.append(_custom(column.removeprefix(CUSTOM_PREFIX)))
-        elif column in special:
-            renderers.append(special[column])
-        elif column in DATETIME_COLUMNS:
-            renderers.append(_time(column))
-        else:
-            renderers.append(_plain(column))
-    return renderers

@@ -31,12 +31,12 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import func, select
 from tqdm import tqdm
 
-from indexer_worker.jobs.export import ROW_COLUMNS
 from shared.contact_source import ContactSource
 from shared.db import make_engine, make_session_factory
 from shared.dbadmin import ensure_database as create_db
 from shared.dbadmin import migrate as migrate_db
 from shared.dbadmin import reset_database as reset_db
+from shared.fields import STORED
 from shared.jobs import create_job
 from shared.models import Contact, ContactField, Job, User, Workspace
 from shared.search.index import ensure_index, make_client
@@ -176,7 +176,7 @@ def index_from_database(engine: Any, search: Any, workspace_id: uuid.UUID, ids: 
     ORM objects, since the seed has no channels), as the relay would write them."""
     settings = get_settings()
     field_types = {"plan": "select", "seats": "number"}
-    names = [c.key for c in ROW_COLUMNS] + ["workspace_id", "version"]
+    names = ["id", *STORED, "custom_fields", "workspace_id", "version"]
     columns = [getattr(Contact, n) for n in names]
 
     def actions() -> Any:

@@ -177,21 +177,22 @@ def test_cancelling_an_export_mid_run_leaves_no_file(
         new_contact(client, workspace, first_name=f"E{i}")
     sync_index()
     monkeypatch.setattr(export_jobs, "BATCH_SIZE", 2)
-    response = client.post("/v1/exports", headers=workspace.headers, json={"selection": {"all_matching": {}}})
+    # A query, so the selection is resolved through the index in batches of 2 before the COPY.
+    selection = {"all_matching": {"query": "e"}}
+    response = client.post("/v1/exports", headers=workspace.headers, json={"selection": selection})
     assert response.status_code == 202, response.text
     export_id = response.json()["id"]
-    real_load = export_jobs._load_batch
-    calls = {"n": 0}
+    real_batches = export_jobs.selection_batches
 
-    def load_then_cancel(*args: Any) -> Any:
-        calls["n"] += 1
-        if calls["n"] == 2:
-            cancelled = client.post(f"/v1/exports/{export_id}/cancel", headers=workspace.headers)
-            assert cancelled.status_code == 200, cancelled.text
-            assert cancelled.json()["status"] == "cancelled"
-        return real_load(*args)
+    def batches_then_cancel(*args: Any) -> Any:
+        for n, batch in enumerate(real_batches(*args), start=1):
+            if n == 2:
+                cancelled = client.post(f"/v1/exports/{export_id}/cancel", headers=workspace.headers)
+                assert cancelled.status_code == 200, cancelled.text
+                assert cancelled.json()["status"] == "cancelled"
+            yield batch
 
-    monkeypatch.setattr(export_jobs, "_load_batch", load_then_cancel)
+    monkeypatch.setattr(export_jobs, "selection_batches", batches_then_cancel)
     assert run_job(uuid.UUID(export_id), session_factory, search_client, settings) == "cancelled"
     described = client.get(f"/v1/exports/{export_id}", headers=workspace.headers).json()
     assert (described["status"], described["download_url"]) == ("cancelled", None)

@@ -43,12 +43,12 @@ PROBE = textwrap.dedent(
     from api_service.contacts.service import validate_fields
     from api_service.main import create_app
     from api_service.merges.fields import STANDARD_FIELDS as MERGED
-    from indexer_worker.jobs.export import ROW_COLUMNS
     from shared.columns import COLUMN_LABELS
     from shared.contact_card import contact_card
     from shared.contact_rules import FieldError
     from shared.contact_source import ContactSource
-    from shared.csv_format import header_labels, make_renderers, RenderContext, validate_columns
+    from shared.csv_format import header_labels, validate_columns
+    from shared.csv_sql import export_copy_sql
     from shared.csv_import import ImportPlan, parse_row, validate_mapping
     from shared.fields import BY_NAME, standard_field_spec
     from shared.import_layouts import suggest_mapping
@@ -87,10 +87,9 @@ PROBE = textwrap.dedent(
     report["filter"] = repr(parse_filter({"field": "registry_probe", "op": "contains", "value": "eng"}, {}))
     report["sort"] = compile_sort([("registry_probe", "asc")], {})[0]
     report["merge"] = "registry_probe" in MERGED
-    report["export_row"] = "registry_probe" in [c.key for c in ROW_COLUMNS]
     report["export_header"] = header_labels(validate_columns(["id", "registry_probe"], {}), {})
-    row = types.SimpleNamespace(registry_probe="CTO")
-    report["export_cell"] = make_renderers(["registry_probe"], RenderContext())[0](row, [])
+    copy = export_copy_sql(["registry_probe"], [], uuid.uuid4(), staged=False).as_string(None)
+    report["export_cell"] = '"c"."registry_probe"::text' in copy
     report["label"] = COLUMN_LABELS.get("registry_probe")
     header = ["Email", "Registry probe"]
     report["suggested"] = suggest_mapping(["Name", "ID", *header], {})
@@ -150,8 +149,8 @@ def test_one_registry_row_is_a_whole_plain_field() -> None:
     }
     assert "registry_probe" in report["filter"] and "contains" in report["filter"]
     assert "registry_probe" in json.dumps(report["sort"])
-    assert report["merge"] and report["export_row"]
-    assert report["export_header"] == ["ID", "Registry probe"] and report["export_cell"] == "CTO"
+    assert report["merge"]
+    assert report["export_header"] == ["ID", "Registry probe"] and report["export_cell"]
     assert report["label"] == "Registry probe"
     # This product's own export reads back: its "Registry probe" column maps to the field.
     assert report["suggested"][1].get("Registry probe") == "registry_probe"
