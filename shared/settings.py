@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     min_version_wait_seconds: float = Field(default=5.0, ge=0, le=30)
     export_dir: Path = Path("var/exports")
     export_ttl_hours: int = Field(default=24, ge=1)
+    # Ids per page while an export resolves its selection through the index (a progress step each).
+    export_batch_size: int = Field(default=2000, ge=1, le=10_000)
     max_concurrent_exports: int = Field(default=2, ge=1)
     import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     api_host: str = "127.0.0.1"

@@ -47,7 +47,6 @@ from shared.settings import Settings
 log = logging.getLogger("jobs.export")
 # Beat schedules this by name (indexer_worker.celery_app).
 CLEANUP_TASK = "exports.cleanup"
-BATCH_SIZE = 2000
 # How often (rows written) the COPY phase records progress, which is also where a cancel stops it.
 PROGRESS_ROWS = 20_000
 T = TypeVar("T")
@@ -70,7 +69,7 @@ def selection_batches(ctx: JobContext, selection: Selection) -> Iterator[tuple[l
         workspace_id=ctx.workspace_id,
         query=query,
         position=None,
-        batch_size=BATCH_SIZE,
+        batch_size=ctx.settings.export_batch_size,
     ):
         yield ids, total
 

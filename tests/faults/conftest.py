@@ -255,6 +255,8 @@ class FaultStack:
             # A job whose worker was killed is picked up again within seconds, not a minute.
             CONTACTS_JOB_REQUEUE_SECONDS="2",
             CONTACTS_JOB_STALE_SECONDS="5",
+            # An export resolves its selection in many small steps, so a kill lands in the middle.
+            CONTACTS_EXPORT_BATCH_SIZE="100",
         )
         env.update(extra)
         return env

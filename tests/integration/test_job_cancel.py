@@ -176,7 +176,6 @@ def test_cancelling_an_export_mid_run_leaves_no_file(
     for i in range(5):
         new_contact(client, workspace, first_name=f"E{i}")
     sync_index()
-    monkeypatch.setattr(export_jobs, "BATCH_SIZE", 2)
     # A query, so the selection is resolved through the index in batches of 2 before the COPY.
     selection = {"all_matching": {"query": "e"}}
     response = client.post("/v1/exports", headers=workspace.headers, json={"selection": selection})
@@ -193,7 +192,8 @@ def test_cancelling_an_export_mid_run_leaves_no_file(
             yield batch
 
     monkeypatch.setattr(export_jobs, "selection_batches", batches_then_cancel)
-    assert run_job(uuid.UUID(export_id), session_factory, search_client, settings) == "cancelled"
+    in_pairs = settings.model_copy(update={"export_batch_size": 2})
+    assert run_job(uuid.UUID(export_id), session_factory, search_client, in_pairs) == "cancelled"
     described = client.get(f"/v1/exports/{export_id}", headers=workspace.headers).json()
     assert (described["status"], described["download_url"]) == ("cancelled", None)
     download = client.get(f"/v1/exports/{export_id}/download", headers=workspace.headers)
