@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from shared.copy_rows import insert_rows
 from shared.logs import current_request_id
 from shared.models import OutboxEntry
 
@@ -40,7 +40,7 @@ def record_changes(
         for cid, version in changes
     ]
     if rows:
-        session.execute(insert(OutboxEntry), rows)
+        insert_rows(session, OutboxEntry, rows)
         session.info[OUTBOX_WRITTEN] = True
     return len(rows)
 

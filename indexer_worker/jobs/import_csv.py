@@ -21,13 +21,14 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, any_, bindparam, insert, or_, select
+from sqlalchemy import String, any_, bindparam, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from indexer_worker.jobs import JobContext, JobFailed, register
+from shared.copy_rows import insert_rows
 from shared.csv_import import (
     IMPORTABLE_FIELDS,
     FileShape,
@@ -212,9 +213,8 @@ class ChunkWriter:
                 outcome.counters.updated += 1
             else:
                 outcome.counters.unchanged += 1
-        if self.created:
-            self.session.execute(insert(Contact), self.created)
-        self.session.flush()
+        self.session.flush()  # the updates of existing contacts, then the new ones
+        insert_rows(self.session, Contact, self.created)
         self._write_events()
         changes = [(c["id"], 1) for c in self.created]
         changes += [(c.id, c.version) for c, _, _, _ in self.changed.values()]
@@ -239,8 +239,7 @@ class ChunkWriter:
                         contact.id, EventType.ASSIGNED, assignment_change(old_assignee, contact.assignee_id)
                     )
                 )
-        if events:
-            self.session.execute(insert(Event), events)
+        insert_rows(self.session, Event, events)
 
 
 def _csv_bytes(rows: list[list[str]]) -> bytes:

@@ -127,6 +127,43 @@ def test_import_creates_contacts_from_import_with_events_outbox_and_search(
     assert [c["id"] for c in found["items"]] == [str(zoe.id)]
 
 
+def test_a_large_import_lands_every_contact_event_and_outbox_row_through_copy(
+    client, workspace, session_factory, jobs
+) -> None:
+    """Hundreds of rows a chunk go through COPY (shared.copy_rows): ids, server times and JSON values
+    as a row-by-row INSERT would write them; a second import of the same people updates them all."""
+    n = 300
+    assert n >= import_job.insert_rows.__globals__["COPY_THRESHOLD"]
+    header = "First Name,Last Name,E-mail,Mobile,Country,Tags\n"
+    first = header + "".join(f"P{i},Large,p{i}@example.com,+6012{i:07d},MY,vip\n" for i in range(n))
+    result = import_file(client, workspace, first, PEOPLE_MAPPING, jobs)
+    assert (result["created"], result["failed"]) == (n, 0)
+    again = header + "".join(f"P{i},Large,p{i}@example.com,,,vip; lead\n" for i in range(n))
+    result = import_file(client, workspace, again, PEOPLE_MAPPING, jobs, on_duplicate="update")
+    assert (result["created"], result["updated"], result["failed"]) == (0, n, 0)
+    contacts = contacts_of(session_factory, workspace.id)
+    assert len(contacts) == n and all(c.created_at is not None and c.version == 2 for c in contacts)
+    assert all(c.tags == ["vip", "lead"] and c.custom_fields == {} for c in contacts)
+    with session_factory() as session:
+        events = session.execute(
+            select(Event.id, Event.type, Event.at, Event.data).where(
+                Event.workspace_id == uuid.UUID(workspace.id)
+            )
+        ).all()
+        outbox = session.execute(
+            select(OutboxEntry.contact_id, OutboxEntry.version, OutboxEntry.priority).where(
+                OutboxEntry.workspace_id == uuid.UUID(workspace.id)
+            )
+        ).all()
+    assert sorted(e.type for e in events) == sorted(["created", "updated", "tagged"] * n)
+    assert len({e.id for e in events}) == 3 * n and all(e.at is not None for e in events)
+    assert all(e.data["import_id"] for e in events if e.type != "tagged")
+    assert sorted((o.contact_id, o.version) for o in outbox) == sorted(
+        (c.id, v) for c in contacts for v in (1, 2)
+    )
+    assert {o.priority for o in outbox} == {1}  # bulk: behind interactive changes
+
+
 BAD_CELLS = (
     "First Name,E-mail,Mobile,Country,Seats,Plan\n"
     "Good,good@example.com,,,3,pro\n"
