@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 import indexer_worker.jobs.import_csv as import_job
 from shared import csv_import
+from shared.copy_rows import COPY_THRESHOLD
 from shared.models import Contact, Event, Job, OutboxEntry
 from tests.factories import add_field, add_user
 from tests.integration.csv_jobs_support import job_row, parse_csv, run
@@ -133,7 +134,7 @@ def test_a_large_import_lands_every_contact_event_and_outbox_row_through_copy(
     """Hundreds of rows a chunk go through COPY (shared.copy_rows): ids, server times and JSON values
     as a row-by-row INSERT would write them; a second import of the same people updates them all."""
     n = 300
-    assert n >= import_job.insert_rows.__globals__["COPY_THRESHOLD"]
+    assert n >= COPY_THRESHOLD
     header = "First Name,Last Name,E-mail,Mobile,Country,Tags\n"
     first = header + "".join(f"P{i},Large,p{i}@example.com,+6012{i:07d},MY,vip\n" for i in range(n))
     result = import_file(client, workspace, first, PEOPLE_MAPPING, jobs)
