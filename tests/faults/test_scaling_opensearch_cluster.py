@@ -89,6 +89,10 @@ def _allocation_report(client: Any, nodes: list[ClusterNode]) -> str:
         interesting = [line for line in lines if "WARN" in line or "ERROR" in line]
         parts.append(f"--- {node.name}: last WARN or ERROR lines ---")
         parts.extend(interesting[-40:])
+        errors = [k for k, line in enumerate(lines) if " ERROR " in line]
+        if errors:  # the last error with the stack trace that follows it
+            parts.append(f"--- {node.name}: the last ERROR and what follows it ---")
+            parts.extend(lines[errors[-1] : errors[-1] + 40])
     return "\n".join(parts)
 
 
