@@ -2,8 +2,8 @@
 custom cells.
 
 The cells themselves are rendered by PostgreSQL (shared.csv_sql, which writes these rules and
-shared.csv_safety.neutralize in SQL); render_tags and render_custom state the rules in Python, for
-the import's reading of them and as the reference the tests compare the SQL with.
+shared.csv_safety.neutralize in SQL); render_tags and render_custom state the same rules in Python:
+the format the import reads back, and the reference the tests compare the SQL's cells with.
 
 Besides the table's columns an export may carry the contact's ID ("ID"): a re-import matches its
 rows on it, so a contact with neither e-mail nor phone is updated rather than created again.
