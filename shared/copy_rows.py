@@ -19,6 +19,13 @@ from shared.db import Base
 COPY_THRESHOLD = 50
 
 
+def psycopg_connection(session: Session) -> psycopg.Connection[Any]:
+    """The psycopg connection under the session's transaction (for COPY, which SQLAlchemy lacks)."""
+    connection = session.connection().connection.driver_connection
+    assert isinstance(connection, psycopg.Connection)
+    return connection
+
+
 def copy_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert `rows` (column values by name; every row the same keys) as COPY would load them.
     Columns a row leaves out get their default: the server's, or the model's Python one (an id)."""
@@ -34,8 +41,7 @@ def copy_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str, A
     names = given + [column.name for column in python_defaults]
     json = {name for name in given if isinstance(table.c[name].type, JSONB)}
     session.flush()  # pending ORM changes go first, as they would before an INSERT
-    connection = session.connection().connection.driver_connection
-    assert isinstance(connection, psycopg.Connection)
+    connection = psycopg_connection(session)
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names))
     )

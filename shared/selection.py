@@ -45,6 +45,10 @@ class AllMatching(BaseModel):
     filter: dict[str, Any] | None = None
     view_id: Annotated[str, Field(max_length=100)] | None = None
 
+    def selects_everything(self) -> bool:
+        """No query, filter or view: every visible contact of the workspace."""
+        return not (self.query or "").strip() and not self.filter and self.view_id in (None, "all")
+
 
 class Selection(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from indexer_worker.celery_app import app
 from indexer_worker.jobs import JobContext, JobFailed, register, selection_query
 from indexer_worker.runtime import session_factory as worker_session_factory
+from shared.copy_rows import psycopg_connection
 from shared.csv_format import header_labels
 from shared.csv_safety import neutralize
 from shared.csv_sql import STAGED_IDS, export_copy_sql
@@ -72,17 +73,6 @@ def selection_batches(ctx: JobContext, selection: Selection) -> Iterator[tuple[l
         batch_size=ctx.settings.export_batch_size,
     ):
         yield ids, total
-
-
-def selects_everything(selection: Selection) -> bool:
-    """ "All matching" with nothing to match: every visible contact of the workspace."""
-    criteria = selection.all_matching
-    return (
-        criteria is not None
-        and not (criteria.query or "").strip()
-        and not criteria.filter
-        and criteria.view_id in (None, "all")
-    )
 
 
 @dataclass
@@ -154,7 +144,6 @@ def _stage_ids(ctx: JobContext, cursor: psycopg.Cursor[Any], selection: Selectio
     """The selection's ids, with their position, into the temporary table the COPY joins."""
     cursor.execute(f"CREATE TEMPORARY TABLE {STAGED_IDS} (pos bigint, id uuid) ON COMMIT DROP")
     staged = 0
-    total = 0
     with cursor.copy(f"COPY {STAGED_IDS} (pos, id) FROM STDIN") as copy:
         for ids, total in prefetched(selection_batches(ctx, selection)):
             for contact_id in ids:
@@ -188,7 +177,7 @@ def run_export(ctx: JobContext) -> dict[str, Any]:
     columns: list[str] = ctx.params["columns"]
     selection = Selection.model_validate(ctx.params["selection"])
     custom_labels = _custom_fields(ctx.session_factory, ctx.workspace_id)
-    everything = selects_everything(selection)
+    everything = selection.all_matching is not None and selection.all_matching.selects_everything()
     statement = export_copy_sql(columns, custom_labels.keys(), ctx.workspace_id, staged=not everything)
     path = export_path(ctx.settings, ctx.workspace_id, ctx.job_id)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -198,9 +187,7 @@ def run_export(ctx: JobContext) -> dict[str, Any]:
         # The BOM lets Excel read accents; PostgreSQL quotes commas, quotes and newlines.
         with partial.open("wb") as handle, ctx.session_factory() as session, session.begin():
             handle.write(codecs.BOM_UTF8 + _header_line(columns, custom_labels))
-            connection = session.connection().connection.driver_connection
-            assert isinstance(connection, psycopg.Connection)
-            with connection.cursor() as cursor:
+            with psycopg_connection(session).cursor() as cursor:
                 if everything:
                     staged = 0
                     ctx.progress(0, _count_visible(cursor, ctx.workspace_id))
