@@ -160,14 +160,16 @@ def _write_rows(
 ) -> int:
     """COPY TO STDOUT into the file; progress (and a cancel's chance to stop it) every PROGRESS_ROWS."""
     total = ctx.total or 0
-    lines = next_report = 0
+    rows = 0
+    next_report = PROGRESS_ROWS
     with cursor.copy(statement) as copy:
+        # PostgreSQL sends each row of a COPY TO in a message of its own, so a chunk is a row.
         for chunk in copy:
             out.write(chunk)
-            lines += bytes(chunk).count(b"\n")  # a row a line, but for a rare cell holding one
-            if lines >= next_report:
-                next_report = lines + PROGRESS_ROWS
-                written = min(lines, max(total - 1, 0))  # done only once the COPY has ended
+            rows += 1
+            if rows >= next_report:
+                next_report = rows + PROGRESS_ROWS
+                written = min(rows, max(total - 1, 0))  # done only once the COPY has ended
                 ctx.progress((staged + written) // 2 if staged else written, total)
     return max(cursor.rowcount, 0)
 
