@@ -128,6 +128,13 @@ class Contact(Base):
         Index("ix_contacts_workspace_email", "workspace_id", "email"),
         Index("ix_contacts_workspace_phone", "workspace_id", "phone"),
         Index("ix_contacts_workspace_created", "workspace_id", "created_at"),
+        # Only merged rows: "merged into X" always names X, and `IS NULL` (every visible-contacts
+        # query) must not look indexable (migration 0008).
+        Index(
+            "ix_contacts_merged_into_id",
+            "merged_into_id",
+            postgresql_where=text("merged_into_id IS NOT NULL"),
+        ),
     )
     id: Mapped[uuid.UUID] = _pk()
     workspace_id: Mapped[uuid.UUID] = _workspace_fk()
@@ -158,7 +165,7 @@ class Contact(Base):
     )
     # Set when this contact was merged away into another; such a contact is hidden everywhere.
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+        UUID(as_uuid=True), ForeignKey("contacts.id", ondelete="CASCADE")
     )
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = mapped_column(

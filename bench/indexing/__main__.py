@@ -21,6 +21,9 @@ and Redis db 4, so it never touches anyone's data.
    run ends (no reindex or freshness step).
 4. Freshness: a steady write load (one contact per transaction, nudged after commit exactly as the
    API does) while a poller searches for each new contact; p50/p95/max of commit-to-visible.
+5. `--beside-jobs`: the freshness of 4 on the workers of `make run` (relay and jobs queues), first
+   alone, then while a 1M-row export and two 100k-row imports run in three other workspaces
+   (bench.indexing.beside_jobs; `--export-rows`, `--import-rows`); then the run ends.
 """
 
 from __future__ import annotations
@@ -398,6 +401,13 @@ def main() -> None:
         default=[25_000, 50_000, 100_000, 200_000, 400_000],
         help="documents per shard at which --capacity times searches",
     )
+    parser.add_argument(
+        "--beside-jobs",
+        action="store_true",
+        help="freshness alone, then beside a 1M export and two 100k imports in other workspaces",
+    )
+    parser.add_argument("--export-rows", type=int, default=1_000_000, help="with --beside-jobs")
+    parser.add_argument("--import-rows", type=int, default=100_000, help="with --beside-jobs (each)")
     args = parser.parse_args()
 
     settings = use_bench_environment()
@@ -416,6 +426,9 @@ def main() -> None:
 
             workspace_id, docs = capacity.measure_storage(settings, factory, client, args.count)
             capacity.search_vs_shard_size(settings, client, workspace_id, docs, args.shard_steps, rounds=40)
+            return
+        if args.beside_jobs:
+            freshness_beside_jobs(settings, factory, engine, args)
             return
         if args.relay_workers:
             write_backlog(factory, args.count)
@@ -450,6 +463,34 @@ def main() -> None:
     finally:
         stop_workers()
         engine.dispose()
+
+
+def freshness_beside_jobs(settings: Settings, factory: Any, engine: Any, args: argparse.Namespace) -> None:
+    from bench.indexing import beside_jobs
+
+    directory = ROOT / "var" / "bench-indexing"
+    makers = beside_jobs.prepare(factory, engine, args.export_rows, args.import_rows, directory)
+    relay = beside_jobs.start_queue_worker(
+        settings, "relay", directory / "relay.log", METRICS_PORT, beat=True
+    )
+    jobs = beside_jobs.start_queue_worker(settings, "jobs", directory / "jobs.log", 0, beat=False)
+    RUNNING.extend([relay, jobs])
+    beside_jobs.wait_for_workers(settings, 2, RUNNING)
+    print("1. the steady writes alone")
+    alone, alone_rate = freshness(settings, factory, args.rate, args.freshness_seconds, args.writers)
+    print("2. the same, the jobs queued at its start")
+    ids = beside_jobs.queue_jobs(settings, factory, makers)
+    started = time.time()
+    lags, achieved = freshness(settings, factory, args.rate, args.freshness_seconds, args.writers)
+    window = (started, time.time())
+    print()
+    print_freshness(alone, alone_rate, args.rate, args.freshness_seconds, label="alone")
+    print_freshness(lags, achieved, args.rate, args.freshness_seconds, label="beside the jobs")
+    print("the jobs, at the end of the window:", *beside_jobs.job_report(factory, ids, window), sep="\n")
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline and beside_jobs.unfinished(factory, ids):
+        time.sleep(2)
+    print("the jobs, at their end:", *beside_jobs.job_report(factory, ids, window), sep="\n", flush=True)
 
 
 def print_throughput(count: int, write_seconds: float, relay_seconds: float, bulk_seconds: float) -> None:
@@ -499,14 +540,14 @@ def print_relay_lag(before: dict[float, float], after: dict[float, float]) -> No
     )
 
 
-def print_freshness(lags: list[float], achieved: float, rate: float, seconds: float) -> None:
+def print_freshness(lags: list[float], achieved: float, rate: float, seconds: float, label: str = "") -> None:
     lags.sort()
     if len(lags) < 2:
         print("freshness: too few samples")
         return
     q = statistics.quantiles(lags, n=100)
     print(
-        f"freshness at {achieved:.0f} writes/s (target {rate:.0f}) over {seconds:.0f}s, {len(lags)} writes: "
+        f"freshness{f' ({label})' if label else ''} at {achieved:.0f} writes/s (target {rate:.0f}) over {seconds:.0f}s, {len(lags)} writes: "
         f"p50 {q[49]:.3f}s  p95 {q[94]:.3f}s  max {lags[-1]:.3f}s  (polled every 0.02s)",
         flush=True,
     )
