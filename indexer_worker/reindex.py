@@ -5,9 +5,12 @@
    live index and the new one.
 2. Copy every visible contact, keyset-paginated by id, rebuilt with the same document builder and
    written with its version as an external version, so the copy never overwrites a newer change
-   the relay already wrote there. Documents are built while earlier batches are being written:
-   helpers.parallel_bulk sends sized bulk requests from a few threads, so OpenSearch never waits
-   for Python and Python never waits for OpenSearch.
+   the relay already wrote there. Building a document (loading it, folding its text, parsing its
+   phone) costs more CPU than OpenSearch spends indexing it, so a large copy builds its batches in
+   several processes (one a core), each batch a ready bulk body; a few threads send them while
+   the next are built, so OpenSearch never waits for Python and Python never waits for OpenSearch.
+   A small copy (under PARALLEL_FROM contacts) builds in this process: starting processes would
+   cost more than it saves.
 3. Swap `<alias>` to the new index and remove `<alias>-reindex` in one atomic alias update, then
    drop the old indices. Searches go through the alias and keep answering throughout.
 """
@@ -15,18 +18,24 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from opensearchpy import OpenSearch, helpers
+from opensearchpy import OpenSearch
+from opensearchpy.serializer import JSONSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from indexer_worker import locks
 from indexer_worker.relay import WRITE_TARGETS_TTL_SECONDS
+from shared.db import make_engine, make_session_factory
 from shared.models import Contact
 from shared.search.documents import load_sources
 from shared.search.index import (
@@ -44,8 +53,9 @@ log = logging.getLogger("indexer.reindex")
 # Bulk requests in flight at once while copying, and how large each is: enough to keep OpenSearch
 # busy while the next documents are built, small enough for its bulk queue and the heap.
 BULK_THREADS = 2
-BULK_CHUNK_DOCS = 1000
-BULK_CHUNK_BYTES = 10 * 1024 * 1024
+# Contacts from which the documents are built in BUILD_PROCESSES processes rather than this one.
+PARALLEL_FROM = 20_000
+BUILD_PROCESSES = max(1, min(4, os.cpu_count() or 1))
 
 
 class ReindexInProgress(Exception):
@@ -84,30 +94,70 @@ def count_visible(session_factory: sessionmaker[Session]) -> int:
         return int(session.scalar(select(func.count()).where(visible())) or 0)
 
 
-def copy_actions(session: Session, ids: list[uuid.UUID], index: str) -> list[dict[str, Any]]:
+def bulk_body(session: Session, ids: list[uuid.UUID], index: str) -> tuple[bytes, int]:
+    """The bulk request that copies these contacts (those still visible) into `index`, and how
+    many it holds: each document at its version, as an external version."""
     sources = load_sources(session, ids)
-    return [
-        {
-            "_op_type": "index",
+    dumps = _SERIALIZER.dumps
+    lines: list[str] = []
+    for src in sources.values():
+        action = {
             "_index": index,
-            "_id": str(src.id),
+            "_id": src.id,
             "routing": routing(src.workspace_id),
             "version": src.version,
             "version_type": "external_gte",
-            "_source": build_document(src),
         }
-        for src in sources.values()
-    ]
+        lines += [dumps({"index": action}), dumps(build_document(src))]
+    return ("\n".join(lines) + "\n").encode(), len(sources)
 
 
-def _copy_stream(
-    session_factory: sessionmaker[Session], batch_size: int, index: str
-) -> Iterator[dict[str, Any]]:
-    """The copy's bulk actions, one database batch at a time (memory stays flat)."""
-    for ids in visible_contact_ids(session_factory, batch_size):
-        with session_factory() as session:
-            actions = copy_actions(session, ids, index)
-        yield from actions
+_SERIALIZER = JSONSerializer()
+# The session factory of a build process (set by _start_builder, in that process only).
+_BUILDER: dict[str, sessionmaker[Session]] = {}
+
+
+def _start_builder(database_url: str) -> None:
+    _BUILDER["factory"] = make_session_factory(make_engine(database_url, pool_size=1))
+
+
+def _build(ids: list[uuid.UUID], index: str) -> tuple[bytes, int]:
+    with _BUILDER["factory"]() as session:
+        return bulk_body(session, ids, index)
+
+
+def _bodies(
+    session_factory: sessionmaker[Session], settings: Settings, batch_size: int, index: str, processes: int
+) -> Iterator[tuple[bytes, int]]:
+    """The copy's bulk bodies, one database batch each, in id order; at most two a process are
+    built ahead of the sender, so memory stays flat."""
+    batches = visible_contact_ids(session_factory, batch_size)
+    if processes <= 1:
+        for ids in batches:
+            with session_factory() as session:
+                yield bulk_body(session, ids, index)
+        return
+    spawn = multiprocessing.get_context("spawn")  # no copy of this process's connections
+    with ProcessPoolExecutor(
+        processes, mp_context=spawn, initializer=_start_builder, initargs=(settings.database_url,)
+    ) as pool:
+        ahead: deque[Future[tuple[bytes, int]]] = deque()
+        for ids in batches:
+            ahead.append(pool.submit(_build, ids, index))
+            if len(ahead) >= 2 * processes:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
+
+
+def _send(client: OpenSearch, body: bytes) -> list[dict[str, Any]]:
+    """One bulk request; the items that failed, but for version conflicts (the relay already wrote
+    a newer version there)."""
+    response = client.bulk(body=body, request_timeout=120)
+    if not response.get("errors"):
+        return []
+    failed = [item for item in response["items"] if next(iter(item.values())).get("error")]
+    return _copy_errors(failed)
 
 
 def _next_index_name(client: OpenSearch, alias: str) -> str:
@@ -126,6 +176,7 @@ def reindex(
     settings: Settings,
     *,
     batch_size: int = 1000,
+    processes: int | None = None,
     on_total: Callable[[int], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> ReindexResult:
@@ -137,7 +188,7 @@ def reindex(
     if lease is None:
         raise ReindexInProgress(f"another reindex of {alias} is running")
     try:
-        return _reindex(session_factory, client, settings, batch_size, on_total, on_progress)
+        return _reindex(session_factory, client, settings, batch_size, processes, on_total, on_progress)
     finally:
         locks.release(lease, key)
 
@@ -147,6 +198,7 @@ def _reindex(
     client: OpenSearch,
     settings: Settings,
     batch_size: int,
+    processes: int | None,
     on_total: Callable[[int], None] | None,
     on_progress: Callable[[int], None] | None,
 ) -> ReindexResult:
@@ -168,31 +220,34 @@ def _reindex(
     # passed, every change not yet relayed will reach the new index as well.
     time.sleep(WRITE_TARGETS_TTL_SECONDS * 1.5)
     log.info("reindex into %s started", new_index)
+    total = count_visible(session_factory)
     if on_total is not None:
-        on_total(count_visible(session_factory))
+        on_total(total)
+    if processes is None:
+        processes = BUILD_PROCESSES if total >= PARALLEL_FROM else 1
     copied = 0
     try:
         client.indices.put_settings(index=new_index, body={"index": {"number_of_replicas": 0}})
         failures: list[dict[str, Any]] = []
-        for ok, item in helpers.parallel_bulk(
-            client,
-            _copy_stream(session_factory, batch_size, new_index),
-            thread_count=BULK_THREADS,
-            queue_size=BULK_THREADS * 2,
-            chunk_size=BULK_CHUNK_DOCS,
-            max_chunk_bytes=BULK_CHUNK_BYTES,
-            raise_on_error=False,
-            request_timeout=120,
-        ):
-            if not ok and _copy_errors([item]):
-                failures.append(item)
-            copied += 1
-            if on_progress is not None and copied % batch_size == 0:
-                on_progress(batch_size)
+        with ThreadPoolExecutor(BULK_THREADS) as senders:
+            sending: deque[tuple[Future[list[dict[str, Any]]], int]] = deque()
+
+            def landed() -> None:
+                nonlocal copied
+                future, count = sending.popleft()
+                failures.extend(future.result())
+                copied += count
+                if on_progress is not None:
+                    on_progress(count)
+
+            for body, count in _bodies(session_factory, settings, batch_size, new_index, processes):
+                sending.append((senders.submit(_send, client, body), count))
+                if len(sending) > BULK_THREADS:
+                    landed()
+            while sending:
+                landed()
         if failures:
             raise RuntimeError(f"{len(failures)} documents failed to copy, first: {failures[0]}")
-        if on_progress is not None and copied % batch_size:
-            on_progress(copied % batch_size)
         client.indices.put_settings(
             index=new_index, body={"index": {"number_of_replicas": settings.index_replicas}}
         )

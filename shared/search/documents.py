@@ -15,6 +15,8 @@ from shared.fields import PLAIN
 from shared.models import Channel, Contact, ContactChannel, ContactField
 from shared.visibility import visible
 
+_CONTACT_COLUMNS = [attr.class_attribute for attr in Contact.__mapper__.column_attrs]
+
 
 def _opt(value: uuid.UUID | None) -> str | None:
     return str(value) if value is not None else None
@@ -27,10 +29,13 @@ def load_sources(
     contacts are absent."""
     if not contact_ids:
         return {}
-    stmt = select(Contact).where(Contact.id.in_(contact_ids), visible())
+    # Rows of the mapped columns, not ORM objects: they are only read, and building no identity map
+    # halves the load's cost (the reindex and the relay load thousands a second). Still an ORM
+    # statement, so the session flushes pending changes first.
+    stmt = select(*_CONTACT_COLUMNS).where(Contact.id.in_(contact_ids), visible())
     if workspace_id is not None:
         stmt = stmt.where(Contact.workspace_id == workspace_id)
-    contacts = session.scalars(stmt).all()
+    contacts = session.execute(stmt).all()
     if not contacts:
         return {}
     found = [c.id for c in contacts]

@@ -137,9 +137,21 @@ def compile_condition(cond: Condition, now: datetime) -> dict[str, Any]:
     return positive
 
 
+def cacheable_now() -> datetime:
+    """The "now" of relative times ("older than 24 hours"): the current time rounded up to the whole
+    second. Every search in the same second compiles to the same clause, which OpenSearch's query
+    cache keeps (a clause with a new instant each time is evaluated afresh: at 1M contacts that
+    halved the throughput of a filter with one relative time); rounded up, so a contact written a
+    moment ago is still "within the last hour", and the bounds move by under a second."""
+    current = datetime.now(UTC)
+    whole = current.replace(microsecond=0)
+    return whole if whole == current else whole + timedelta(seconds=1)
+
+
 def compile_filter(node: FilterNode, now: datetime | None = None) -> dict[str, Any]:
-    """One OpenSearch clause (filter context) for a parsed tree."""
-    moment = now or datetime.now(UTC)
+    """One OpenSearch clause (filter context) for a parsed tree; relative times count back from
+    `now`, by default cacheable_now()."""
+    moment = now or cacheable_now()
     if isinstance(node, Condition):
         return compile_condition(node, moment)
     clauses = [compile_filter(child, moment) for child in node.nodes]

@@ -19,8 +19,10 @@ def ids(client: Any, ws: Any, query: str) -> list[str]:
     return sorted(c["id"] for c in response.json()["items"])
 
 
+# 1: documents built in this process; 2: in two build processes, as a large copy does.
+@pytest.mark.parametrize("processes", [1, 2])
 def test_reindex_swaps_the_alias_while_searches_answer_and_live_changes_land(
-    client, workspace, sync_index, session_factory, search_client, settings
+    client, workspace, sync_index, session_factory, search_client, settings, processes
 ) -> None:
     made = [
         client.post("/v1/contacts", headers=workspace.headers, json={"first_name": f"Ulric{i}"}).json()
@@ -56,7 +58,14 @@ def test_reindex_swaps_the_alias_while_searches_answer_and_live_changes_land(
     searcher = threading.Thread(target=keep_searching)
     searcher.start()
     try:
-        result = reindex(session_factory, search_client, settings, batch_size=2, on_progress=on_progress)
+        result = reindex(
+            session_factory,
+            search_client,
+            settings,
+            batch_size=2,
+            processes=processes,
+            on_progress=on_progress,
+        )
     finally:
         stop.set()
         searcher.join()

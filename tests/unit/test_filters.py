@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -99,6 +99,25 @@ def test_relative_times() -> None:
     assert compile_filter(node, now) == {
         "range": {"last_incoming_message_at": {"lt": "2024-03-30T12:00:00+00:00"}}
     }
+
+
+def test_relative_times_count_from_the_next_whole_second_so_a_second_of_searches_shares_one_clause() -> None:
+    within = parse_filter(
+        {"field": "created_at", "op": "within_last", "value": {"amount": 1, "unit": "hours"}}, {}
+    )
+    assert within is not None
+    before = datetime.now(UTC)
+    first, second = compile_filter(within), compile_filter(within)
+    after = datetime.now(UTC)
+    bounds = first["range"]["created_at"]
+    upper = datetime.fromisoformat(bounds["lte"])
+    # Whole seconds, never before the moment of the search (a contact written just now matches).
+    assert upper.microsecond == 0 and upper >= before
+    assert upper - after < timedelta(seconds=1)
+    assert datetime.fromisoformat(bounds["gte"]) == upper - timedelta(hours=1)
+    # The same clause twice (unless the second ticked over in between), so OpenSearch can cache it.
+    if upper >= after:
+        assert first == second
 
 
 def test_the_workspace_clause_is_always_added_by_the_compiler() -> None:
