@@ -473,7 +473,10 @@ def freshness_beside_jobs(settings: Settings, factory: Any, engine: Any, args: a
     relay = beside_jobs.start_queue_worker(
         settings, "relay", directory / "relay.log", METRICS_PORT, beat=True
     )
-    jobs = beside_jobs.start_queue_worker(settings, "jobs", directory / "jobs.log", 0, beat=False)
+    niceness = int(os.environ.get("BENCH_JOBS_NICENESS", "10"))  # scripts/run.sh's; 0 to compare
+    jobs = beside_jobs.start_queue_worker(
+        settings, "jobs", directory / "jobs.log", 0, beat=False, niceness=niceness
+    )
     RUNNING.extend([relay, jobs])
     beside_jobs.wait_for_workers(settings, 2, RUNNING)
     print("1. the steady writes alone")
@@ -547,7 +550,8 @@ def print_freshness(lags: list[float], achieved: float, rate: float, seconds: fl
         return
     q = statistics.quantiles(lags, n=100)
     print(
-        f"freshness{f' ({label})' if label else ''} at {achieved:.0f} writes/s (target {rate:.0f}) over {seconds:.0f}s, {len(lags)} writes: "
+        f"freshness{f' ({label})' if label else ''} at {achieved:.0f} writes/s (target {rate:.0f})"
+        f" over {seconds:.0f}s, {len(lags)} writes: "
         f"p50 {q[49]:.3f}s  p95 {q[94]:.3f}s  max {lags[-1]:.3f}s  (polled every 0.02s)",
         flush=True,
     )

@@ -34,7 +34,9 @@ export_bench = importlib.import_module("bench.export.__main__")
 import_bench = importlib.import_module("bench.import.__main__")
 
 
-def start_queue_worker(settings: Settings, queue: str, log_path: Path, metrics_port: int, beat: bool) -> Any:
+def start_queue_worker(
+    settings: Settings, queue: str, log_path: Path, metrics_port: int, beat: bool, niceness: int = 0
+) -> Any:
     """One `celery worker -Q <queue> --concurrency=2`, as scripts/run.sh starts it."""
     env = {**os.environ, "CONTACTS_WORKER_METRICS_PORT": str(metrics_port), "PYTHONUNBUFFERED": "1"}
     args = [str(Path(sys.executable).parent / "celery"), "-A", "indexer_worker.celery_app", "worker"]
@@ -48,6 +50,8 @@ def start_queue_worker(settings: Settings, queue: str, log_path: Path, metrics_p
     ]
     if beat:
         args += ["--beat", "--schedule", str(log_path.parent / "beat-schedule")]
+    if niceness:
+        args = ["nice", "-n", str(niceness), *args]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     root = Path(__file__).resolve().parents[2]
     return subprocess.Popen(args, cwd=root, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT)
@@ -134,7 +138,8 @@ def job_report(factory: Any, ids: list[uuid.UUID], window: tuple[float, float]) 
             span = f"started {began:+.1f}s" if began is not None else "not started"
             span += f", ended {ended:+.1f}s" if ended is not None else ", still running"
             lines.append(
-                f"  {job.kind:7} {job.status:10} {job.processed or 0:>9,} of {job.total or 0:>9,} rows; {span}"
+                f"  {job.kind:7} {job.status:10} {job.processed or 0:>9,} of {job.total or 0:>9,} rows;"
+                f" {span}"
                 f" (window 0 to {end - start:.1f}s)"
             )
     return lines
