@@ -506,9 +506,11 @@ def print_throughput(count: int, write_seconds: float, relay_seconds: float, bul
     print(flush=True)
 
 
-def print_reindex(count: int, reindex_s: float, bulk_s: float) -> None:
+def print_reindex(
+    count: int, reindex_s: float, bulk_s: float, label: str = "reindex (from PostgreSQL)"
+) -> None:
     reindex_rate, bulk_rate = count / reindex_s, count / bulk_s
-    print(f"{'':32}{'reindex (from PostgreSQL)':>26}{'raw helpers.bulk':>20}{'ratio':>8}")
+    print(f"{'':32}{label:>26}{'raw helpers.bulk':>20}{'ratio':>8}")
     print(f"{'seconds until searchable':32}{reindex_s:>26.1f}{bulk_s:>20.1f}")
     ratio = reindex_rate / bulk_rate
     print(f"{'documents per second':32}{reindex_rate:>26,.0f}{bulk_rate:>20,.0f}{ratio:>8.2f}")

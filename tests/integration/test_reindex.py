@@ -19,10 +19,8 @@ def ids(client: Any, ws: Any, query: str) -> list[str]:
     return sorted(c["id"] for c in response.json()["items"])
 
 
-# 1: documents built in this process; 2: in two build processes, as a large copy does.
-@pytest.mark.parametrize("processes", [1, 2])
 def test_reindex_swaps_the_alias_while_searches_answer_and_live_changes_land(
-    client, workspace, sync_index, session_factory, search_client, settings, processes
+    client, workspace, sync_index, session_factory, search_client, settings
 ) -> None:
     made = [
         client.post("/v1/contacts", headers=workspace.headers, json={"first_name": f"Ulric{i}"}).json()
@@ -63,7 +61,6 @@ def test_reindex_swaps_the_alias_while_searches_answer_and_live_changes_land(
             search_client,
             settings,
             batch_size=2,
-            processes=processes,
             on_progress=on_progress,
         )
     finally:
