@@ -5,11 +5,12 @@ from __future__ import annotations
 import importlib.util
 import tomllib
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _converter():
+def _converter() -> ModuleType:
     path = ROOT / "scripts/pylock_to_requirements.py"
     spec = importlib.util.spec_from_file_location("pylock_to_requirements", path)
     assert spec and spec.loader
