@@ -39,6 +39,7 @@ INTERNAL_SHARD_FAILURE = body(
     "search_phase_execution_exception",
     root_cause=[{"type": "null_pointer_exception", "reason": "Cannot invoke ... because ... is null"}],
 )
+ALIAS_UNKNOWN_TO_A_RESTARTED_NODE = body("index_not_found_exception", index="contacts_faults_cluster")
 DEEP_CAUSE = body("remote_transport_exception", caused_by={"type": "node_closed_exception"})
 BAD_QUERY = body(
     "search_phase_execution_exception",
@@ -58,6 +59,7 @@ BAD_QUERY = body(
         (TransportError(500, "search_phase_execution_exception", SHARD_CLOSING), True),
         (TransportError(500, "search_phase_execution_exception", ROOT_CAUSE_ONLY), True),
         (TransportError(500, "search_phase_execution_exception", INTERNAL_SHARD_FAILURE), True),
+        (TransportError(404, "index_not_found_exception", ALIAS_UNKNOWN_TO_A_RESTARTED_NODE), True),
         (TransportError(500, "remote_transport_exception", DEEP_CAUSE), True),
         (TransportError(500, "search_phase_execution_exception", BAD_QUERY), False),
         (RequestError(400, "parsing_exception", body("parsing_exception")), False),
