@@ -111,10 +111,13 @@ _SERIALIZER = JSONSerializer()
 def _bodies(
     session_factory: sessionmaker[Session], batch_size: int, index: str
 ) -> Iterator[tuple[bytes, int]]:
-    """The copy's bulk bodies, one database batch each, in id order (memory stays flat)."""
+    """The copy's bulk bodies, one database batch each, in id order (memory stays flat); a batch
+    whose contacts were all deleted meanwhile sends nothing."""
     for ids in visible_contact_ids(session_factory, batch_size):
         with session_factory() as session:
-            yield bulk_body(session, ids, index)
+            body, count = bulk_body(session, ids, index)
+        if count:
+            yield body, count
 
 
 def _send(client: OpenSearch, body: bytes) -> list[dict[str, Any]]:
