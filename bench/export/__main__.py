@@ -115,6 +115,22 @@ def contact_rows(workspace_id: uuid.UUID, owner_id: uuid.UUID, count: int) -> An
         }
 
 
+def copy_contacts(engine: Any, workspace_id: uuid.UUID, owner_id: uuid.UUID, count: int, label: str) -> None:
+    """`count` contacts of contact_rows into the workspace with one COPY (no outbox rows), with a bar."""
+    names = list(next(contact_rows(workspace_id, owner_id, 1)).keys())
+    raw = engine.raw_connection()
+    try:
+        driver = raw.driver_connection
+        assert driver is not None
+        cursor = driver.cursor()
+        with cursor.copy(f"COPY contacts ({', '.join(names)}) FROM STDIN") as copy:
+            for row in tqdm(contact_rows(workspace_id, owner_id, count), total=count, desc=label):
+                copy.write_row([Jsonb(v) if k == "custom_fields" else v for k, v in row.items()])
+        driver.commit()
+    finally:
+        raw.close()
+
+
 def seed(count: int) -> uuid.UUID:
     """A workspace with `count` contacts in PostgreSQL (COPY) and in the index (helpers.bulk)."""
     settings = get_settings()
@@ -150,18 +166,7 @@ def seed(count: int) -> uuid.UUID:
             )
         session.flush()
         workspace_id, owner_id = workspace.id, owner.id
-    names = list(next(contact_rows(workspace_id, owner_id, 1)).keys())
-    raw = engine.raw_connection()
-    try:
-        driver = raw.driver_connection
-        assert driver is not None
-        cursor = driver.cursor()
-        with cursor.copy(f"COPY contacts ({', '.join(names)}) FROM STDIN") as copy:
-            for row in tqdm(contact_rows(workspace_id, owner_id, count), total=count, desc="seed (COPY)"):
-                copy.write_row([Jsonb(v) if k == "custom_fields" else v for k, v in row.items()])
-        driver.commit()
-    finally:
-        raw.close()
+    copy_contacts(engine, workspace_id, owner_id, count, "seed (COPY)")
 
     with engine.connect() as conn:
         ids = [r[0] for r in conn.execute(select(Contact.id).where(Contact.workspace_id == workspace_id))]

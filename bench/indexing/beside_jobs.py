@@ -21,9 +21,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from psycopg.types.json import Jsonb
 from sqlalchemy import select
-from tqdm import tqdm
 
 from shared.jobs import create_job
 from shared.models import ContactField, Job, User, Workspace
@@ -86,17 +84,9 @@ def prepare(factory: Any, engine: Any, export_rows: int, import_rows: int, direc
     with factory() as session, session.begin():
         export_ws, export_owner = _workspace(session, "beside-export")
         imports = [_workspace(session, f"beside-import-{n}") for n in (1, 2)]
-    rows = export_bench.contact_rows(export_ws, export_owner, export_rows)
-    first = next(export_bench.contact_rows(export_ws, export_owner, 1))
-    raw = engine.raw_connection()
-    try:
-        driver = raw.driver_connection
-        with driver.cursor().copy(f"COPY contacts ({', '.join(first)}) FROM STDIN") as copy:
-            for row in tqdm(rows, total=export_rows, desc="seed the export workspace (COPY)"):
-                copy.write_row([Jsonb(v) if k == "custom_fields" else v for k, v in row.items()])
-        driver.commit()
-    finally:
-        raw.close()
+    export_bench.copy_contacts(
+        engine, export_ws, export_owner, export_rows, "seed the export workspace (COPY)"
+    )
     directory.mkdir(parents=True, exist_ok=True)
     files = []
     for n in (1, 2):
