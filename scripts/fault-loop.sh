@@ -2,6 +2,9 @@
 # The fault suite (tests/faults) N times in a row, optionally beside a CPU hog busy on one core, to
 # show it passes every time (issue 19: a CI that fails at random blocks everything).
 #   scripts/fault-loop.sh [N=20] [--hog]
+# It runs the fault suite as `make test` does. CONTACTS_FAULTS_QUORUM_LOSS=1 in the environment
+# (`make fault-loop QUORUM_LOSS=1`) adds the cluster test's quorum loss (two nodes of three), which
+# OpenSearch sometimes takes many minutes to recover from on this machine (docs/scaling.md).
 # Prints one line per run (pass/fail, seconds) and at the end the passes and the Redis-restart
 # recovery times of these runs (p50 / max, from var/faults-recovery.log, written by the test).
 # Needs the local stack (`deploy/stack.sh up`) for the test settings; the faults run on private
@@ -48,8 +51,7 @@ stop_leftovers
 passed=0
 for i in $(seq 1 "$runs"); do
   started=$(date +%s)
-  # The loop also runs the cluster test's quorum loss (two nodes of three), which `make test` leaves out.
-  if CONTACTS_FAULTS_QUORUM_LOSS=1 .venv/bin/pytest tests/faults -q -p no:cacheprovider >"$log_dir/run-$i.log" 2>&1; then
+  if .venv/bin/pytest tests/faults -q -p no:cacheprovider >"$log_dir/run-$i.log" 2>&1; then
     passed=$((passed + 1))
     result=pass
   else
@@ -58,7 +60,7 @@ for i in $(seq 1 "$runs"); do
   echo "[fault-loop] run $i/$runs: $result in $(($(date +%s) - started)) s"
   stop_leftovers
 done
-echo "[fault-loop] $passed of $runs runs passed${hog:+ beside a CPU hog}"
+echo "[fault-loop] $passed of $runs runs passed${hog:+ beside a CPU hog}${CONTACTS_FAULTS_QUORUM_LOSS:+ (quorum loss included)}"
 tail -n +"$((before + 1))" "$recovery" 2>/dev/null | awk '{print $2}' | sort -n |
   awk '{v[NR]=$1} END {if (NR) printf "[fault-loop] redis-restart recovery over %d restarts: p50 %.1f s, max %.1f s\n", NR, v[int((NR+1)/2)], v[NR]}'
 [ "$passed" -eq "$runs" ]

@@ -10,7 +10,7 @@ its data:
 2. the elected cluster manager (the others elect a new one) and
 3. two of the three nodes (no quorum, shards without any copy): a read answers either 200 with every
    contact indexed before the fault, or 503 with Retry-After; never a 500, never a short answer.
-   Only where CONTACTS_FAULTS_QUORUM_LOSS=1 (scripts/fault-loop.sh sets it), not in `make test`:
+   Only where CONTACTS_FAULTS_QUORUM_LOSS=1 (`make fault-loop QUORUM_LOSS=1`), not in `make test`:
    after a quorum loss, OpenSearch itself sometimes leaves the cluster unhealthy for many minutes
    on this two-core machine (a replica recovery hung at its first stage, bulk writes timing out
    after 30 s; 3 times in about 50 runs, docs/scaling.md), which no change of ours can shorten, and
