@@ -7,7 +7,7 @@ import logging
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Cookie, Depends, Header, Request, Response
@@ -29,6 +29,7 @@ from api_service.auth import (
     require_owner,
     require_unrestricted,
 )
+from api_service.auth.cache import AUTH_EPOCH_STATE
 from api_service.state import AppState
 from shared.jobs import JOBS_TO_QUEUE
 from shared.outbox import OUTBOX_WRITTEN
@@ -111,14 +112,17 @@ async def request_credentials(
     session_cookie: Annotated[str | None, Cookie(alias=SESSION_COOKIE)] = None,
     csrf_header: Annotated[str | None, Header(alias=CSRF_HEADER)] = None,
 ) -> Credentials:
-    """A bearer token, else the web session cookie; 401 when neither is there."""
-    return credentials_from(
+    """A bearer token, else the web session cookie; 401 when neither is there. It carries the
+    auth epoch if the rate limiter read it with its count."""
+    credentials = credentials_from(
         authorization=authorization,
         session_cookie=session_cookie,
         csrf_header=csrf_header,
         method=request.method,
         secret_key=state.settings.secret_key,
     )
+    epoch = request.scope.get("state", {}).get(AUTH_EPOCH_STATE)
+    return replace(credentials, epoch=epoch) if isinstance(epoch, bytes) else credentials
 
 
 CredentialsDep = Annotated[Credentials, Depends(request_credentials)]

@@ -89,9 +89,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except Exception as exc:  # the API still starts; /readyz reports the outage
             log.warning("could not ensure the search index: %s", exc)
         app.state.contacts = state
+        if limiter is not None:
+            limiter.open()
         yield
         if limiter is not None:
-            limiter.close()
+            await limiter.aclose()
         state.engine.dispose()
         state.redis.close()
         state.celery.close()

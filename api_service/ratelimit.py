@@ -13,27 +13,39 @@ Defaults are far above what a person, an integration, the test suite or the benc
 is skipped (fail open), logged at most once a minute, and Redis is not asked again for a few
 seconds so a dead Redis adds no latency.
 
-The counts go through one synchronous Redis client (its pool is thread-safe) called from a worker
-thread, not an asyncio client: an asyncio client belongs to the event loop that opened it, and an
-app served by several loops in turn (test clients, a portal per request) would leave one unclosed
-client behind per loop.
+The counts go through an asyncio Redis client on the loop that serves the app (uvicorn's one loop
+per process; the app's lifespan opens the client there and closes it): no thread hop. An asyncio
+client belongs to the loop that opened it, so a request served on any other loop (a test client
+without a lifespan opens a loop per request) is counted through a synchronous client from a worker
+thread instead, as before.
+
+The same pipeline reads the auth epoch (api_service.auth.cache) and leaves it in the request's
+state (AUTH_EPOCH_STATE), so a request authenticated from the principal cache costs one Redis round
+trip, not two. It is read after the request arrived and before any PostgreSQL read, which is all
+the cache's revocation rule needs.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import math
 import time
 from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
+from typing import Any
 
 from anyio import to_thread
 from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
+from redis.asyncio.client import Pipeline as AsyncPipeline
+from redis.client import Pipeline
 from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api_service.auth import SESSION_COOKIE
+from api_service.auth.cache import AUTH_EPOCH_STATE, EPOCH_KEY
 from api_service.errors import problem
 from shared.settings import Settings
 
@@ -70,37 +82,81 @@ def client_ip(scope: Scope) -> str:
     return str(client[0]) if client else "unknown"
 
 
+def _queue_count(pipe: Pipeline | AsyncPipeline, bucket: str, failures_key: str, window: int) -> None:
+    pipe.incr(bucket)
+    pipe.expire(bucket, window + 1, nx=True)
+    pipe.get(failures_key)
+    pipe.get(EPOCH_KEY)
+
+
+def _queue_failure(pipe: Pipeline | AsyncPipeline, failures_key: str, window: int) -> None:
+    pipe.incr(failures_key)
+    pipe.expire(failures_key, window + 1, nx=True)
+
+
 class Limiter:
-    """The Redis client and fail-open state the middleware shares; closed by the app's lifespan."""
+    """The Redis clients and fail-open state the middleware shares; opened and closed by the app's
+    lifespan."""
 
     def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
         self.settings, self.clock = settings, clock
         # Built here, not on first use: two requests arriving at once would each build one. It
         # connects on its first command.
-        self._redis = Redis.from_url(settings.redis_url, socket_timeout=0.25, socket_connect_timeout=0.25)
+        self._sync = Redis.from_url(settings.redis_url, socket_timeout=0.25, socket_connect_timeout=0.25)
+        self._async: AsyncRedis | None = None
+        self._home: asyncio.AbstractEventLoop | None = None
         self.skip_until = 0.0
         self.last_log = -math.inf
 
-    def redis(self) -> Redis:
-        return self._redis
+    def open(self) -> None:
+        """Called on the loop that will serve the requests (the lifespan's)."""
+        self._home = asyncio.get_running_loop()
+        self._async = AsyncRedis.from_url(
+            self.settings.redis_url, socket_timeout=0.25, socket_connect_timeout=0.25
+        )
 
-    def count(self, bucket: str, failures_key: str, window: int) -> tuple[int, int]:
-        """Counts one request in `bucket`; returns it with the failed authentications so far."""
-        pipe = self.redis().pipeline(transaction=False)
-        pipe.incr(bucket)
-        pipe.expire(bucket, window + 1, nx=True)
-        pipe.get(failures_key)
-        used, _, failures = pipe.execute()
-        return int(used), int(failures or 0)
+    def _async_client(self) -> AsyncRedis | None:
+        return self._async if self._home is asyncio.get_running_loop() else None
 
-    def count_failure(self, failures_key: str, window: int) -> None:
-        pipe = self.redis().pipeline(transaction=False)
-        pipe.incr(failures_key)
-        pipe.expire(failures_key, window + 1, nx=True)
+    async def count(self, bucket: str, failures_key: str, window: int) -> tuple[int, int, bytes | None]:
+        """Counts one request in `bucket`; returns it with the failed authentications so far and
+        the auth epoch (None when Redis has none yet)."""
+        client = self._async_client()
+        if client is not None:
+            pipe = client.pipeline(transaction=False)
+            _queue_count(pipe, bucket, failures_key, window)
+            used, _, failures, epoch = await pipe.execute()
+        else:
+            used, _, failures, epoch = await to_thread.run_sync(
+                self._count_sync, bucket, failures_key, window
+            )
+        return int(used), int(failures or 0), epoch if isinstance(epoch, bytes) else None
+
+    def _count_sync(self, bucket: str, failures_key: str, window: int) -> list[Any]:
+        pipe = self._sync.pipeline(transaction=False)
+        _queue_count(pipe, bucket, failures_key, window)
+        return pipe.execute()
+
+    async def count_failure(self, failures_key: str, window: int) -> None:
+        client = self._async_client()
+        if client is not None:
+            pipe = client.pipeline(transaction=False)
+            _queue_failure(pipe, failures_key, window)
+            await pipe.execute()
+        else:
+            await to_thread.run_sync(self._failure_sync, failures_key, window)
+
+    def _failure_sync(self, failures_key: str, window: int) -> None:
+        pipe = self._sync.pipeline(transaction=False)
+        _queue_failure(pipe, failures_key, window)
         pipe.execute()
 
-    def close(self) -> None:
-        self._redis.close()
+    async def aclose(self) -> None:
+        """On the loop `open` ran on."""
+        client, self._async, self._home = self._async, None, None
+        if client is not None:
+            await client.aclose()
+        self._sync.close()
 
 
 class RateLimit:
@@ -128,7 +184,9 @@ class RateLimit:
         failures_key = f"{KEY_PREFIX}:authfail:{ip}:{slot}"
         counts = await self._count(bucket, failures_key, window, now)
         if counts is not None:
-            used, failures = counts
+            used, failures, epoch = counts
+            if epoch is not None:
+                scope.setdefault("state", {})[AUTH_EPOCH_STATE] = epoch
             if failures >= s.rate_limit_auth_failures_per_ip:
                 what = "failed authentications from this address"
                 await self._refuse(scope, receive, send, retry_after, what)
@@ -145,11 +203,13 @@ class RateLimit:
 
         await self.app(scope, receive, send_counting_failures)
 
-    async def _count(self, bucket: str, failures_key: str, window: int, now: float) -> tuple[int, int] | None:
+    async def _count(
+        self, bucket: str, failures_key: str, window: int, now: float
+    ) -> tuple[int, int, bytes | None] | None:
         if now < self.limiter.skip_until:
             return None
         try:
-            return await to_thread.run_sync(self.limiter.count, bucket, failures_key, window)
+            return await self.limiter.count(bucket, failures_key, window)
         except (RedisError, OSError) as exc:
             self._fail_open(exc, now)
             return None
@@ -158,7 +218,7 @@ class RateLimit:
         if now < self.limiter.skip_until:
             return
         try:
-            await to_thread.run_sync(self.limiter.count_failure, failures_key, window)
+            await self.limiter.count_failure(failures_key, window)
         except (RedisError, OSError) as exc:
             self._fail_open(exc, now)
 

@@ -44,6 +44,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("api.auth.cache")
 EPOCH_KEY = "contacts:auth:epoch"
+# The epoch as the rate limiter read it with a request's count (api_service.ratelimit), in the
+# request's state (scope["state"]); deps.request_credentials hands it on, so the cache needs no
+# Redis read of its own for that request.
+AUTH_EPOCH_STATE = "auth_epoch"
 # Where the listener finds the Redis of the app that opened the session (deps.transaction sets it);
 # sessions opened elsewhere (CLI, worker, tests) use the one of the settings.
 REDIS_INFO = "auth_epoch_redis"

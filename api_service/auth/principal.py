@@ -55,6 +55,9 @@ class Credentials:
     kind: Literal["bearer", "session"]
     secret: str
     csrf_missing: bool = False
+    # The auth epoch, when it was read with the request's rate-limit count (api_service.ratelimit):
+    # the principal cache then needs no Redis read of its own.
+    epoch: bytes | None = None
 
 
 def credentials_from(
@@ -107,7 +110,9 @@ def authenticate(
     principal read under the current epoch is reused without a query; see api_service.auth.cache
     for why a revocation still counts on the very next request."""
     key = (credentials.kind, hash_secret(credentials.secret))
-    epoch = cache.epoch(redis) if cache is not None and redis is not None else None
+    epoch = None
+    if cache is not None and redis is not None:
+        epoch = credentials.epoch or cache.epoch(redis)
     principal = cache.get(key, epoch) if cache is not None and epoch is not None else None
     if principal is None:
         principal, expires_at = _read_principal(session, credentials.kind, key[1])
