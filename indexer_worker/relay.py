@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from indexer_worker.metrics import BULK_ERRORS, COMMIT_TO_SEARCHABLE, INDEXED_DOCUMENTS
 from shared.models import OutboxEntry
+from shared.outbox import INTERACTIVE
 from shared.relay_stats import WorkspaceBatch
 from shared.search.documents import load_sources
 from shared.search.index import reindex_alias, write_indices
@@ -41,6 +42,8 @@ class IndexUnavailable(Exception):
 @dataclass
 class BatchResult:
     claimed: int = 0
+    # More rows may be ready at once: the batch was full, or it held interactive changes only.
+    more: bool = False
     indexed: int = 0
     deleted: int = 0
     failed: int = 0
@@ -70,15 +73,17 @@ def backoff_seconds(attempts: int, cap: float) -> float:
 
 
 def _claim(session: Session, batch_size: int) -> list[OutboxEntry]:
-    stmt = (
-        select(OutboxEntry)
-        .where(OutboxEntry.parked_at.is_(None), OutboxEntry.available_at <= func.now())
-        # Interactive changes first (shared.outbox.INTERACTIVE < BULK), oldest first within each.
-        .order_by(OutboxEntry.priority, OutboxEntry.id)
-        .limit(batch_size)
-        .with_for_update(skip_locked=True)
-    )
-    return list(session.scalars(stmt))
+    """The next batch: interactive changes alone while any are ready (shared.outbox.INTERACTIVE),
+    else the rest (the rows jobs wrote), oldest first. A batch never mixes the two, so a request's
+    change is not held up by the hundreds of job rows that would have filled the rest of its batch;
+    it waits at most for the batches already in flight."""
+    ready = select(OutboxEntry).where(OutboxEntry.parked_at.is_(None), OutboxEntry.available_at <= func.now())
+    interactive = ready.where(OutboxEntry.priority == INTERACTIVE).order_by(OutboxEntry.id)
+    rows = list(session.scalars(interactive.limit(batch_size).with_for_update(skip_locked=True)))
+    if rows:
+        return rows
+    anything = ready.order_by(OutboxEntry.priority, OutboxEntry.id)
+    return list(session.scalars(anything.limit(batch_size).with_for_update(skip_locked=True)))
 
 
 def coalesce(rows: list[OutboxEntry]) -> dict[uuid.UUID, OutboxEntry]:
@@ -184,7 +189,9 @@ def relay_batch(session: Session, client: OpenSearch, settings: Settings) -> Bat
     """Process one batch inside the caller's transaction. Raises IndexUnavailable on outages, which
     makes the caller roll back: the rows stay exactly as they were."""
     rows = _claim(session, settings.outbox_batch_size)
-    result = BatchResult(claimed=len(rows))
+    result = BatchResult(claimed=len(rows), more=len(rows) >= settings.outbox_batch_size)
+    if rows and rows[0].priority == INTERACTIVE:
+        result.more = True  # the interactive rows went alone: bulk rows may be waiting behind them
     if not rows:
         return result
     result.oldest_created_at = min(r.created_at for r in rows)
@@ -321,7 +328,7 @@ def drain(
         if on_batch is not None:
             on_batch(result)
         total += result.claimed
-        if result.claimed >= settings.outbox_batch_size:
+        if result.more:
             continue
         now = time.monotonic()
         if result.claimed or quiet_since is None:

@@ -14,6 +14,7 @@ transaction, which rolls that chunk back. What earlier chunks committed stays.
 from __future__ import annotations
 
 import copy
+import importlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -121,6 +122,11 @@ def selection_query(ctx: JobContext, selection: Selection) -> dict[str, Any] | N
             raise JobFailed(f"{'.'.join(map(str, exc.loc))}: {exc.msg}") from None
 
 
+# The modules whose handlers register themselves (`register`), imported by `_run` before it looks a
+# kind up, so any caller of run_job (a worker, the CLI, a test) finds every kind.
+HANDLER_MODULES = ("bulk", "export", "import_csv")
+
+
 def register(kind: str) -> Callable[[Handler], Handler]:
     def wrap(fn: Handler) -> Handler:
         HANDLERS[kind] = fn
@@ -209,6 +215,8 @@ def run_job(
 def _run(ctx: JobContext) -> str:
     """Run a started job's handler and record how it ended; returns the final status."""
     log.info("job %s (%s) running", ctx.job_id, ctx.kind)
+    for module in HANDLER_MODULES:
+        importlib.import_module(f"{__name__}.{module}")
     handler = HANDLERS.get(ctx.kind)
     status, result, error = "succeeded", None, None
     try:

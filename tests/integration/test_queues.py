@@ -62,11 +62,11 @@ def test_the_relay_takes_interactive_changes_before_a_bulk_backlog(
             session.execute(select(OutboxEntry.priority, func.count()).group_by(OutboxEntry.priority)).all()
         )
     assert priorities == {BULK: 6, INTERACTIVE: 1}
-    # One small batch: the single write of the other workspace goes first, though it is newest.
+    # The single write of the other workspace goes first, though it is newest, and alone: its
+    # batch is not filled up with the job's rows (the batch size would take all seven).
+    assert settings.outbox_batch_size > 7
     with session_factory() as session, session.begin():
-        result = relay.relay_batch(
-            session, search_client, settings.model_copy(update={"outbox_batch_size": 1})
-        )
+        result = relay.relay_batch(session, search_client, settings)
     assert result.claimed == 1
     with session_factory() as session:
         left = set(map(str, session.scalars(select(OutboxEntry.contact_id))))
