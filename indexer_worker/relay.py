@@ -189,9 +189,9 @@ def relay_batch(session: Session, client: OpenSearch, settings: Settings) -> Bat
     """Process one batch inside the caller's transaction. Raises IndexUnavailable on outages, which
     makes the caller roll back: the rows stay exactly as they were."""
     rows = _claim(session, settings.outbox_batch_size)
-    result = BatchResult(claimed=len(rows), more=len(rows) >= settings.outbox_batch_size)
-    if rows and rows[0].priority == INTERACTIVE:
-        result.more = True  # the interactive rows went alone: bulk rows may be waiting behind them
+    # A full batch, or interactive rows that went alone: bulk rows may be waiting behind them.
+    more = len(rows) >= settings.outbox_batch_size or bool(rows and rows[0].priority == INTERACTIVE)
+    result = BatchResult(claimed=len(rows), more=more)
     if not rows:
         return result
     result.oldest_created_at = min(r.created_at for r in rows)
