@@ -2,11 +2,13 @@
 # The fault suite (tests/faults) N times in a row, optionally beside a CPU hog busy on one core, to
 # show it passes every time (issue 19: a CI that fails at random blocks everything).
 #   scripts/fault-loop.sh [N=20] [--hog]
-# It runs the fault suite as `make test` does. CONTACTS_FAULTS_QUORUM_LOSS=1 in the environment
-# (`make fault-loop QUORUM_LOSS=1`) adds the cluster test's quorum loss (two nodes of three), which
-# OpenSearch sometimes takes many minutes to recover from on this machine (docs/scaling.md).
+# It runs the fault suite as `make test` does (scripts/faults.sh).
+# CONTACTS_FAULTS_QUORUM_LOSS=1 in the environment (`make fault-loop QUORUM_LOSS=1`) adds the
+# cluster test's quorum loss (two nodes of three), which OpenSearch sometimes takes many minutes to
+# recover from on this machine (docs/scaling.md).
 # Prints one line per run (pass/fail, seconds) and at the end the passes and the Redis-restart
 # recovery times of these runs (p50 / max, from var/faults-recovery.log, written by the test).
+# A failed run keeps its process logs in var/fault-loop/run-N-logs.
 # Needs the local stack (`deploy/stack.sh up`) for the test settings; the faults run on private
 # PostgreSQL, Redis and OpenSearch instances of their own.
 set -euo pipefail
@@ -51,11 +53,13 @@ stop_leftovers
 passed=0
 for i in $(seq 1 "$runs"); do
   started=$(date +%s)
-  if .venv/bin/pytest tests/faults -q -p no:cacheprovider >"$log_dir/run-$i.log" 2>&1; then
+  if scripts/faults.sh -q -p no:cacheprovider >"$log_dir/run-$i.log" 2>&1; then
     passed=$((passed + 1))
     result=pass
   else
-    result="FAIL (see $log_dir/run-$i.log)"
+    result="FAIL (see $log_dir/run-$i.log; the process logs are in $log_dir/run-$i-logs)"
+    rm -rf "$log_dir/run-$i-logs"
+    mv var/fault-logs "$log_dir/run-$i-logs" 2>/dev/null || true
   fi
   echo "[fault-loop] run $i/$runs: $result in $(($(date +%s) - started)) s"
   stop_leftovers

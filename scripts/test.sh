@@ -19,8 +19,19 @@ echo "[test] import rules"
 # schemathesis run (fixed seed, SCHEMATHESIS_MAX_EXAMPLES per operation, default 100) against it.
 echo "[test] pytest (with the schemathesis contract run, tests/contract)"
 phase_start=$SECONDS
-.venv/bin/pytest --durations=25 "$@"
-echo "[test] pytest took $((SECONDS - phase_start)) s (the 25 slowest tests are listed above)"
+failed=0
+if [ $# -gt 0 ]; then  # the tests named, in one pytest
+  .venv/bin/pytest --durations=25 "$@" || failed=1
+  echo "[test] pytest took $((SECONDS - phase_start)) s"
+else
+  .venv/bin/pytest --durations=25 --ignore=tests/faults || failed=1
+  echo "[test] pytest took $((SECONDS - phase_start)) s (the 25 slowest tests are listed above)"
+  echo "[test] the fault suite (tests/faults), on private PostgreSQL, Redis and OpenSearch instances"
+  phase_start=$SECONDS
+  scripts/faults.sh --durations=12 || failed=1
+  echo "[test] the fault suite took $((SECONDS - phase_start)) s"
+fi
 phase_start=$SECONDS
 scripts/web.sh test   # web app: build, ESLint, tsc, Vitest, Playwright against this stack
 echo "[test] web app checks took $((SECONDS - phase_start)) s; make test $SECONDS s in all"
+[ "$failed" -eq 0 ] || { echo "[test] FAILED: pytest (see above)"; exit 1; }

@@ -38,6 +38,7 @@ from shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+FAULT_LOGS = ROOT / "var" / "fault-logs"
 
 
 def free_port() -> int:
@@ -341,7 +342,7 @@ def _fresh_database(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def fault_stack(settings: Settings) -> Iterator[FaultStack]:
+def fault_stack(settings: Settings, request: pytest.FixtureRequest) -> Iterator[FaultStack]:
     root = ROOT / "var" / "faults" / uuid.uuid4().hex[:8]
     root.mkdir(parents=True)
     redis, opensearch = RedisServer(root / "redis"), OpenSearchNode(root / "opensearch")
@@ -379,8 +380,12 @@ def fault_stack(settings: Settings) -> Iterator[FaultStack]:
         redis.stop()
         engine.dispose()
         postgres.stop()
-        # The logs go with the directory; their tails are kept in the report of a failed test.
-        for log_path in sorted([*root.glob("worker-*.log"), *root.glob("api-*.log")]):
-            lines = log_path.read_text(errors="replace").splitlines()
-            print(f"--- last lines of {log_path.name} ---", *lines[-40:], sep="\n")
+        # The data goes with the directory. The process logs of a session in which a test failed
+        # (or all of them, with FAULTS_KEEP_LOGS=1) are kept in FAULT_LOGS/<run>/; scripts/faults.sh
+        # prints their tails, and scripts/fault-loop.sh keeps them per run.
+        if request.session.testsfailed or os.environ.get("FAULTS_KEEP_LOGS"):
+            kept = FAULT_LOGS / root.name
+            kept.mkdir(parents=True, exist_ok=True)
+            for log_path in root.glob("*.log"):
+                shutil.copy(log_path, kept / log_path.name)
         shutil.rmtree(root, ignore_errors=True)

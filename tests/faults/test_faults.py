@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import urllib.request
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -191,14 +192,27 @@ def test_redis_lost_while_a_job_runs_does_not_end_the_worker(fault_stack: FaultS
         timeout=15,
     ).json()
 
-    def status() -> str:
-        return str(httpx.get(f"{api.url}/v1/jobs/{job['id']}", headers=headers, timeout=15).json()["status"])
+    answers: list[str] = []  # the last one says why a wait timed out (the API, or the job)
 
-    wait_until(lambda: status() == "running", 60, "the job to run", interval=0.1)
+    def current() -> dict[str, Any]:
+        try:
+            answer = httpx.get(f"{api.url}/v1/jobs/{job['id']}", headers=headers, timeout=15)
+        except httpx.HTTPError as exc:
+            answers.append(repr(exc))
+            raise
+        answers.append(f"{answer.status_code} {answer.text[:400]}")
+        return dict(answer.json())
+
+    wait_until(lambda: current()["status"] == "running", 60, "the job to run", interval=0.1)
     fault_stack.redis.stop()
     writer.update(30)
     fault_stack.redis.start()
-    wait_until(lambda: status() == "succeeded", 180, "the job to resume and finish", interval=2)
+    ended = ("succeeded", "failed", "cancelled")
+    try:
+        wait_until(lambda: current()["status"] in ended, 180, "the job to resume and finish", interval=2)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; the API's last answer: {answers[-1:]}") from None
+    assert current()["status"] == "succeeded", current()
     assert_converges(fault_stack, writer, timeout=120)
     assert worker.alive()
     worker.stop()
