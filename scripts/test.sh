@@ -16,7 +16,7 @@ echo "[test] mypy"
 echo "[test] import rules"
 .venv/bin/lint-imports --no-cache
 # pytest includes tests/contract: a real uvicorn on a free port against this stack, and a bounded
-# schemathesis run (fixed seed, SCHEMATHESIS_MAX_EXAMPLES per operation, default 100) against it.
+# schemathesis run (fixed seed, SCHEMATHESIS_MAX_EXAMPLES per operation, default 25) against it.
 echo "[test] pytest (with the schemathesis contract run, tests/contract)"
 phase_start=$SECONDS
 failed=0

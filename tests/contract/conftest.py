@@ -16,6 +16,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+# Only a hang fails the start: two API processes once took 61 s to answer beside the fault suite.
+STARTUP_SECONDS = 180
 
 
 def free_port() -> int:
@@ -41,7 +43,7 @@ def live_api(migrated_db: str, search_client: Any, tmp_path_factory: pytest.Temp
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + STARTUP_SECONDS
         while True:
             try:
                 if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
@@ -49,7 +51,7 @@ def live_api(migrated_db: str, search_client: Any, tmp_path_factory: pytest.Temp
             except httpx.HTTPError:
                 pass
             assert process.poll() is None, log_path.read_text()
-            assert time.monotonic() < deadline, "uvicorn did not start in 60 s"
+            assert time.monotonic() < deadline, f"uvicorn did not start in {STARTUP_SECONDS} s"
             time.sleep(0.2)
         yield base
     finally:

@@ -70,7 +70,7 @@ def live_stack(migrated_db: str, search_client: Any, tmp_path: Path) -> Iterator
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait(lambda: httpx.get(f"{base}/healthz").status_code == 200, 30, "the API to start")
+        _wait(lambda: httpx.get(f"{base}/healthz").status_code == 200, 180, "the API to start")
         yield base
     finally:
         for proc in (api, worker):
@@ -106,7 +106,7 @@ def test_contact_journey_through_real_processes(live_stack: str) -> None:
     contact = httpx.post(
         f"{base}/v1/contacts", headers=headers, json={"first_name": "Imelda", "phone": "+60 12-345 6789"}
     ).json()
-    _wait(lambda: hits("imelda") == [contact["id"]], 15, "the new contact to be searchable")
+    _wait(lambda: hits("imelda") == [contact["id"]], 60, "the new contact to be searchable")
     assert hits("3456") == [contact["id"]]
 
     patched = httpx.patch(
@@ -115,12 +115,12 @@ def test_contact_journey_through_real_processes(live_stack: str) -> None:
     assert patched.status_code == 200
     _wait(
         lambda: hits("rosalind") == [contact["id"]] and hits("imelda") == [],
-        15,
+        60,
         "the update to be searchable",
     )
 
     assert httpx.delete(f"{base}/v1/contacts/{contact['id']}", headers=headers).status_code == 204
-    _wait(lambda: hits("rosalind") == [], 15, "the deletion to reach search")
+    _wait(lambda: hits("rosalind") == [], 60, "the deletion to reach search")
 
     # A huge import is refused from its headers: the server answers before the body is sent, so
     # nothing is spooled to disk (here the client never sends a byte of the 5 GB it announced).

@@ -62,7 +62,7 @@ def replicas(settings: Settings, migrated_db: str, search_client: Any) -> Iterat
             logs.append(log)
             processes.append(subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
             urls.append(f"http://127.0.0.1:{port}")
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a hang, not slowness: 61 s once beside the fault suite
         for url, process in zip(urls, processes, strict=True):
             while True:
                 assert process.poll() is None, f"an API process exited, see {log_dir}"
