@@ -93,7 +93,7 @@ def free_port() -> int:
 
 
 def wait_for(url: str, process: subprocess.Popen[bytes], what: str) -> None:
-    deadline = time.monotonic() + 180  # a hang, not slowness (a busy machine)
+    deadline = time.monotonic() + 180  # only a hang: two API replicas once took 61 s beside the fault suite
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"{what} exited with {process.returncode}")

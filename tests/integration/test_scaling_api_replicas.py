@@ -7,7 +7,6 @@ is keyed on the Redis auth epoch), and both count one rate limit (in Redis)."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,17 +20,12 @@ import httpx
 import pytest
 
 from shared.settings import Settings
+from tests.integration.test_operator_config import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 RATE_LIMIT = 30
 # Long enough that a test never straddles two windows (but see the retry below).
 RATE_WINDOW = 3600
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -55,24 +49,15 @@ def replicas(settings: Settings, migrated_db: str, search_client: Any) -> Iterat
     processes, urls, logs = [], [], []
     try:
         for n in range(2):
-            port = _free_port()
+            port = free_port()
             args = [str(Path(sys.executable).parent / "uvicorn"), "--factory", "api_service.main:create_app"]
             args += ["--host", "127.0.0.1", "--port", str(port)]
             log = (log_dir / f"api-{n}.log").open("w")
             logs.append(log)
             processes.append(subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
             urls.append(f"http://127.0.0.1:{port}")
-        deadline = time.monotonic() + 180  # a hang, not slowness: 61 s once beside the fault suite
-        for url, process in zip(urls, processes, strict=True):
-            while True:
-                assert process.poll() is None, f"an API process exited, see {log_dir}"
-                assert time.monotonic() < deadline, "the API processes did not answer"
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.3)
+        for n, (url, process) in enumerate(zip(urls, processes, strict=True)):
+            wait_for(f"{url}/healthz", process, f"API replica {n} (logs in {log_dir})")
         yield urls, admin_key
     finally:
         for process in processes:
