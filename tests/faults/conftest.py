@@ -10,6 +10,7 @@ touching anybody else's tests. Writes go through the API's service functions or 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import signal
@@ -169,6 +170,27 @@ class PostgresServer:
         subprocess.run([*psql, "-c", sql], check=True, capture_output=True, timeout=30)
 
 
+def local_node_java() -> list[str]:
+    """The -cp and main-class arguments of a node's java command, as deploy/stack.sh starts nodes:
+    the class it compiled into var/opensearch/localnode when that is of the current source and jars,
+    else the source file (java compiles it at every start, about 2 s slower)."""
+    opensearch = ROOT / "var" / "opensearch"
+    classpath = (opensearch / "classpath.txt").read_text().strip()
+    source = ROOT / "deploy" / "opensearch" / "LocalNode.java"
+    compiled = opensearch / "localnode"
+    try:
+        stamp = (compiled / "stamp").read_text().split()
+        current = [
+            hashlib.sha256(source.read_bytes()).hexdigest()[:16],
+            (opensearch / "classpath.txt.stamp").read_text().strip(),
+        ]
+    except OSError:
+        stamp, current = [], [""]
+    if stamp == current and (compiled / "LocalNode.class").is_file():
+        return ["-cp", f"{compiled}:{classpath}", "LocalNode"]
+    return ["-cp", classpath, str(source)]
+
+
 @dataclass
 class OpenSearchNode:
     directory: Path
@@ -185,9 +207,15 @@ class OpenSearchNode:
         self.wait_ready()
 
     def launch(self) -> None:
-        classpath = (ROOT / "var" / "opensearch" / "classpath.txt").read_text().strip()
-        args = ["java", "-Xms512m", "-Xmx512m", "-XX:+UseG1GC", "-Djava.awt.headless=true", "-cp", classpath]
-        args += [str(ROOT / "deploy/opensearch/LocalNode.java"), str(self.directory / "node")]
+        args = [
+            "java",
+            "-Xms512m",
+            "-Xmx512m",
+            "-XX:+UseG1GC",
+            "-Djava.awt.headless=true",
+            *local_node_java(),
+        ]
+        args += [str(self.directory / "node")]
         args += [str(self.port), str(self.transport_port)]
         self.directory.mkdir(parents=True, exist_ok=True)
         self.process = Process("opensearch", args, self.directory / "opensearch.log")

@@ -42,7 +42,7 @@ from indexer_worker.reconcile import reconcile
 from shared.models import Contact
 from shared.search.index import ensure_index, make_client
 from shared.settings import Settings
-from tests.faults.conftest import BIN, ROOT, FaultStack, Process, free_port, wait_until
+from tests.faults.conftest import BIN, FaultStack, Process, free_port, local_node_java, wait_until
 
 # Three JVMs start, and restart four times: minutes, more on a busy machine (the default is 300 s).
 pytestmark = [pytest.mark.slow, pytest.mark.cluster, pytest.mark.timeout(900)]
@@ -63,9 +63,15 @@ class ClusterNode:
         return f"http://127.0.0.1:{self.port}"
 
     def launch(self, members: str) -> None:
-        classpath = (ROOT / "var" / "opensearch" / "classpath.txt").read_text().strip()
-        args = ["java", "-Xms512m", "-Xmx512m", "-XX:+UseG1GC", "-Djava.awt.headless=true", "-cp", classpath]
-        args += [str(ROOT / "deploy/opensearch/LocalNode.java"), str(self.directory)]
+        args = [
+            "java",
+            "-Xms512m",
+            "-Xmx512m",
+            "-XX:+UseG1GC",
+            "-Djava.awt.headless=true",
+            *local_node_java(),
+        ]
+        args += [str(self.directory)]
         args += [str(self.port), str(self.transport_port), self.name, members]
         self.directory.mkdir(parents=True, exist_ok=True)
         self.process = Process(self.name, args, self.directory.parent / f"{self.name}.log")
