@@ -170,25 +170,24 @@ class PostgresServer:
         subprocess.run([*psql, "-c", sql], check=True, capture_output=True, timeout=30)
 
 
-def local_node_java() -> list[str]:
-    """The -cp and main-class arguments of a node's java command, as deploy/stack.sh starts nodes:
-    the class it compiled into var/opensearch/localnode when that is of the current source and jars,
-    else the source file (java compiles it at every start, about 2 s slower)."""
+def local_node_command() -> list[str]:
+    """The java command of a node up to its own arguments, as deploy/stack.sh starts nodes: from the
+    class it compiled into var/opensearch/localnode when that is of the current source and jars, else
+    from the source file (java then compiles it at every start, about 2 s slower)."""
     opensearch = ROOT / "var" / "opensearch"
     classpath = (opensearch / "classpath.txt").read_text().strip()
     source = ROOT / "deploy" / "opensearch" / "LocalNode.java"
     compiled = opensearch / "localnode"
     try:
         stamp = (compiled / "stamp").read_text().split()
-        current = [
-            hashlib.sha256(source.read_bytes()).hexdigest()[:16],
-            (opensearch / "classpath.txt.stamp").read_text().strip(),
-        ]
+        jars = (opensearch / "classpath.txt.stamp").read_text().strip()
+        current = [hashlib.sha256(source.read_bytes()).hexdigest()[:16], jars]
     except OSError:
         stamp, current = [], [""]
+    java = ["java", "-Xms512m", "-Xmx512m", "-XX:+UseG1GC", "-Djava.awt.headless=true"]
     if stamp == current and (compiled / "LocalNode.class").is_file():
-        return ["-cp", f"{compiled}:{classpath}", "LocalNode"]
-    return ["-cp", classpath, str(source)]
+        return [*java, "-cp", f"{compiled}:{classpath}", "LocalNode"]
+    return [*java, "-cp", classpath, str(source)]
 
 
 @dataclass
@@ -207,14 +206,7 @@ class OpenSearchNode:
         self.wait_ready()
 
     def launch(self) -> None:
-        args = [
-            "java",
-            "-Xms512m",
-            "-Xmx512m",
-            "-XX:+UseG1GC",
-            "-Djava.awt.headless=true",
-            *local_node_java(),
-        ]
+        args = local_node_command()
         args += [str(self.directory / "node")]
         args += [str(self.port), str(self.transport_port)]
         self.directory.mkdir(parents=True, exist_ok=True)

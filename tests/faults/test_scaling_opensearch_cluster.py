@@ -42,7 +42,7 @@ from indexer_worker.reconcile import reconcile
 from shared.models import Contact
 from shared.search.index import ensure_index, make_client
 from shared.settings import Settings
-from tests.faults.conftest import BIN, FaultStack, Process, free_port, local_node_java, wait_until
+from tests.faults.conftest import BIN, FaultStack, Process, free_port, local_node_command, wait_until
 
 # Three JVMs start, and restart four times: minutes, more on a busy machine (the default is 300 s).
 pytestmark = [pytest.mark.slow, pytest.mark.cluster, pytest.mark.timeout(900)]
@@ -63,14 +63,7 @@ class ClusterNode:
         return f"http://127.0.0.1:{self.port}"
 
     def launch(self, members: str) -> None:
-        args = [
-            "java",
-            "-Xms512m",
-            "-Xmx512m",
-            "-XX:+UseG1GC",
-            "-Djava.awt.headless=true",
-            *local_node_java(),
-        ]
+        args = local_node_command()
         args += [str(self.directory)]
         args += [str(self.port), str(self.transport_port), self.name, members]
         self.directory.mkdir(parents=True, exist_ok=True)
