@@ -17,7 +17,8 @@
 # (`make fault-loop RESUME=1`) goes on with a streak: it counts the runs at the end of the history
 # that passed on this same code in this same mode, and runs only the rest of N. A streak is over at
 # a failure or a change to that code (runs in the other mode do not count either way); runs on a
-# dirty tree never count. A loop stops at its first failure.
+# dirty tree never count. A loop stops at its first failure, and between two runs when
+# var/fault-loop/stop-after-this-run exists (to free the machine without losing the streak).
 # Needs the local stack (`deploy/stack.sh up`) for the test settings; the faults run on private
 # PostgreSQL, Redis and OpenSearch instances of their own.
 set -euo pipefail
@@ -63,7 +64,14 @@ trap '[ -z "$hog_pid" ] || kill "$hog_pid" 2>/dev/null || true; scripts/stop-fau
 trap 'exit 130' INT TERM
 scripts/stop-fault-stacks.sh
 passed=0 done=0
+stop_file=$log_dir/stop-after-this-run
+rm -f "$stop_file"
 while [ $((streak + passed)) -lt "$runs" ] && [ $((done)) -eq $((passed)) ]; do
+  if [ -e "$stop_file" ]; then
+    rm -f "$stop_file"
+    echo "[fault-loop] stopped between runs ($stop_file); RESUME=1 goes on from here"
+    break
+  fi
   i=$((streak + passed + 1))
   started=$(date +%s)
   before=$({ wc -l <"$recovery"; } 2>/dev/null || echo 0)
