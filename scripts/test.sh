@@ -1,13 +1,88 @@
 #!/usr/bin/env bash
 # The whole check, from a fresh machine: install, start the local stack, lint, type-check, test.
 # Stops whatever part of the stack it started itself.
+#
+# On two cores much of each part waits on real processes or the network, so the parts that share
+# nothing run side by side:
+# - the web app's stack-free checks (npm ci, build, ESLint, tsc, Vitest) from the first second,
+#   beside the Python install, the stack's start and the lint;
+# - the fault suite (tests/faults: private PostgreSQL, Redis and OpenSearch instances of its own)
+#   beside the main pytest (database contacts_test, index alias contacts_test, Redis db 1);
+# - the browser tests (Playwright: database contacts, alias contacts_e2e, Redis db 15) last, alone.
+# A part in the background writes its output to var/log/test-<part>.log, printed whole when it is
+# joined. TEST_SERIAL=1 runs every part one after the other, in the foreground.
+#   scripts/test.sh              everything
+#   scripts/test.sh tests/x.py   these tests in one pytest (instead of both suites), and the web checks
 set -euo pipefail
 cd "$(dirname "$0")/.."
+serial=${TEST_SERIAL:-}
+mkdir -p var/log
+declare -A bg_pid=() bg_start=()
+took=()    # "part seconds", in the order the parts ended
+failed=()  # the parts that failed
+started=
+
+# part NAME CMD...: run CMD in the foreground, and record its time and whether it failed.
+part() {
+  local name=$1 start=$SECONDS rc=0
+  shift
+  echo "[test] $name"
+  "$@" || rc=$?
+  took+=("$name $((SECONDS - start))")
+  [ "$rc" -eq 0 ] || failed+=("$name")
+  echo "[test] $name took $((SECONDS - start)) s$([ "$rc" -eq 0 ] || echo ": FAILED")"
+}
+
+# start_bg NAME CMD...: run CMD in the background, in a process group of its own (so that it can be
+# stopped as a whole), its output in var/log/test-NAME.log. Without TEST_SERIAL only.
+start_bg() {
+  local name=$1
+  shift
+  echo "[test] $name: started in the background, output in var/log/test-$name.log"
+  bg_start[$name]=$SECONDS
+  rm -f "var/log/test-$name.took"
+  # shellcheck disable=SC2016  # expanded by the inner bash
+  setsid bash -c '"${@:2}"; rc=$?; echo "$SECONDS" >"$1"; exit "$rc"' _ "var/log/test-$name.took" "$@" \
+    >"var/log/test-$name.log" 2>&1 </dev/null &
+  bg_pid[$name]=$!
+}
+
+# join NAME: wait for a part started by start_bg (a line every minute while it runs), print its
+# output, and record its time and whether it failed.
+join() {
+  local name=$1 rc=0 pid=${bg_pid[$1]} polls=0 seconds
+  while kill -0 "$pid" 2>/dev/null; do
+    [ $((polls % 12)) -ne 0 ] || echo "[test] waiting for $name: $((SECONDS - bg_start[$name])) s since it started"
+    polls=$((polls + 1))
+    sleep 5
+  done
+  wait "$pid" || rc=$?
+  unset "bg_pid[$name]"
+  echo "[test] ---- $name: its output (var/log/test-$name.log) ----"
+  cat "var/log/test-$name.log"
+  seconds=$(cat "var/log/test-$name.took" 2>/dev/null || echo "$((SECONDS - bg_start[$name]))")
+  took+=("$name $seconds")
+  [ "$rc" -eq 0 ] || failed+=("$name")
+  echo "[test] ---- $name took $seconds s$([ "$rc" -eq 0 ] || echo ": FAILED") ----"
+}
+
+cleanup() {
+  local name
+  for name in "${!bg_pid[@]}"; do  # only when stopped early: a joined part is not listed
+    echo "[test] stopping $name (var/log/test-$name.log)"
+    kill -TERM -- "-${bg_pid[$name]}" 2>/dev/null || true
+  done
+  [ ${#bg_pid[@]} -eq 0 ] || scripts/stop-fault-stacks.sh
+  [ -z "$started" ] || deploy/stack.sh down $started
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+web_check=(scripts/web.sh check)  # web app: npm ci, build, ESLint, tsc, Vitest; no stack needed
+[ -n "$serial" ] || start_bg web-check "${web_check[@]}"
 scripts/bootstrap.sh
 deploy/stack.sh up
 started=$(cat var/stack.started 2>/dev/null || true)
-cleanup() { [ -z "$started" ] || deploy/stack.sh down $started; }
-trap cleanup EXIT
 echo "[test] ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
@@ -15,23 +90,28 @@ echo "[test] mypy"
 .venv/bin/mypy
 echo "[test] import rules"
 .venv/bin/lint-imports --no-cache
+
 # pytest includes tests/contract: a real uvicorn on a free port against this stack, and a bounded
 # schemathesis run (fixed seed, SCHEMATHESIS_MAX_EXAMPLES per operation, default 25) against it.
-echo "[test] pytest (with the schemathesis contract run, tests/contract)"
-phase_start=$SECONDS
-failed=0
+faults=(scripts/faults.sh --durations=12)
 if [ $# -gt 0 ]; then  # the tests named, in one pytest
-  .venv/bin/pytest --durations=25 "$@" || failed=1
-  echo "[test] pytest took $((SECONDS - phase_start)) s"
+  part pytest .venv/bin/pytest --durations=25 "$@"
+elif [ -n "$serial" ]; then
+  part pytest .venv/bin/pytest --durations=25 --ignore=tests/faults
+  part faults "${faults[@]}"
 else
-  .venv/bin/pytest --durations=25 --ignore=tests/faults || failed=1
-  echo "[test] pytest took $((SECONDS - phase_start)) s (the 25 slowest tests are listed above)"
-  echo "[test] the fault suite (tests/faults), on private PostgreSQL, Redis and OpenSearch instances"
-  phase_start=$SECONDS
-  scripts/faults.sh --durations=12 || failed=1
-  echo "[test] the fault suite took $((SECONDS - phase_start)) s"
+  start_bg faults "${faults[@]}"
+  part pytest .venv/bin/pytest --durations=25 --ignore=tests/faults
+  join faults
 fi
-phase_start=$SECONDS
-scripts/web.sh test   # web app: build, ESLint, tsc, Vitest, Playwright against this stack
-echo "[test] web app checks took $((SECONDS - phase_start)) s; make test $SECONDS s in all"
-[ "$failed" -eq 0 ] || { echo "[test] FAILED: pytest (see above)"; exit 1; }
+if [ -n "$serial" ]; then
+  part web-check "${web_check[@]}"
+else
+  join web-check
+fi
+part web-e2e scripts/web.sh e2e  # Playwright: the real API and worker on this stack, Debian's chromium
+
+echo "[test] the parts, in seconds (the background ones overlap the others):"
+printf '[test]   %s\n' "${took[@]}"
+echo "[test] make test: $SECONDS s in all"
+[ ${#failed[@]} -eq 0 ] || { echo "[test] FAILED: ${failed[*]} (see above)"; exit 1; }
