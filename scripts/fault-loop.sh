@@ -11,7 +11,7 @@
 # A failed run keeps its process logs in var/fault-loop/run-N-logs.
 #
 # Every run is recorded in var/fault-loop/history.tsv: when it ended, the code it ran (a hash of the
-# tracked files the fault suite runs, "+dirty" when one of them differs from the commit), the mode
+# tracked files the fault suite runs, "+dirty" when one differs from the commit or a file is new), the mode
 # (plain or hog, +quorum), pass or fail, its seconds and the Redis-restart recovery times it
 # measured. A run of 20 takes longer than a working session on two cores, so --resume
 # (`make fault-loop RESUME=1`) goes on with a streak: it counts the runs at the end of the history
@@ -41,7 +41,7 @@ recovery=var/faults-recovery.log
 # the scripts that only call the suite.
 code_files=(-- . ':!web' ':!docs' ':!bench' ':!*.md' ':!.ci' ':!scripts/test.sh' ':!scripts/web.sh' ':!scripts/fault-loop.sh')
 code=$(git ls-files -s "${code_files[@]}" | sha256sum | cut -c1-12)
-git diff --quiet HEAD "${code_files[@]}" || code="$code+dirty"
+[ -z "$(git status --porcelain --untracked-files=normal "${code_files[@]}")" ] || code="$code+dirty"  # a change, or a new file
 mode=${hog:+hog}
 mode=${mode:-plain}${CONTACTS_FAULTS_QUORUM_LOSS:++quorum}
 
