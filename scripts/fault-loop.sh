@@ -66,7 +66,7 @@ scripts/stop-fault-stacks.sh
 passed=0 done=0
 stop_file=$log_dir/stop-after-this-run
 rm -f "$stop_file"
-while [ $((streak + passed)) -lt "$runs" ] && [ $((done)) -eq $((passed)) ]; do
+while [ $((streak + passed)) -lt "$runs" ] && [ "$done" -eq "$passed" ]; do
   if [ -e "$stop_file" ]; then
     rm -f "$stop_file"
     echo "[fault-loop] stopped between runs ($stop_file); RESUME=1 goes on from here"

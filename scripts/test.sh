@@ -22,15 +22,21 @@ took=()    # "part seconds", in the order the parts ended
 failed=()  # the parts that failed
 started=
 
+# record NAME SECONDS RC [MARK]: note a part's time and whether it failed, and say so (MARK on
+# both sides of the line, to close a background part's printed output).
+record() {
+  took+=("$1 $2")
+  [ "$3" -eq 0 ] || failed+=("$1")
+  echo "[test] ${4:+$4 }$1 took $2 s$([ "$3" -eq 0 ] || echo ": FAILED")${4:+ $4}"
+}
+
 # part NAME CMD...: run CMD in the foreground, and record its time and whether it failed.
 part() {
   local name=$1 start=$SECONDS rc=0
   shift
   echo "[test] $name"
   "$@" || rc=$?
-  took+=("$name $((SECONDS - start))")
-  [ "$rc" -eq 0 ] || failed+=("$name")
-  echo "[test] $name took $((SECONDS - start)) s$([ "$rc" -eq 0 ] || echo ": FAILED")"
+  record "$name" "$((SECONDS - start))" "$rc"
 }
 
 # start_bg NAME CMD...: run CMD in the background, in a process group of its own (so that it can be
@@ -61,9 +67,7 @@ join() {
   echo "[test] ---- $name: its output (var/log/test-$name.log) ----"
   cat "var/log/test-$name.log"
   seconds=$(cat "var/log/test-$name.took" 2>/dev/null || echo "$((SECONDS - bg_start[$name]))")
-  took+=("$name $seconds")
-  [ "$rc" -eq 0 ] || failed+=("$name")
-  echo "[test] ---- $name took $seconds s$([ "$rc" -eq 0 ] || echo ": FAILED") ----"
+  record "$name" "$seconds" "$rc" ----
 }
 
 cleanup() {
