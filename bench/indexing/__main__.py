@@ -398,9 +398,10 @@ def main() -> None:
     parser.add_argument(
         "--shard-steps",
         type=lambda text: [int(n) for n in text.split(",")],
-        default=[25_000, 50_000, 100_000, 200_000, 400_000],
+        default=[25_000, 50_000, 100_000, 200_000, 400_000, 800_000, 1_600_000],
         help="documents per shard at which --capacity times searches",
     )
+    parser.add_argument("--shard-rounds", type=int, default=60, help="rounds of the query mix per step")
     parser.add_argument(
         "--beside-jobs",
         action="store_true",
@@ -425,7 +426,9 @@ def main() -> None:
             from bench.indexing import capacity
 
             workspace_id, docs = capacity.measure_storage(settings, factory, client, args.count)
-            capacity.search_vs_shard_size(settings, client, workspace_id, docs, args.shard_steps, rounds=40)
+            capacity.search_vs_shard_size(
+                settings, client, workspace_id, docs, args.shard_steps, rounds=args.shard_rounds
+            )
             return
         if args.beside_jobs:
             freshness_beside_jobs(settings, factory, engine, args)

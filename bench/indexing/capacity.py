@@ -120,6 +120,7 @@ def search_vs_shard_size(
     docs: list[dict[str, Any]],
     steps: list[int],
     rounds: int,
+    warm_seconds: float = 10.0,
 ) -> None:
     name = f"{settings.index_alias}_shardgrowth"
     if client.indices.exists(index=name):
@@ -134,21 +135,32 @@ def search_vs_shard_size(
         }
         bodies.append({**body, "size": 50, "track_total_hits": True, **PAGE_FETCH})
     loaded = 0
-    rows = []
+    rows: list[tuple[int, float, float]] = []
     try:
         for target in steps:
-            actions: list[dict[str, Any]] = []
-            while loaded + len(actions) < target:
-                doc = docs[(loaded + len(actions)) % len(docs)]
-                new_id = str(uuid.uuid4())
-                actions.append(
-                    {"_index": name, "_id": new_id, "routing": route, "_source": {**doc, "id": new_id}}
-                )
-            helpers.bulk(client, actions, chunk_size=1000, request_timeout=300)
+            # Streamed: a step of 800,000 copies is never held in memory at once.
+            actions = (
+                {
+                    "_index": name,
+                    "_id": new_id,
+                    "routing": route,
+                    "_source": {**docs[n % len(docs)], "id": new_id},
+                }
+                for n in range(loaded, target)
+                for new_id in (str(uuid.uuid4()),)
+            )
+            with tqdm(total=target - loaded, desc=f"grow the shard to {target:,}", unit="doc") as bar:
+                for ok, item in helpers.streaming_bulk(client, actions, chunk_size=1000, request_timeout=300):
+                    if not ok:
+                        raise RuntimeError(f"bulk copy failed: {item}")
+                    bar.update()
             loaded = target
             client.indices.refresh(index=name)
             client.indices.forcemerge(index=name, max_num_segments=1, request_timeout=600)
-            for _ in range(max(5, rounds // 4)):  # warm (JIT, caches, page cache), as a live index is
+            # Warm (JIT, caches, page cache), as a live index is: longer before the first step, when
+            # the JVM has served nothing yet, so the baseline is not a cold one.
+            warm_until = time.monotonic() + (warm_seconds * 3 if not rows else warm_seconds)
+            while time.monotonic() < warm_until:
                 for body in bodies:
                     client.search(index=name, routing=route, body=body, request_cache=False)
             took: list[float] = []
@@ -168,4 +180,9 @@ def search_vs_shard_size(
     print(f"{'docs per shard':>16}{'p50 ms':>10}{'p95 ms':>10}{'p95 vs first':>14}")
     for target, p50, p95 in rows:
         print(f"{target:>16,}{p50:>10.1f}{p95:>10.1f}{p95 / base:>14.2f}")
+    doubled = next((target for target, _, p95 in rows if p95 >= 2 * base), None)
+    if doubled is None:
+        print(f"p95 did not double from {rows[0][0]:,} up to {rows[-1][0]:,} documents per shard")
+    else:
+        print(f"p95 doubled (vs {rows[0][0]:,} documents per shard) at {doubled:,} documents per shard")
     print(flush=True)
