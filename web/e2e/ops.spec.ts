@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import type { Locator } from "@playwright/test";
 import { REPO } from "./env";
-import { apiCall, createContacts, expect, screenshotPath, signIn, test, uniq } from "./fixtures";
+import { apiCall, createContacts, expect, screenshotPath, signIn, state, test, uniq } from "./fixtures";
 
 /** Breaks or fixes a contact's data around the API (see parked_change.py), on the e2e stack's database. */
 function parkedChange(action: "break" | "fix", contactId: string) {
@@ -63,4 +63,44 @@ test("ops: sync figures refreshed live, a parked change retried, recent jobs wit
       return found.items[0]?.custom_fields.seats;
     })
     .toBe(7);
+});
+
+/** Starts an import of `rows` new contacts through the API (multipart), as the Import dialog does. */
+async function startImport(tag: string, rows: number): Promise<string> {
+  const lines = ["First,Last,Email"];
+  for (let i = 0; i < rows; i++) lines.push(`P${i},${tag},p${i}.${tag}@example.com`);
+  const form = new FormData();
+  form.append("file", new Blob([lines.join("\n")], { type: "text/csv" }), `${tag}.csv`);
+  form.append("mapping", JSON.stringify({ First: "first_name", Last: "last_name", Email: "email" }));
+  const s = state();
+  const r = await fetch(`${s.baseURL}/v1/imports`, { method: "POST", headers: { Authorization: `Bearer ${s.owner.token}` }, body: form });
+  expect(r.status, await r.clone().text()).toBe(202);
+  return ((await r.json()) as { id: string }).id;
+}
+
+test("ops: a running import cancelled from the jobs list keeps what it committed and stops", async ({ page }) => {
+  const tag = uniq("cancel");
+  const rows = 300_000; // a minute or more of work for the worker: it is still running when Cancel is pressed
+  const id = await startImport(tag, rows);
+  await signIn(page, "owner", "/ops");
+  const jobs = page.getByRole("region", { name: "Jobs" });
+  const cancelName = { name: "Cancel import job" };
+  const cancel = jobs.getByRole("button", cancelName);
+  const running = jobs.getByRole("row").filter({ has: page.getByRole("button", cancelName) });
+  await expect(running).toContainText("running", { timeout: 20_000 });
+  await expect(running.getByRole("progressbar", { name: "Import progress" })).toBeVisible();
+  await cancel.click();
+  await expect(cancel).toHaveCount(0);
+  await expect(jobs.getByRole("row", { name: /^Import cancelled/ }).first()).toBeVisible();
+
+  // What the job committed before it stopped stays, and nothing is added after the cancel.
+  const report = await apiCall<{ status: string; created: number; total_rows: number }>("GET", `/v1/imports/${id}`);
+  expect(report.status).toBe("cancelled");
+  expect(report.created).toBeLessThan(rows);
+  await page.waitForTimeout(3_000);
+  const later = await apiCall<{ status: string; created: number }>("GET", `/v1/imports/${id}`);
+  expect(later).toMatchObject({ status: "cancelled", created: report.created });
+  await expect
+    .poll(async () => (await apiCall<{ total: { value: number } }>("POST", "/v1/contacts/search", { query: tag, page_size: 1 })).total.value, { timeout: 30_000 })
+    .toBe(report.created);
 });
