@@ -19,12 +19,15 @@ export class ApiError extends Error {
   readonly status: number;
   readonly problem: Problem;
   readonly retryAfter: number | null;
-  constructor(problem: Problem, retryAfter: number | null) {
+  /** The request's method: a GET is retried by its query; a write was retried by `request` (503, 429) and has given up. */
+  readonly method: Method;
+  constructor(problem: Problem, retryAfter: number | null, method: Method = "GET") {
     super(problem.detail || problem.title || `Request failed (${problem.status})`);
     this.name = "ApiError";
     this.status = problem.status;
     this.problem = problem;
     this.retryAfter = retryAfter;
+    this.method = method;
   }
   /** Validation messages keyed by the last named location ("email", "custom_fields.plan"). */
   fieldErrors(): Record<string, string> {
@@ -54,6 +57,43 @@ export function rememberCsrf(token: string | null | undefined) {
 
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
+/** A write the API refused for now (503: a dependency is down, nothing was committed; 429: over the
+ * rate limit) is sent again after its Retry-After, this many times in all, each wait at most
+ * WRITE_RETRY_MAX_WAIT seconds. Meanwhile `writeRetry` says what is unavailable (RetryNotice shows it in
+ * every dialog and page header). A write that got no answer at all is not sent again: it may have been done. */
+export const WRITE_ATTEMPTS = 5;
+const WRITE_RETRY_MAX_WAIT = 10;
+
+export interface WriteRetry {
+  what: string;
+  seconds: number;
+  attempt: number;
+}
+type Listener = (r: WriteRetry | null) => void;
+const listeners = new Set<Listener>();
+let waiting: WriteRetry | null = null;
+export const writeRetry = {
+  current: (): WriteRetry | null => waiting,
+  subscribe(listener: Listener): () => void {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  },
+};
+function announce(r: WriteRetry | null) {
+  waiting = r;
+  for (const l of listeners) l(r);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(t);
+      reject(new DOMException("Aborted", "AbortError"));
+    });
+  });
+}
+
 async function problemOf(res: Response): Promise<Problem> {
   const text = await res.text();
   try {
@@ -65,6 +105,31 @@ async function problemOf(res: Response): Promise<Problem> {
 }
 
 export async function request<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  if (method === "GET") return send<T>(method, path, body, signal);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const out = await send<T>(method, path, body, signal);
+      if (attempt > 1) announce(null);
+      return out;
+    } catch (e) {
+      const again = e instanceof ApiError && (e.status === 503 || e.status === 429) && attempt < WRITE_ATTEMPTS;
+      if (!again) {
+        if (attempt > 1) announce(null);
+        throw e;
+      }
+      const seconds = Math.min(e.retryAfter ?? 2, WRITE_RETRY_MAX_WAIT);
+      announce({ what: e.problem.detail || e.problem.title || "The service is unavailable", seconds, attempt: attempt + 1 });
+      try {
+        await sleep(seconds * 1000, signal);
+      } catch (abort) {
+        announce(null);
+        throw abort;
+      }
+    }
+  }
+}
+
+async function send<T>(method: Method, path: string, body: unknown, signal: AbortSignal | undefined): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json" };
   let payload: BodyInit | undefined;
   if (body instanceof FormData) {
@@ -82,11 +147,11 @@ export async function request<T>(method: Method, path: string, body?: unknown, s
     res = await fetch(path, { method, headers, body: payload, credentials: "same-origin", signal });
   } catch (e) {
     if (e instanceof DOMException && e.name === "AbortError") throw e;
-    throw new ApiError({ status: 0, title: "Network error", detail: "The server could not be reached." }, 2);
+    throw new ApiError({ status: 0, title: "Network error", detail: "The server could not be reached." }, 2, method);
   }
   if (!res.ok) {
     const ra = Number(res.headers.get("Retry-After"));
-    throw new ApiError(await problemOf(res), Number.isFinite(ra) && ra > 0 ? ra : null);
+    throw new ApiError(await problemOf(res), Number.isFinite(ra) && ra > 0 ? ra : null, method);
   }
   if (res.status === 204) return undefined as T;
   const type = res.headers.get("Content-Type") ?? "";
@@ -105,6 +170,8 @@ export interface SearchParams {
 }
 
 const enc = encodeURIComponent;
+/** A contact's messages, events and comments come 100 at a time; `cursor` asks for the next 100. */
+const pageQuery = (cursor?: string | null) => `page_size=100${cursor ? `&cursor=${enc(cursor)}` : ""}`;
 
 export const api = {
   signIn: (cred: { code: string } | { token: string }) => request<void>("POST", "/v1/sessions", cred),
@@ -127,9 +194,9 @@ export const api = {
   createContact: (c: ContactInput) => request<Contact>("POST", "/v1/contacts", c),
   updateContact: (id: string, c: ContactInput) => request<Contact>("PATCH", `/v1/contacts/${enc(id)}`, c),
   deleteContact: (id: string) => request<void>("DELETE", `/v1/contacts/${enc(id)}`),
-  messages: (id: string) => request<Page<Message>>("GET", `/v1/contacts/${enc(id)}/messages?page_size=100`),
-  events: (id: string) => request<Page<ContactEvent>>("GET", `/v1/contacts/${enc(id)}/events?page_size=100`),
-  comments: (id: string) => request<Page<Comment>>("GET", `/v1/contacts/${enc(id)}/comments?page_size=100`),
+  messages: (id: string, cursor?: string | null) => request<Page<Message>>("GET", `/v1/contacts/${enc(id)}/messages?${pageQuery(cursor)}`),
+  events: (id: string, cursor?: string | null) => request<Page<ContactEvent>>("GET", `/v1/contacts/${enc(id)}/events?${pageQuery(cursor)}`),
+  comments: (id: string, cursor?: string | null) => request<Page<Comment>>("GET", `/v1/contacts/${enc(id)}/comments?${pageQuery(cursor)}`),
   addComment: (id: string, text: string) => request<Comment>("POST", `/v1/contacts/${enc(id)}/comments`, { text }),
   bulkDelete: (selection: Selection) => request<Job>("POST", "/v1/contacts/bulk-delete", { selection, confirm: true }),
   bulkTags: (selection: Selection, tags: string[]) => request<Job>("POST", "/v1/contacts/bulk-tags", { selection, tags }),
@@ -167,11 +234,16 @@ export const api = {
   importJob: (id: string) => request<ImportJob>("GET", `/v1/imports/${enc(id)}`),
 };
 
-/** Words for an error, where it happened. A 503 names what is unavailable. */
+/** Words for an error, where it happened. A 503 names what is unavailable; a read is still being
+ * retried by its query, a write has been retried by `request` and given up. */
 export function describeError(e: unknown): string {
   if (e instanceof ApiError) {
-    if (e.status === 503) return `${e.problem.detail || "A service is unavailable"}. Retrying…`;
-    if (e.status === 0) return "The server could not be reached. Retrying…";
+    const write = e.method !== "GET";
+    if (e.status === 503)
+      return `${e.problem.detail || "A service is unavailable"}. ${write ? `Tried ${WRITE_ATTEMPTS} times; nothing was saved. Try again later.` : "Retrying…"}`;
+    if (e.status === 0)
+      return write ? "The server could not be reached, so this may not have been saved. Check, then try again." : "The server could not be reached. Retrying…";
+    if (e.status === 429 && write) return `${e.problem.detail || "Too many requests"}. Tried ${WRITE_ATTEMPTS} times; nothing was saved. Try again later.`;
     const fe = e.problem.errors?.map((x) => `${x.loc.filter((p) => p !== "body").join(".")}: ${x.msg}`).join("; ");
     return [e.problem.detail || e.problem.title, fe].filter(Boolean).join(" — ") || e.message;
   }

@@ -2,7 +2,7 @@
 // Ops: each shown only to the roles that may open it), the signed-in user and Sign out.
 import type { MouseEvent } from "react";
 import type { Me } from "../api/types";
-import { Button } from "../ui/controls";
+import { Button, RetryNotice } from "../ui/controls";
 import { navigate, useLocation } from "../url/urlState";
 
 export type PageId = "contacts" | "dashboard" | "ops";
@@ -52,6 +52,7 @@ export function AppHeader({ me, current, title, onSignOut }: { me: Me; current: 
           </ul>
         </nav>
       </div>
+      <RetryNotice />
       <div className="me">
         <span>
           {me.name} ({me.role})

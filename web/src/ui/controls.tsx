@@ -1,9 +1,10 @@
 // Thin styled wrappers over React Aria Components: labels, focus and keyboard come from the library.
-import type { ReactNode } from "react";
+import { type ReactNode, useSyncExternalStore } from "react";
 import {
   Button as AriaButton, type ButtonProps, Dialog, Heading, Input, Label, ListBox, ListBoxItem, Modal,
   ModalOverlay, Popover, Select, SelectValue, Text, TextField, type Key,
 } from "react-aria-components";
+import { WRITE_ATTEMPTS, describeError, writeRetry } from "../api/client";
 
 export function Button(props: ButtonProps & { variant?: "primary" | "danger" | "plain" }) {
   const { variant = "plain", className, ...rest } = props;
@@ -34,7 +35,10 @@ export function ModalDialog(props: {
               ×
             </AriaButton>
           </div>
-          <div className="dialog-body">{props.children}</div>
+          <div className="dialog-body">
+            {props.children}
+            <RetryNotice />
+          </div>
         </Dialog>
       </Modal>
     </ModalOverlay>
@@ -192,4 +196,24 @@ export function Progress({ label, processed, total }: { label: string; processed
       </span>
     </div>
   );
+}
+
+/** While a write waits to be sent again (api/client `writeRetry`: the API answered 503 or 429), says
+ * what is unavailable and when the next attempt goes; nothing while no write waits. */
+export function RetryNotice() {
+  const r = useSyncExternalStore(writeRetry.subscribe, writeRetry.current);
+  if (!r) return null;
+  return (
+    <p role="status" className="retry-notice">
+      {r.what}. Trying again in {r.seconds} s (attempt {r.attempt} of {WRITE_ATTEMPTS})…
+    </p>
+  );
+}
+
+/** A query's trouble in words: "<what> could not be loaded: …" once it gave up, "<what> are
+ * unavailable for now: … Retrying…" while it is still retrying a 503; nothing otherwise. */
+export function QueryProblem({ what, query }: { what: string; query: { error: unknown; failureReason: unknown; isFetching: boolean } }) {
+  if (query.error) return <ErrorText>{what} could not be loaded: {describeError(query.error)}</ErrorText>;
+  if (query.failureReason && query.isFetching) return <ErrorText>{what} are unavailable for now: {describeError(query.failureReason)}</ErrorText>;
+  return null;
 }
