@@ -12,7 +12,11 @@ export function AddContactDialog(props: {
   onClose: () => void;
   standard: FieldInfo[];
   custom: FieldInfo[];
+  /** Why the workspace's fields are not there (GET /v1/fields failed, or is being retried). */
+  fieldsProblem?: unknown;
   onAdded: (name: string) => void;
+  /** Adding many contacts instead: the Import dialog. */
+  onImport?: () => void;
 }) {
   const qc = useQueryClient();
   const [values, setValues] = useState<FormValues>({});
@@ -64,6 +68,20 @@ export function AddContactDialog(props: {
         }}
       >
         <p className="hint">At least a first name, an email or a phone. Automations and automatic assignment do not run for contacts added here.</p>
+        {props.onImport && (
+          <p className="hint">
+            Adding many contacts?{" "}
+            <Button
+              variant="plain"
+              onPress={() => {
+                close();
+                props.onImport?.();
+              }}
+            >
+              Import a file instead
+            </Button>
+          </p>
+        )}
         <ContactForm
           values={values}
           onChange={(k, v) => {
@@ -78,11 +96,13 @@ export function AddContactDialog(props: {
           errors={errors}
           standard={props.standard}
           custom={props.custom}
+          fieldsProblem={props.fieldsProblem}
         />
+        {props.fieldsProblem ? <ErrorText>The contact fields could not be loaded: {describeError(props.fieldsProblem)}</ErrorText> : null}
         <ErrorText>{general}</ErrorText>
         <div className="dialog-actions">
           <Button onPress={close}>Cancel</Button>
-          <Button type="submit" variant="primary" isDisabled={busy}>
+          <Button type="submit" variant="primary" isDisabled={busy || props.standard.length === 0}>
             Add
           </Button>
         </div>

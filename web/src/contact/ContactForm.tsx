@@ -32,12 +32,13 @@ export function ContactForm(props: {
   errors: Record<string, string>;
   standard: FieldInfo[];
   custom: FieldInfo[];
+  fieldsProblem?: unknown;
 }) {
   const { values, errors } = props;
   const str = (k: string) => (typeof values[k] === "string" ? (values[k] as string) : "");
   return (
     <div className="form-grid">
-      {props.standard.length === 0 && <p role="status">Loading the fields…</p>}
+      {props.standard.length === 0 && !props.fieldsProblem && <p role="status">Loading the fields…</p>}
       {props.standard.map((f) => (
         <TextInput
           key={f.field}

@@ -11,7 +11,7 @@ import { customFieldsOf, editableFieldsOf } from "../contact/ContactForm";
 import { DeleteContactDialog } from "../contact/DeleteContactDialog";
 import { ExportDialog } from "../export/ExportDialog";
 import { AssignTagsDialog, BulkDeleteDialog } from "../selection/BulkDialogs";
-import { Button, ErrorText } from "../ui/controls";
+import { Button, ErrorText, QueryProblem } from "../ui/controls";
 import { FilterButton, FilterPanel, SearchBox } from "../filters/CriteriaControls";
 import { AppHeader } from "../nav/AppHeader";
 import { useUrlCriteria } from "../url/useUrlCriteria";
@@ -27,6 +27,9 @@ const MergeDialog = lazy(() => import("../merge/MergeDialogs").then((m) => ({ de
 const UnmergeDialog = lazy(() => import("../merge/MergeDialogs").then((m) => ({ default: m.UnmergeDialog })));
 const ContactDetailsDialog = lazy(() => import("../contact/ContactDetailsDialog").then((m) => ({ default: m.ContactDetailsDialog })));
 const MessagesDialog = lazy(() => import("../contact/ContactDetailsDialog").then((m) => ({ default: m.MessagesDialog })));
+
+/** The most contacts a selection by id may hold (API: `{"ids": [...]}`, at most 1000). */
+export const MAX_SELECTED = 1000;
 
 type DialogName = "add" | "columns" | "export" | "import" | "bulkDelete" | "tags" | "merge" | null;
 
@@ -64,20 +67,30 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
     setSelected((s) => (s.size ? new Map() : s));
     setAllMatching(false);
   }, [criteria]);
+  // A selection by id holds at most MAX_SELECTED contacts (the API's limit); "Select all N
+  // matching" takes any number.
+  const [selectionLimit, setSelectionLimit] = useState(false);
   const onToggle = useCallback((c: Contact) => {
     setSelected((s) => {
       const n = new Map(s);
       if (n.has(c.id)) n.delete(c.id);
-      else n.set(c.id, c);
+      else if (n.size >= MAX_SELECTED) {
+        setSelectionLimit(true);
+        return s;
+      } else n.set(c.id, c);
       return n;
     });
   }, []);
   const selectedIds = useMemo(() => new Set(selected.keys()), [selected]);
-  const pageSelected = rows.length > 0 && rows.every((r) => selected.has(r.id));
-  const onTogglePage = useCallback(
-    () => setSelected(pageSelected ? new Map() : new Map(rows.map((r) => [r.id, r]))),
-    [pageSelected, rows],
-  );
+  const pageRows = rows.slice(0, MAX_SELECTED);
+  const pageSelected = rows.length > 0 && pageRows.every((r) => selected.has(r.id));
+  const onTogglePage = useCallback(() => {
+    setSelectionLimit(!pageSelected && rows.length > MAX_SELECTED);
+    setSelected(pageSelected ? new Map() : new Map(rows.slice(0, MAX_SELECTED).map((r) => [r.id, r])));
+  }, [pageSelected, rows]);
+  useEffect(() => {
+    if (selected.size < MAX_SELECTED) setSelectionLimit(false);
+  }, [selected]);
   const selCount = allMatching ? (total ?? 0) : selected.size;
   const selection: Selection = allMatching || selected.size === 0
     ? { all_matching: { query: state.q || null, filter: state.filter, view_id: state.view } }
@@ -140,7 +153,7 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
     <div className="app">
       <AppHeader me={me} current="contacts" title="Contacts" onSignOut={onSignOut} />
       <div className="toolbar" role="toolbar" aria-label="Contacts actions">
-        <ViewSelector views={views.data?.items} value={state.view} onChange={selectView} />
+        <ViewSelector views={views.data?.items} failed={!!views.error} value={state.view} onChange={selectView} />
         {selCount > 0 ? (
           <div className="bulk-actions">
             <span className="sel-count" role="status">
@@ -193,10 +206,16 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
         </span>
         {viewName && state.view !== "all" && <span className="hint"> in {viewName}</span>}
         {search.isFetching && !search.isFetchingNextPage && !search.isPending && <span className="hint"> · updating…</span>}
-        {pageSelected && !allMatching && total !== null && total > rows.length && (
+        {pageSelected && !allMatching && total !== null && total > selected.size && (
           <Button onPress={() => setAllMatching(true)}>Select all {total.toLocaleString()} matching</Button>
         )}
         {allMatching && <span> All {selCount.toLocaleString()} matching contacts are selected.</span>}
+        {selectionLimit && !allMatching && (
+          <span role="status" className="notice">
+            A selection holds at most {MAX_SELECTED.toLocaleString()} contacts picked one by one; the first {MAX_SELECTED.toLocaleString()} loaded are
+            selected. Select all matching takes every one.
+          </span>
+        )}
         {notice && (
           <span role="status" className="notice">
             {notice}
@@ -207,7 +226,11 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
       {!search.error && search.failureReason && search.isFetching && (
         <ErrorText>Contacts are unavailable for now: {describeError(search.failureReason)}</ErrorText>
       )}
-      {columns.error && <ErrorText>Your columns could not be loaded: {describeError(columns.error)}</ErrorText>}
+      <QueryProblem what="Your columns" query={columns} />
+      <QueryProblem what="The contact fields" query={fields} />
+      <QueryProblem what="Saved views" query={views} />
+      <QueryProblem what="The workspace's users" query={users} />
+      <QueryProblem what="The workspace's channels" query={channels} />
       <div className="main">
         <ContactsTable
           rows={rows}
@@ -242,7 +265,15 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
         )}
       </div>
 
-      <AddContactDialog isOpen={dialog === "add"} onClose={() => setDialog(null)} standard={standard} custom={custom} onAdded={(n) => setNotice(`Added ${n}.`)} />
+      <AddContactDialog
+        isOpen={dialog === "add"}
+        onClose={() => setDialog(null)}
+        standard={standard}
+        custom={custom}
+        fieldsProblem={fields.error ?? (fields.isFetching ? fields.failureReason : null)}
+        onAdded={(n) => setNotice(`Added ${n}.`)}
+        onImport={() => setDialog("import")}
+      />
       <CustomizeColumnsDialog isOpen={dialog === "columns"} onClose={() => setDialog(null)} columns={columns.data} />
       <ExportDialog
         isOpen={dialog === "export"}

@@ -8,10 +8,11 @@ const BUILT_IN: View[] = [
 ];
 
 /** "View": All contacts, Mine, Unassigned, then saved views (custom inboxes) by name. */
-export function ViewSelector(props: { views: View[] | undefined; value: string; onChange: (id: string) => void }) {
+export function ViewSelector(props: { views: View[] | undefined; failed?: boolean; value: string; onChange: (id: string) => void }) {
   const names: Record<string, string> = { all: "All contacts", mine: "Mine", unassigned: "Unassigned" };
   const list = props.views?.length ? props.views : BUILT_IN;
   const options = list.map((v) => ({ id: v.id, label: v.built_in ? (names[v.id] ?? v.name) : v.name }));
-  if (!options.some((o) => o.id === props.value)) options.push({ id: props.value, label: "Loading…" });
+  // A saved view named by the URL: its name once the views load ("Saved view (not loaded)" if they cannot).
+  if (!options.some((o) => o.id === props.value)) options.push({ id: props.value, label: props.failed ? "Saved view (not loaded)" : "Loading…" });
   return <SelectInput label="View" value={props.value} options={options} onChange={props.onChange} />;
 }
