@@ -40,3 +40,31 @@ test("merge two contacts choosing values field by field, then unmerge from the r
   expect(back.email).toBe(`ivy.work.${tag}@example.com`);
   await expect(page.getByRole("row", { name: new RegExp(`Ivy ${tag}`) }).filter({ hasText: `ivy.${tag}@example.com` })).toBeVisible();
 });
+
+test("merge: the user chooses which contact stays", async ({ page }) => {
+  const tag = uniq("mk");
+  const [, second] = await createContacts([
+    { first_name: "Jo", last_name: tag, email: `jo.${tag}@example.com` },
+    { first_name: "Jo", last_name: tag, email: `jo.home.${tag}@example.com`, country: "SG" },
+  ]);
+  await signIn(page, "owner", `/?q=${tag}&sort=created_at:asc`);
+  await expect(totalText(page)).toHaveText("2 contacts");
+  await page.getByRole("checkbox", { name: "Select all on this page" }).check();
+  await page.getByRole("button", { name: "Merge contacts" }).click();
+  const dialog = page.getByRole("dialog", { name: "Merge contacts" });
+  await expect(dialog).toContainText(`Jo ${tag} (jo.${tag}@example.com) stays; Jo ${tag} (jo.home.${tag}@example.com) is merged into it.`);
+  await dialog.getByRole("button", { name: `Keep Jo ${tag} (jo.home.${tag}@example.com) instead` }).click();
+  await expect(dialog).toContainText(`Jo ${tag} (jo.home.${tag}@example.com) stays; Jo ${tag} (jo.${tag}@example.com) is merged into it.`);
+  // the values offered follow the new direction: the staying contact's own value first
+  const email = dialog.getByRole("radiogroup", { name: "Email" });
+  await expect(email.getByRole("radio", { name: `jo.home.${tag}@example.com` })).toBeChecked();
+  await dialog.getByRole("button", { name: "Merge contact" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(totalText(page)).toHaveText("1 contact");
+  const kept = await apiCall<{ id: string; email: string; country: string }>("GET", `/v1/contacts/${second!.id}`);
+  expect(kept).toMatchObject({ id: second!.id, email: `jo.home.${tag}@example.com`, country: "SG" });
+  // once the index has caught up with the merge, search finds only the contact that stayed
+  await expect
+    .poll(async () => (await apiCall<{ items: { id: string }[] }>("POST", "/v1/contacts/search", { query: tag })).items.map((c) => c.id))
+    .toEqual([second!.id]);
+});

@@ -15,11 +15,16 @@ function show(v: unknown): string {
   return String(v);
 }
 const empty = (v: unknown) => show(v) === "";
+/** A contact told apart from one of the same name: "Ivy Tan (ivy@example.com)". */
+const who = (c: Contact) => (c.email || c.phone ? `${c.display_name} (${c.email || c.phone})` : c.display_name);
 
 /** Compare both contacts; a radio group per differing field, each radio named by the value it keeps. */
 export function MergeDialog(props: { pair: [Contact, Contact] | null; onClose: () => void; onMerged: (c: Contact) => void; labels: Map<string, FieldInfo> }) {
   const qc = useQueryClient();
-  const [primary, secondary] = props.pair ?? [null, null];
+  // Which of the two stays (keeps its id and record) is the user's choice: the first selected
+  // until "Keep … instead" swaps them.
+  const [swapped, setSwapped] = useState(false);
+  const [primary, secondary] = props.pair ? (swapped ? [props.pair[1], props.pair[0]] : props.pair) : [null, null];
   const preview = useQuery({
     queryKey: ["merge-preview", primary?.id, secondary?.id],
     queryFn: () => api.mergePreview((primary as Contact).id, (secondary as Contact).id),
@@ -29,6 +34,8 @@ export function MergeDialog(props: { pair: [Contact, Contact] | null; onClose: (
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => setChoose({}), [primary?.id, secondary?.id]);
+  const pairKey = props.pair ? `${props.pair[0].id} ${props.pair[1].id}` : "";
+  useEffect(() => setSwapped(false), [pairKey]);
   const label = (f: string) => props.labels.get(f)?.label ?? f.replace(/^custom\./, "").replace(/_/g, " ");
   const fields = preview.data?.fields ?? [];
   const differing = fields.filter((f) => !empty(f.primary) && !empty(f.secondary) && show(f.primary) !== show(f.secondary));
@@ -57,8 +64,13 @@ export function MergeDialog(props: { pair: [Contact, Contact] | null; onClose: (
       {primary && secondary && (
         <>
           <p>
-            <strong>{primary.display_name}</strong> stays; <strong>{secondary.display_name}</strong> is merged into it. Channels, messages,
+            <strong>{who(primary)}</strong> stays; <strong>{who(secondary)}</strong> is merged into it. Channels, messages,
             events and comments move to the merged contact, and tags are united. Where one side is empty, the other's value is kept.
+          </p>
+          <p>
+            <Button onPress={() => setSwapped((x) => !x)} isDisabled={busy}>
+              Keep {who(secondary)} instead
+            </Button>
           </p>
           {preview.isPending && <p role="status">Comparing…</p>}
           {preview.error && <ErrorText>{describeError(preview.error)}</ErrorText>}
@@ -112,10 +124,12 @@ export function UnmergeDialog(props: { contact: Contact | null; onClose: () => v
   const active = (merges.data?.items ?? []).filter((m) => !m.undone_at);
   const [chosen, setChosen] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
   useEffect(() => setChosen(null), [c?.id]);
   const selected = chosen ?? active[0]?.id ?? null;
   async function unmerge() {
-    if (!c || !selected) return;
+    if (!c || !selected || busy) return;
+    setBusy(true);
     setError(null);
     try {
       const r = await api.unmerge(c.id, selected);
@@ -127,6 +141,8 @@ export function UnmergeDialog(props: { contact: Contact | null; onClose: () => v
       props.onClose();
     } catch (e) {
       setError(describeError(e));
+    } finally {
+      setBusy(false);
     }
   }
   return (
@@ -148,7 +164,7 @@ export function UnmergeDialog(props: { contact: Contact | null; onClose: () => v
       <ErrorText>{error}</ErrorText>
       <div className="dialog-actions">
         <Button onPress={props.onClose}>Cancel</Button>
-        <Button variant="primary" onPress={() => void unmerge()} isDisabled={!selected}>
+        <Button variant="primary" onPress={() => void unmerge()} isDisabled={!selected || busy}>
           Unmerge
         </Button>
       </div>
