@@ -78,3 +78,43 @@ test("row menu: view details, edit and save, comment; view messages newest first
   // gone for good: the API answers 404 for it
   await expect(apiCall("GET", `/v1/contacts/${eve!.id}`)).rejects.toThrow(/404/);
 });
+
+test("a long history: details show every fact; messages come 100 at a time, the older ones on demand", async ({ page }) => {
+  const tag = uniq("long");
+  const s = state();
+  let contactId = "";
+  for (let i = 1; i <= 103; i++) {
+    const at = new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString();
+    const r = await apiCall<{ contact_id: string }>("POST", `/v1/channels/${s.channelId}/inbound`, {
+      external_id: `wa-${tag}`, profile: { first_name: "Lena", last_name: tag }, text: `message ${i}`, sent_at: at,
+    });
+    contactId = r.contact_id;
+  }
+  const c = await apiCall<{ version: number }>("GET", `/v1/contacts/${contactId}`);
+  await apiCall("POST", "/v1/contacts/search", { min_version: { [contactId]: c.version }, page_size: 1 });
+  await signIn(page, "owner", `/?q=${tag}`);
+  await expect(totalText(page)).toHaveText("1 contact");
+
+  await page.getByRole("button", { name: `Actions for Lena ${tag}` }).click();
+  await page.getByRole("menuitem", { name: "View details" }).click();
+  const details = page.getByRole("dialog", { name: `Lena ${tag}` });
+  const fact = (term: string) => details.locator(".facts > div", { has: page.getByRole("term").filter({ hasText: new RegExp(`^${term}$`) }) }).getByRole("definition");
+  await expect(fact("Conversation")).toHaveText("open");
+  await expect(fact("Last interacted channel")).toHaveText("Acme WhatsApp");
+  await expect(fact("Last incoming message")).toContainText("2026");
+  await expect(fact("Conversation opened")).not.toHaveText("—");
+  await expect(details.getByText("No comments yet.")).toBeVisible();
+  await page.keyboard.press("Escape");
+
+  await page.getByRole("button", { name: `Actions for Lena ${tag}` }).click();
+  await page.getByRole("menuitem", { name: "View messages" }).click();
+  const messages = page.getByRole("dialog", { name: /Messages with Lena/ });
+  const items = messages.getByRole("listitem");
+  await expect(items).toHaveCount(100);
+  await expect(items.first()).toContainText("message 103");
+  await expect(items.last()).toHaveText(/message 4$/);
+  await messages.getByRole("button", { name: "Load older messages" }).click();
+  await expect(items).toHaveCount(103);
+  await expect(items.last()).toHaveText(/message 1$/);
+  await expect(messages.getByRole("button", { name: "Load older messages" })).toHaveCount(0);
+});

@@ -1,9 +1,9 @@
 import { useEffect, useState } from "react";
 import { Form } from "react-aria-components";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError, api, describeError } from "../api/client";
 import { noteWritten, refreshSearch } from "../api/freshness";
-import type { Contact, FieldInfo, User } from "../api/types";
+import type { Contact, FieldInfo, Page, User } from "../api/types";
 import { Avatar, formatDateTime } from "../table/format";
 import { Button, ErrorText, ModalDialog, SelectInput, TextInput } from "../ui/controls";
 import { ContactForm, type FormValues, formValueOf, toBody } from "./ContactForm";
@@ -23,6 +23,53 @@ function initialValues(c: Contact, standard: FieldInfo[], custom: FieldInfo[]): 
 
 const UNASSIGNED = "__none__";
 
+/** One of a contact's lists (messages, events, comments), 100 at a time, with the next 100 on demand. */
+function useContactList<T>(kind: string, id: string | null | undefined, fetch: (id: string, cursor: string | null) => Promise<Page<T>>) {
+  const q = useInfiniteQuery({
+    queryKey: [kind, id],
+    queryFn: ({ pageParam }) => fetch(id as string, pageParam),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.next_cursor,
+    enabled: !!id,
+  });
+  return { ...q, items: (q.data?.pages ?? []).flatMap((p) => p.items) };
+}
+
+/** "Load older messages" and the like while the list has more; "Loading…" while they come. */
+function MoreButton({ list, label }: { list: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown }; label: string }) {
+  if (!list.hasNextPage) return null;
+  return (
+    <Button onPress={() => void list.fetchNextPage()} isDisabled={list.isFetchingNextPage}>
+      {list.isFetchingNextPage ? "Loading…" : label}
+    </Button>
+  );
+}
+
+/** The read-only facts of a contact, each named ("Last incoming message: …"), "—" when empty. */
+function Facts({ c, channelName }: { c: Contact; channelName: string | null }) {
+  const when = (v: string | null) => (v ? formatDateTime(v) : "—");
+  const facts: [string, string][] = [
+    ["Source", c.source],
+    ["Conversation", c.conversation_status],
+    ["Conversation opened", when(c.conversation_opened_at)],
+    ["Last interaction", when(c.last_interaction_at)],
+    ["Last incoming message", when(c.last_incoming_message_at)],
+    ["Last interacted channel", channelName ?? (c.last_interacted_channel_id ? "A removed channel" : "—")],
+    ["Created", when(c.created_at)],
+    ["Updated", when(c.updated_at)],
+  ];
+  return (
+    <dl className="facts">
+      {facts.map(([term, value]) => (
+        <div key={term}>
+          <dt>{term}</dt>
+          <dd>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
 export function ContactDetailsDialog(props: {
   contactId: string | null;
   onClose: () => void;
@@ -33,8 +80,8 @@ export function ContactDetailsDialog(props: {
   const id = props.contactId;
   const qc = useQueryClient();
   const contact = useQuery({ queryKey: ["contact", id], queryFn: () => api.contact(id as string), enabled: !!id });
-  const events = useQuery({ queryKey: ["events", id], queryFn: () => api.events(id as string), enabled: !!id });
-  const comments = useQuery({ queryKey: ["comments", id], queryFn: () => api.comments(id as string), enabled: !!id });
+  const events = useContactList("events", id, api.events);
+  const comments = useContactList("comments", id, api.comments);
   const [values, setValues] = useState<FormValues>({});
   const [dirty, setDirty] = useState<Set<string>>(new Set());
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -94,12 +141,9 @@ export function ContactDetailsDialog(props: {
             <Avatar avatar={c.avatar} size={48} />
             <div>
               <div className="profile-name">{c.display_name}</div>
-              <div className="hint">
-                Source: {c.source} · Conversation: {c.conversation_status} · Created {formatDateTime(c.created_at)}
-                {c.last_interaction_at ? ` · Last interaction ${formatDateTime(c.last_interaction_at)}` : ""}
-              </div>
             </div>
           </div>
+          <Facts c={c} channelName={c.channels.find((ch) => ch.channel_id === c.last_interacted_channel_id)?.channel_name ?? null} />
           <Form
         validationBehavior="aria"
             onSubmit={(e) => {
@@ -155,25 +199,31 @@ export function ContactDetailsDialog(props: {
           </section>
           <section aria-labelledby="events-h">
             <h3 id="events-h">Events</h3>
-            {events.error && <ErrorText>{describeError(events.error)}</ErrorText>}
+            {events.error && <ErrorText>Events could not be loaded: {describeError(events.error)}</ErrorText>}
+            {events.isPending && <p role="status">Loading the events…</p>}
+            {events.isSuccess && events.items.length === 0 && <p className="hint">No events yet.</p>}
             <ul className="events">
-              {(events.data?.items ?? []).map((ev) => (
+              {events.items.map((ev) => (
                 <li key={ev.id}>
                   <strong>{ev.type.replace(/_/g, " ")}</strong> · {formatDateTime(ev.at)}
                 </li>
               ))}
             </ul>
+            <MoreButton list={events} label="Load more events" />
           </section>
           <section aria-labelledby="comments-h">
             <h3 id="comments-h">Comments</h3>
-            {comments.error && <ErrorText>{describeError(comments.error)}</ErrorText>}
+            {comments.error && <ErrorText>Comments could not be loaded: {describeError(comments.error)}</ErrorText>}
+            {comments.isPending && <p role="status">Loading the comments…</p>}
+            {comments.isSuccess && comments.items.length === 0 && <p className="hint">No comments yet.</p>}
             <ul>
-              {(comments.data?.items ?? []).map((cm) => (
+              {comments.items.map((cm) => (
                 <li key={cm.id}>
                   {cm.text} <span className="hint">{formatDateTime(cm.created_at)}</span>
                 </li>
               ))}
             </ul>
+            <MoreButton list={comments} label="Load more comments" />
             <Form
         validationBehavior="aria"
               className="inline-form"
@@ -194,14 +244,14 @@ export function ContactDetailsDialog(props: {
 
 export function MessagesDialog(props: { contact: Contact | null; onClose: () => void }) {
   const id = props.contact?.id;
-  const messages = useQuery({ queryKey: ["messages", id], queryFn: () => api.messages(id as string), enabled: !!id });
+  const messages = useContactList("messages", id, api.messages);
   return (
     <ModalDialog title={`Messages with ${props.contact?.display_name ?? ""}`} isOpen={!!id} onOpenChange={(o) => !o && props.onClose()} wide>
       {messages.isPending && <p role="status">Loading…</p>}
       {messages.error && <ErrorText>{describeError(messages.error)}</ErrorText>}
-      {messages.data && messages.data.items.length === 0 && <p>No messages yet.</p>}
+      {messages.isSuccess && messages.items.length === 0 && <p>No messages yet.</p>}
       <ol className="messages" aria-label="Message history, newest first">
-        {(messages.data?.items ?? []).map((m) => (
+        {messages.items.map((m) => (
           <li key={m.id} className={`message ${m.direction ?? ""}`}>
             <div className="hint">
               {m.direction === "outgoing" ? "Sent" : m.direction === "incoming" ? "Received" : (m.direction ?? "")} ·{" "}
@@ -211,6 +261,7 @@ export function MessagesDialog(props: { contact: Contact | null; onClose: () => 
           </li>
         ))}
       </ol>
+      <MoreButton list={messages} label="Load older messages" />
     </ModalDialog>
   );
 }
