@@ -57,6 +57,7 @@ export function ImportDialog(props: { isOpen: boolean; onClose: () => void; fiel
     if (finished) refreshSearch(qc, true);
   }, [finished, qc]);
 
+  const [starting, setStarting] = useState(false);
   function reset() {
     setFile(null);
     setPreview(null);
@@ -82,7 +83,8 @@ export function ImportDialog(props: { isOpen: boolean; onClose: () => void; fiel
   }
 
   async function start() {
-    if (!file) return;
+    if (!file || starting) return;
+    setStarting(true);
     setError(null);
     const m = Object.fromEntries(Object.entries(mapping).filter(([, v]) => v && v !== SKIP));
     try {
@@ -90,6 +92,8 @@ export function ImportDialog(props: { isOpen: boolean; onClose: () => void; fiel
       setJobId(r.id);
     } catch (e) {
       setError(describeError(e));
+    } finally {
+      setStarting(false);
     }
   }
 
@@ -201,7 +205,7 @@ export function ImportDialog(props: { isOpen: boolean; onClose: () => void; fiel
           )}
           <ErrorText>{error}</ErrorText>
           <div className="dialog-actions">
-            <Button variant="primary" onPress={() => void start()} isDisabled={!file || headers.length === 0}>
+            <Button variant="primary" onPress={() => void start()} isDisabled={!file || headers.length === 0 || starting}>
               Import
             </Button>
           </div>

@@ -7,8 +7,13 @@ import type { Job, Selection } from "../api/types";
 import { useJobPoll } from "../jobs/useJob";
 import { Button, ErrorText, ModalDialog, Progress, TextInput } from "../ui/controls";
 
-function JobState({ job, verb }: { job: Job | undefined; verb: string }) {
-  if (!job) return null;
+/** Where a started job is: starting, its progress, or how it ended; and why its progress cannot be read. */
+function JobState({ poll, verb }: { poll: { data: Job | undefined; error: unknown; failureReason: unknown; isFetching: boolean }; verb: string }) {
+  const job = poll.data;
+  const trouble = poll.error ?? (poll.isFetching ? poll.failureReason : null);
+  const problem = trouble ? <ErrorText>The job's progress could not be read: {describeError(trouble)}</ErrorText> : null;
+  if (!job) return problem ?? <p role="status">Starting…</p>;
+  if (problem) return problem;
   if (job.status === "queued" || job.status === "running")
     return <Progress label={verb} processed={job.processed} total={job.total} />;
   if (job.status === "failed") return <ErrorText>The job failed: {job.error ?? "unknown reason"}</ErrorText>;
@@ -21,20 +26,27 @@ export function BulkDeleteDialog(props: { isOpen: boolean; onClose: () => void; 
   const [jobId, setJobId] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const job = useJobPoll("job", jobId, api.job);
+  const [busy, setBusy] = useState(false);
   const done = job.data?.status === "succeeded";
   function close() {
     if (done) props.onDone();
+    // However it is closed (Done, ×, Escape), the table drops what the job deleted so far.
+    if (jobId) refreshSearch(qc, true);
     setJobId(null);
     setError(null);
     props.onClose();
   }
   async function start() {
+    if (busy) return;
+    setBusy(true);
     setError(null);
     try {
       const j = await api.bulkDelete(props.selection);
       setJobId(j.id);
     } catch (e) {
       setError(describeError(e));
+    } finally {
+      setBusy(false);
     }
   }
   const { selection } = props;
@@ -55,24 +67,18 @@ export function BulkDeleteDialog(props: { isOpen: boolean; onClose: () => void; 
             <Button onPress={close} autoFocus>
               Cancel
             </Button>
-            <Button variant="danger" onPress={() => void start()}>
+            <Button variant="danger" onPress={() => void start()} isDisabled={busy}>
               Delete
             </Button>
           </div>
         </>
       )}
-      <JobState job={job.data} verb="Deleting" />
+      {jobId && <JobState poll={job} verb="Deleting" />}
       {done && (
         <>
           <p role="status">Deleted {Number(job.data?.result?.deleted ?? job.data?.processed ?? 0).toLocaleString()} contacts.</p>
           <div className="dialog-actions">
-            <Button
-              variant="primary"
-              onPress={() => {
-                refreshSearch(qc, true);
-                close();
-              }}
-            >
+            <Button variant="primary" onPress={close}>
               Done
             </Button>
           </div>
@@ -89,6 +95,7 @@ export function AssignTagsDialog(props: { isOpen: boolean; onClose: () => void; 
   const [error, setError] = useState<string | null>(null);
   const job = useJobPoll("job", jobId, api.job);
   const done = job.data?.status === "succeeded";
+  const [busy, setBusy] = useState(false);
   const list = tags.split(",").map((t) => t.trim()).filter(Boolean);
   function close() {
     if (jobId) refreshSearch(qc, true);
@@ -98,12 +105,16 @@ export function AssignTagsDialog(props: { isOpen: boolean; onClose: () => void; 
     props.onClose();
   }
   async function start() {
+    if (busy) return;
+    setBusy(true);
     setError(null);
     try {
       const j = await api.bulkTags(props.selection, list);
       setJobId(j.id);
     } catch (e) {
       setError(describeError(e));
+    } finally {
+      setBusy(false);
     }
   }
   return (
@@ -121,13 +132,13 @@ export function AssignTagsDialog(props: { isOpen: boolean; onClose: () => void; 
           <TextInput label="Tags" value={tags} onChange={setTags} autoFocus error={error ?? undefined} placeholder="vip, lead" />
           <div className="dialog-actions">
             <Button onPress={close}>Cancel</Button>
-            <Button type="submit" variant="primary" isDisabled={!list.length}>
+            <Button type="submit" variant="primary" isDisabled={!list.length || busy}>
               Add tags
             </Button>
           </div>
         </Form>
       )}
-      <JobState job={job.data} verb="Tagging" />
+      {jobId && <JobState poll={job} verb="Tagging" />}
       {done && (
         <>
           <p role="status">
