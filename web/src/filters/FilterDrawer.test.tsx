@@ -1,6 +1,7 @@
 import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { useState } from "react";
 import { afterEach, vi } from "vitest";
 import type { Group } from "../api/types";
 import { FIELDS } from "../test/fixtures";
@@ -46,4 +47,44 @@ test("a typed value is applied once the typing pauses, not on every keystroke", 
   expect(onApply).toHaveBeenCalledWith({ and: [{ field: "first_name", op: "contains", value: "anna" }] });
   vi.useRealTimers();
   await waitFor(() => expect(onApply).toHaveBeenCalledTimes(1));
+});
+
+function Harness() {
+  const [open, setOpen] = useState(false);
+  return (
+    <QueryClientProvider client={new QueryClient()}>
+      <button onClick={() => setOpen((o) => !o)}>Filter</button>
+      {open && (
+        <FilterDrawer
+          view="all"
+          filter={{ and: [{ field: "custom.plan", op: "eq", value: "free" }] }}
+          query=""
+          sort={[]}
+          fields={FIELDS}
+          fieldsError={null}
+          users={[]}
+          channels={[]}
+          onApply={() => {}}
+          onSaved={() => {}}
+          onClose={() => setOpen(false)}
+        />
+      )}
+    </QueryClientProvider>
+  );
+}
+
+test("Escape closes the drawer and focus goes back to the Filter button; an Escape that closes a menu in it does not", async () => {
+  vi.stubGlobal("fetch", vi.fn(async () => new Response(JSON.stringify({ total: 0, facets: {}, histograms: {} }), { status: 200, headers: { "Content-Type": "application/json" } })));
+  const user = userEvent.setup();
+  render(<Harness />);
+  await user.click(screen.getByRole("button", { name: "Filter" }));
+  expect(await screen.findByRole("heading", { name: "Filters" })).toHaveFocus();
+  await user.click(screen.getByRole("button", { name: /free/ }));
+  expect(await screen.findByRole("option", { name: /pro/ })).toBeInTheDocument();
+  await user.keyboard("{Escape}");
+  await waitFor(() => expect(screen.queryByRole("option", { name: /pro/ })).toBeNull());
+  expect(screen.getByRole("region", { name: "Filters" })).toBeInTheDocument();
+  await user.keyboard("{Escape}");
+  await waitFor(() => expect(screen.queryByRole("region", { name: "Filters" })).toBeNull());
+  expect(screen.getByRole("button", { name: "Filter" })).toHaveFocus();
 });

@@ -178,7 +178,16 @@ export function FilterDrawer(props: {
   const applied = JSON.stringify(props.filter);
   const { onApply } = props;
 
-  useEffect(() => headingRef.current?.focus(), []);
+  // Focus moves into the drawer when it opens, and back to what opened it (the Filter button) when
+  // it closes, unless the user has already put it somewhere else.
+  useEffect(() => {
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    headingRef.current?.focus();
+    return () => {
+      const now = document.activeElement;
+      if (opener?.isConnected && (!now || now === document.body)) opener.focus();
+    };
+  }, []);
   useEffect(() => {
     const next = toApi(draft, byName);
     if (JSON.stringify(next) === applied) return;
@@ -237,7 +246,15 @@ export function FilterDrawer(props: {
   }
 
   return (
-    <aside className="drawer-panel" role="region" aria-labelledby="filters-h">
+    <aside
+      className="drawer-panel"
+      role="region"
+      aria-labelledby="filters-h"
+      onKeyDown={(e) => {
+        // Escape closes the drawer; one that a menu or the Save dialog inside it handled does not.
+        if (e.key === "Escape" && !e.defaultPrevented && !saveOpen) props.onClose();
+      }}
+    >
       <div className="dialog-head">
         <h2 id="filters-h" tabIndex={-1} ref={headingRef}>
           Filters

@@ -46,6 +46,9 @@ test("headers carry aria-sort and sort on activation", async () => {
   expect(headers.find((h) => h.textContent === "Tags")).not.toHaveAttribute("aria-sort");
   await userEvent.click(within(email).getByRole("button"));
   expect(p.onSort).toHaveBeenCalledWith("email");
+  // named exactly by their labels: the select-all checkbox in the Name header is not part of its name
+  expect(screen.getByRole("columnheader", { name: "Name" })).toHaveAttribute("aria-sort", "none");
+  expect(screen.getByRole("columnheader", { name: "Email" })).toHaveAttribute("aria-sort", "descending");
 });
 
 test("rows are virtualized: a bounded number of rows in the DOM, each with its Select checkbox and Actions menu", async () => {

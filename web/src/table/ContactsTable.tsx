@@ -120,7 +120,13 @@ export const ContactsTable = memo(function ContactsTable(props: {
                 const ariaSort = s ? (s.order === "asc" ? "ascending" : "descending") : h.column.getCanSort() ? "none" : undefined;
                 const label = flexRender(h.column.columnDef.header, h.getContext());
                 return (
-                  <th key={h.id} aria-sort={ariaSort} scope="col">
+                  // The Name header also holds the page's select-all checkbox: named by its label alone.
+                  <th
+                    key={h.id}
+                    aria-sort={ariaSort}
+                    scope="col"
+                    aria-label={h.column.id === "display_name" ? columns.find((c) => c.key === "display_name")?.label : undefined}
+                  >
                     {h.column.id === "display_name" && (
                       <input
                         type="checkbox"
