@@ -88,3 +88,12 @@ test("Escape closes the drawer and focus goes back to the Filter button; an Esca
   await waitFor(() => expect(screen.queryByRole("region", { name: "Filters" })).toBeNull());
   expect(screen.getByRole("button", { name: "Filter" })).toHaveFocus();
 });
+
+test("a tag outside the counted choices can be typed, and the filter asks for it", async () => {
+  const onApply = vi.fn();
+  drawer({ and: [{ field: "tags", op: "has_any", value: ["vip"] }] }, onApply);
+  const user = userEvent.setup();
+  await user.type(screen.getByRole("textbox", { name: "Other value" }), "rare-tag{Enter}");
+  await waitFor(() => expect(onApply).toHaveBeenCalledWith({ and: [{ field: "tags", op: "has_any", value: ["vip", "rare-tag"] }] }));
+  expect(screen.getByRole("textbox", { name: "Other value" })).toHaveValue("");
+});

@@ -85,6 +85,7 @@ function ConditionRow({ c, ctx }: { c: EdCond; ctx: Ctx }) {
         value={c.value}
         options={options}
         typeInstead={counted && !!counts.error && !ctx.optionsFor(f).length}
+        allowOther={f?.field === "tags"}
         onChange={(v) => ctx.update(c.id, () => ({ ...c, value: v }), isTyped(valueKind(f, c.op)))}
       />
       {counted && counts.isPending && (

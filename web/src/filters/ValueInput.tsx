@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { Input, TextField } from "react-aria-components";
 import type { FieldInfo } from "../api/types";
 import { DateField, DateRangeField } from "../ui/DatePickers";
 import { MultiSelectInput, type Option, SelectInput, TextInput } from "../ui/controls";
@@ -22,6 +23,27 @@ function ListText({ value, onChange }: { value: string[]; onChange: (v: string[]
   );
 }
 
+/** A value the list of choices does not hold (a tag outside the counted top 100): typed, then Enter. */
+function OtherValue({ onAdd }: { onAdd: (v: string) => void }) {
+  const [text, setText] = useState("");
+  return (
+    <TextField
+      className="field other-value"
+      aria-label="Other value"
+      value={text}
+      onChange={setText}
+      onKeyDown={(e) => {
+        if (e.key !== "Enter" || !text.trim()) return;
+        e.preventDefault();
+        onAdd(text.trim());
+        setText("");
+      }}
+    >
+      <Input placeholder="Another, then Enter" />
+    </TextField>
+  );
+}
+
 /** The Value control for a condition, typed by the field and the operator. */
 export function ValueInput(props: {
   field: FieldInfo | undefined;
@@ -31,6 +53,8 @@ export function ValueInput(props: {
   options: Option[];
   /** The choices come from counts that could not be loaded: the value is typed instead. */
   typeInstead?: boolean;
+  /** The choices are not every value there is (tags: the most counted): others can be typed too. */
+  allowOther?: boolean;
 }) {
   const { field, op, value, onChange } = props;
   let kind = valueKind(field, op);
@@ -83,7 +107,16 @@ export function ValueInput(props: {
       );
     case "option":
       return <SelectInput label="Value" hideLabel value={value ? String(value) : null} options={props.options} onChange={onChange} />;
-    case "optionList":
-      return <MultiSelectInput label="Value" hideLabel value={Array.isArray(value) ? (value as string[]) : []} options={props.options} onChange={onChange} />;
+    case "optionList": {
+      const chosen = Array.isArray(value) ? (value as string[]) : [];
+      const select = <MultiSelectInput label="Value" hideLabel value={chosen} options={props.options} onChange={onChange} />;
+      if (!props.allowOther) return select;
+      return (
+        <span className="range">
+          {select}
+          <OtherValue onAdd={(v) => !chosen.includes(v) && onChange([...chosen, v])} />
+        </span>
+      );
+    }
   }
 }
