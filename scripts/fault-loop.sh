@@ -10,7 +10,8 @@
 # recovery times of these runs (p50 / max, from var/faults-recovery.log, written by the test).
 # A failed run keeps its process logs in var/fault-loop/run-N-logs.
 #
-# Every run is recorded in var/fault-loop/history.tsv: when it ended, the code it ran (a hash of the
+# Every run is recorded in docs/fault-loop-history.tsv, a tracked file (commit it, so that a streak
+# survives a new checkout): when it ended, the code it ran (a hash of the
 # tracked files the fault suite runs, "+dirty" when one differs from the commit or a file is new), the mode
 # (plain or hog, +quorum), pass or fail, its seconds and the Redis-restart recovery times it
 # measured. A run of 20 takes longer than a working session on two cores, so --resume
@@ -33,7 +34,7 @@ for arg in "$@"; do
   esac
 done
 log_dir=var/fault-loop
-history=$log_dir/history.tsv
+history=docs/fault-loop-history.tsv
 mkdir -p "$log_dir"
 recovery=var/faults-recovery.log
 
@@ -96,7 +97,7 @@ total=$((streak + passed))
 [ "$done" -eq "$passed" ] || echo "[fault-loop] stopped at the first failure: the streak is over"
 echo "[fault-loop] $passed of $done runs passed now${hog:+ beside a CPU hog}${CONTACTS_FAULTS_QUORUM_LOSS:+ (quorum loss included)}"
 [ "$streak" -eq 0 ] || [ "$done" -ne "$passed" ] ||
-  echo "[fault-loop] with the $streak before them (var/fault-loop/history.tsv): $total in a row on code $code"
+  echo "[fault-loop] with the $streak before them ($history): $total in a row on code $code"
 # the Redis-restart recovery times of the runs of this mode counted here: this invocation's, and the
 # streak it went on with
 awk -F'\t' -v mode="$mode" '$3 == mode' "$history" | tail -n "$((streak + done))" |
