@@ -6,6 +6,8 @@
 # nothing run side by side:
 # - the web app's stack-free checks (npm ci, build, ESLint, tsc, Vitest) from the first second,
 #   beside the Python install, the stack's start and the lint;
+# - the stack's start (apt-get, Maven Central, the JVM) beside the lint;
+# - the install of Debian's chromium for Playwright beside the tests;
 # - the fault suite (tests/faults: private PostgreSQL, Redis and OpenSearch instances of its own)
 #   beside the main pytest (database contacts_test, index alias contacts_test, Redis db 1);
 # - the browser tests (Playwright: database contacts, alias contacts_e2e, Redis db 15) last, alone.
@@ -20,7 +22,7 @@ mkdir -p var/log
 declare -A bg_pid=() bg_start=()
 took=()    # "part seconds", in the order the parts ended
 failed=()  # the parts that failed
-started=
+started= stack_launched=
 
 # record NAME SECONDS RC [MARK]: note a part's time and whether it failed, and say so (MARK on
 # both sides of the line, to close a background part's printed output).
@@ -77,6 +79,8 @@ cleanup() {
     kill -TERM -- "-${bg_pid[$name]}" 2>/dev/null || true
   done
   [ ${#bg_pid[@]} -eq 0 ] || scripts/stop-fault-stacks.sh
+  # stopped while the stack was starting in the background: stop what it had started by then
+  [ -n "$started" ] || [ -z "$stack_launched" ] || started=$(cat var/stack.started 2>/dev/null || true)
   [ -z "$started" ] || deploy/stack.sh down $started
 }
 trap cleanup EXIT
@@ -84,9 +88,15 @@ trap 'exit 130' INT TERM
 
 web_check=(scripts/web.sh check)  # web app: npm ci, build, ESLint, tsc, Vitest; no stack needed
 [ -n "$serial" ] || start_bg web-check "${web_check[@]}"
-scripts/bootstrap.sh
-deploy/stack.sh up
-started=$(cat var/stack.started 2>/dev/null || true)
+scripts/bootstrap.sh  # first and alone: it may apt-get install python3-venv
+# The stack's start (Debian packages, OpenSearch's jars from Maven Central, three servers) waits
+# mostly on the network and the JVM, so the lint runs beside it.
+if [ -n "$serial" ]; then
+  deploy/stack.sh up
+else
+  stack_launched=1
+  start_bg stack deploy/stack.sh up
+fi
 echo "[test] ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
@@ -94,6 +104,14 @@ echo "[test] mypy"
 .venv/bin/mypy
 echo "[test] import rules"
 .venv/bin/lint-imports --no-cache
+if [ -z "$serial" ]; then
+  join stack
+  started=$(cat var/stack.started 2>/dev/null || true)
+  [ ${#failed[@]} -eq 0 ] || { echo "[test] FAILED: the stack did not start (see above)"; exit 1; }
+  # Debian's chromium for Playwright, beside the tests (the stack's apt-get is done by now)
+  start_bg browser scripts/web.sh browser
+fi
+started=$(cat var/stack.started 2>/dev/null || true)
 
 # pytest includes tests/contract: a real uvicorn on a free port against this stack, and a bounded
 # schemathesis run (fixed seed, SCHEMATHESIS_MAX_EXAMPLES per operation, default 25) against it.
@@ -113,6 +131,7 @@ if [ -n "$serial" ]; then
 else
   join web-check
 fi
+[ -n "$serial" ] || join browser
 part web-e2e scripts/web.sh e2e  # Playwright: the real API and worker on this stack, Debian's chromium
 
 echo "[test] the parts, in seconds (the background ones overlap the others):"

@@ -6,13 +6,25 @@
 #   scripts/web.sh check     install + build + ESLint + tsc --noEmit + Vitest (needs no stack)
 #   scripts/web.sh e2e       Playwright against the local stack (needs the build and .venv)
 #   scripts/web.sh test      check + e2e
+#   scripts/web.sh browser   install Debian's chromium for the browser tests when it is missing
 set -euo pipefail
 cd "$(dirname "$0")/../web"
 mode=${1:-build}
 case "$mode" in
-  build | check | e2e | test) ;;
-  *) echo "[web] unknown mode '$mode' (build, check, e2e or test)" >&2; exit 2 ;;
+  build | check | e2e | test | browser) ;;
+  *) echo "[web] unknown mode '$mode' (build, check, e2e, test or browser)" >&2; exit 2 ;;
 esac
+
+install_browser() {
+  [ ! -x /usr/bin/chromium ] || return 0
+  echo "[web] installing Debian's chromium for the browser tests"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+}
+if [ "$mode" = browser ]; then
+  install_browser
+  exit 0
+fi
 
 if ! command -v node >/dev/null 2>&1 || ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'; then
   echo "[web] Node.js >= 20.19 is required (found: $(node --version 2>/dev/null || echo none))" >&2
@@ -45,10 +57,6 @@ if [ ! -d node_modules ] || [ ! -f dist/index.html ]; then
   exit 1
 fi
 
-if [ ! -x /usr/bin/chromium ]; then
-  echo "[web] installing Debian's chromium for the browser tests"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-fi
+install_browser
 echo "[web] playwright (real API + worker on the local stack)"
 npx playwright test
