@@ -138,7 +138,7 @@ export function ContactDetailsDialog(props: {
       {c && (
         <>
           <div className="profile-head">
-            <Avatar avatar={c.avatar} size={48} />
+            <Avatar avatar={c.avatar} size={48} contact={c} />
             <div>
               <div className="profile-name">{c.display_name}</div>
             </div>

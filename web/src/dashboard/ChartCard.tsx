@@ -7,7 +7,7 @@ import { ErrorText } from "../ui/controls";
 import { BarChart } from "./BarChart";
 import { type ChartRow, sumRows } from "./model";
 
-const fmt = new Intl.NumberFormat(undefined);
+const fmt = new Intl.NumberFormat("en-US");
 
 export function ChartCard(props: {
   title: string;

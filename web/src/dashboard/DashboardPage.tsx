@@ -84,7 +84,7 @@ export function DashboardPage({ me, onSignOut }: { me: Me; onSignOut: () => void
     <div className="app">
       <AppHeader me={me} current="dashboard" title="Dashboard" onSignOut={onSignOut} />
       <div className="toolbar" role="toolbar" aria-label="Dashboard filters">
-        <ViewSelector views={views.data?.items} value={state.view} onChange={selectView} />
+        <ViewSelector views={views.data?.items} failed={!!views.error} value={state.view} onChange={selectView} />
         <SearchBox value={text} onChange={setText} />
         <FilterButton open={drawer} filter={state.filter} onPress={() => setDrawer((d) => !d)} />
       </div>

@@ -43,7 +43,7 @@ export function ExportDialog(props: { isOpen: boolean; onClose: () => void; sele
       {j?.status === "failed" && <ErrorText>The export failed: {j.error ?? "unknown reason"}</ErrorText>}
       {j?.status === "succeeded" && j.download_url && (
         <>
-          <p role="status">Export ready: {(j.rows ?? j.processed).toLocaleString()} contacts.</p>
+          <p role="status">Export ready: {(j.rows ?? j.processed).toLocaleString("en-US")} contacts.</p>
           <a className="btn btn-primary" href={j.download_url} download>
             Download
           </a>

@@ -25,11 +25,24 @@ function drawer(filter: Group, onApply: (f: Group | null) => void) {
 test("choosing a value from a list applies the filter at once, without the typing pause", async () => {
   const onApply = vi.fn();
   drawer({ and: [{ field: "custom.plan", op: "eq", value: "free" }] }, onApply);
-  await userEvent.click(screen.getByRole("button", { name: /free/ }));
+  await userEvent.click(screen.getByRole("button", { name: "Value", description: "free" }));
   vi.useFakeTimers();
   fireEvent.click(screen.getByRole("option", { name: /pro/ }));
   act(() => vi.advanceTimersByTime(0));
   expect(onApply).toHaveBeenCalledWith({ and: [{ field: "custom.plan", op: "eq", value: "pro" }] });
+});
+
+test("a condition's controls are named Field, Operator and Value alone; what they hold is their description", async () => {
+  drawer({ and: [{ field: "custom.plan", op: "eq", value: "free" }] }, vi.fn());
+  expect(screen.getByRole("combobox", { name: "Field" })).toHaveValue("Plan");
+  expect(screen.getByRole("button", { name: "Operator" })).toHaveAccessibleDescription("is");
+  expect(screen.getByRole("button", { name: "Value" })).toHaveAccessibleDescription("free");
+});
+
+test("a number range has one control named Value and one named Up to", async () => {
+  drawer({ and: [{ field: "custom.seats", op: "between", value: [2, 9] }] }, vi.fn());
+  expect(screen.getByRole("spinbutton", { name: "Value" })).toHaveValue(2);
+  expect(screen.getByRole("spinbutton", { name: "Up to" })).toHaveValue(9);
 });
 
 test("a typed value is applied once the typing pauses, not on every keystroke", async () => {
@@ -79,7 +92,7 @@ test("Escape closes the drawer and focus goes back to the Filter button; an Esca
   render(<Harness />);
   await user.click(screen.getByRole("button", { name: "Filter" }));
   expect(await screen.findByRole("heading", { name: "Filters" })).toHaveFocus();
-  await user.click(screen.getByRole("button", { name: /free/ }));
+  await user.click(screen.getByRole("button", { name: "Value", description: "free" }));
   expect(await screen.findByRole("option", { name: /pro/ })).toBeInTheDocument();
   await user.keyboard("{Escape}");
   await waitFor(() => expect(screen.queryByRole("option", { name: /pro/ })).toBeNull());

@@ -73,9 +73,9 @@ export function ValueInput(props: {
       const [a, b] = (Array.isArray(value) ? value : ["", ""]) as [string, string];
       return (
         <span className="range">
-          <TextInput label="Value from" hideLabel type="number" value={a} onChange={(v) => onChange([v, b])} />
+          <TextInput label="Value" hideLabel type="number" value={a} onChange={(v) => onChange([v, b])} />
           <span aria-hidden="true">–</span>
-          <TextInput label="Value to" hideLabel type="number" value={b} onChange={(v) => onChange([a, v])} />
+          <TextInput label="Up to" hideLabel type="number" value={b} onChange={(v) => onChange([a, v])} />
         </span>
       );
     }

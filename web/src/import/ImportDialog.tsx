@@ -222,9 +222,9 @@ export function ImportDialog(props: { isOpen: boolean; onClose: () => void; fiel
       {j && finished && j.status !== "failed" && (
         <>
           <p role="status">
-            {j.status === "cancelled" ? "Import cancelled" : "Import finished"}: {j.created.toLocaleString()} created,{" "}
-            {j.updated.toLocaleString()} updated, {j.skipped.toLocaleString()} skipped, {j.failed.toLocaleString()} failed
-            {j.warning_count ? `, ${j.warning_count.toLocaleString()} ${j.warning_count === 1 ? "cell" : "cells"} left out` : ""}.
+            {j.status === "cancelled" ? "Import cancelled" : "Import finished"}: {j.created.toLocaleString("en-US")} created,{" "}
+            {j.updated.toLocaleString("en-US")} updated, {j.skipped.toLocaleString("en-US")} skipped, {j.failed.toLocaleString("en-US")} failed
+            {j.warning_count ? `, ${j.warning_count.toLocaleString("en-US")} ${j.warning_count === 1 ? "cell" : "cells"} left out` : ""}.
           </p>
           {j.errors.length > 0 && (
             <>
@@ -247,7 +247,7 @@ function CellTable({ label, rows }: { label: string; rows: RowError[] }) {
     <table className="row-errors" aria-label={label}>
       <caption className="cell-table-caption">
         {label}
-        {rows.length > 50 ? ` (the first 50 of ${rows.length.toLocaleString()})` : ""}
+        {rows.length > 50 ? ` (the first 50 of ${rows.length.toLocaleString("en-US")})` : ""}
       </caption>
       <thead>
         <tr>

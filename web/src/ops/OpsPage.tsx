@@ -10,7 +10,7 @@ import { Button, ErrorText, Progress } from "../ui/controls";
 import { JOB_KINDS, formatDuration, formatRate, isActive, orderJobs } from "./format";
 
 export const OPS_REFRESH_MS = 2000;
-const fmt = new Intl.NumberFormat(undefined);
+const fmt = new Intl.NumberFormat("en-US");
 const timeFmt = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
 const plural = (n: number, one: string, many: string) => `${fmt.format(n)} ${n === 1 ? one : many}`;
 

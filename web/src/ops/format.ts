@@ -1,7 +1,7 @@
 // How the Ops page words its figures.
 import type { JobInfo } from "../api/types";
 
-const num = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+const num = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
 
 /** A duration in words a person reads at a glance: "0.4 s", "12 s", "3 min 5 s", "2 h 10 min", "3 days". */
 export function formatDuration(seconds: number): string {

@@ -17,7 +17,7 @@ function JobState({ poll, verb }: { poll: { data: Job | undefined; error: unknow
   if (job.status === "queued" || job.status === "running")
     return <Progress label={verb} processed={job.processed} total={job.total} />;
   if (job.status === "failed") return <ErrorText>The job failed: {job.error ?? "unknown reason"}</ErrorText>;
-  if (job.status === "cancelled") return <p role="status">Cancelled after {job.processed.toLocaleString()} contacts.</p>;
+  if (job.status === "cancelled") return <p role="status">Cancelled after {job.processed.toLocaleString("en-US")} contacts.</p>;
   return null;
 }
 
@@ -54,7 +54,7 @@ export function BulkDeleteDialog(props: { isOpen: boolean; onClose: () => void; 
     // hide the deleted rows at once; the table refetches while the index catches up
     if (done && "ids" in selection) noteDeleted(selection.ids);
   }, [done, selection]);
-  const label = `${props.count.toLocaleString()} ${props.count === 1 ? "contact" : "contacts"}`;
+  const label = `${props.count.toLocaleString("en-US")} ${props.count === 1 ? "contact" : "contacts"}`;
   return (
     <ModalDialog title={`Delete ${label}?`} isOpen={props.isOpen} onOpenChange={(o) => !o && close()}>
       {!jobId && (
@@ -76,7 +76,7 @@ export function BulkDeleteDialog(props: { isOpen: boolean; onClose: () => void; 
       {jobId && <JobState poll={job} verb="Deleting" />}
       {done && (
         <>
-          <p role="status">Deleted {Number(job.data?.result?.deleted ?? job.data?.processed ?? 0).toLocaleString()} contacts.</p>
+          <p role="status">Deleted {Number(job.data?.result?.deleted ?? job.data?.processed ?? 0).toLocaleString("en-US")} contacts.</p>
           <div className="dialog-actions">
             <Button variant="primary" onPress={close}>
               Done
@@ -127,7 +127,7 @@ export function AssignTagsDialog(props: { isOpen: boolean; onClose: () => void; 
           }}
         >
           <p>
-            Add tags to {props.count.toLocaleString()} selected {props.count === 1 ? "contact" : "contacts"}. Separate tags with commas.
+            Add tags to {props.count.toLocaleString("en-US")} selected {props.count === 1 ? "contact" : "contacts"}. Separate tags with commas.
           </p>
           <TextInput label="Tags" value={tags} onChange={setTags} autoFocus error={error ?? undefined} placeholder="vip, lead" />
           <div className="dialog-actions">
@@ -142,8 +142,8 @@ export function AssignTagsDialog(props: { isOpen: boolean; onClose: () => void; 
       {done && (
         <>
           <p role="status">
-            Tagged {Number(job.data?.result?.tagged ?? job.data?.processed ?? 0).toLocaleString()} contacts with {list.join(", ")}
-            {Number(job.data?.result?.unchanged ?? 0) > 0 ? ` (${Number(job.data?.result?.unchanged).toLocaleString()} already had them)` : ""}.
+            Tagged {Number(job.data?.result?.tagged ?? job.data?.processed ?? 0).toLocaleString("en-US")} contacts with {list.join(", ")}
+            {Number(job.data?.result?.unchanged ?? 0) > 0 ? ` (${Number(job.data?.result?.unchanged).toLocaleString("en-US")} already had them)` : ""}.
           </p>
           <div className="dialog-actions">
             <Button variant="primary" onPress={close}>

@@ -157,7 +157,7 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
         {selCount > 0 ? (
           <div className="bulk-actions">
             <span className="sel-count" role="status">
-              {selCount.toLocaleString()} selected
+              {selCount.toLocaleString("en-US")} selected
             </span>
             <Button
               variant="danger"
@@ -207,12 +207,12 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
         {viewName && state.view !== "all" && <span className="hint"> in {viewName}</span>}
         {search.isFetching && !search.isFetchingNextPage && !search.isPending && <span className="hint"> · updating…</span>}
         {pageSelected && !allMatching && total !== null && total > selected.size && (
-          <Button onPress={() => setAllMatching(true)}>Select all {total.toLocaleString()} matching</Button>
+          <Button onPress={() => setAllMatching(true)}>Select all {total.toLocaleString("en-US")} matching</Button>
         )}
-        {allMatching && <span> All {selCount.toLocaleString()} matching contacts are selected.</span>}
+        {allMatching && <span> All {selCount.toLocaleString("en-US")} matching contacts are selected.</span>}
         {selectionLimit && !allMatching && (
           <span role="status" className="notice">
-            A selection holds at most {MAX_SELECTED.toLocaleString()} contacts picked one by one; the first {MAX_SELECTED.toLocaleString()} loaded are
+            A selection holds at most {MAX_SELECTED.toLocaleString("en-US")} contacts picked one by one; the first {MAX_SELECTED.toLocaleString("en-US")} loaded are
             selected. Select all matching takes every one.
           </span>
         )}
@@ -282,7 +282,7 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
         columns={colDefs.map((c) => c.key)}
         description={
           selected.size && !allMatching
-            ? `the ${selected.size.toLocaleString()} selected contacts`
+            ? `the ${selected.size.toLocaleString("en-US")} selected contacts`
             : `all ${total !== null ? formatTotal(total) : "contacts"} of this view, search and filter`
         }
       />

@@ -64,7 +64,7 @@ export const ContactsTable = memo(function ContactsTable(props: {
                   disabled={allMatching}
                   onChange={() => props.onToggle(c)}
                 />
-                <Avatar avatar={c.avatar} />
+                <Avatar avatar={c.avatar} contact={c} />
                 <span className="cell-text">{c.display_name}</span>
               </span>
             );

@@ -1,5 +1,5 @@
-import { render } from "@testing-library/react";
-import { Avatar, formatTotal, textColorOn } from "./format";
+import { fireEvent, render } from "@testing-library/react";
+import { Avatar, formatTotal, initialsOf, textColorOn } from "./format";
 
 function contrast(a: string, b: string): number {
   const lum = (hex: string) => {
@@ -34,4 +34,17 @@ test("avatar: picture when there is one, else initials on the contact's colour",
   const span = container.querySelector("span.avatar") as HTMLElement;
   expect(span).toHaveTextContent("ZÅ");
   expect(span.style.background).toContain("rgb(51, 102, 153)");
+});
+
+test("avatar: a picture that does not load gives way to the contact's initials", () => {
+  const { container } = render(<Avatar avatar={{ url: "https://example.com/gone.png" }} contact={{ first_name: "Zoë", last_name: "Åberg", display_name: "Zoë Åberg" }} />);
+  fireEvent.error(container.querySelector("img") as HTMLImageElement);
+  expect(container.querySelector("img")).toBeNull();
+  expect(container.querySelector("span.avatar")).toHaveTextContent("ZÅ");
+});
+
+test("initials as the API makes them: first and last name, else the display name's first letter or digit", () => {
+  expect(initialsOf({ first_name: "ana", last_name: null, display_name: "ana" })).toBe("A");
+  expect(initialsOf({ first_name: null, last_name: null, display_name: "+60 12-345" })).toBe("6");
+  expect(initialsOf({ first_name: " ", last_name: null, display_name: "" })).toBe("?");
 });

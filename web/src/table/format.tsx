@@ -1,7 +1,9 @@
 // How a contact's values read in the table and the details dialog.
+import { useState } from "react";
 import type { Avatar as AvatarT, Channel, Contact, User } from "../api/types";
 
-const numberFmt = new Intl.NumberFormat(undefined);
+// Counts are written as UI.md writes them ("1,234 contacts") whatever the browser's locale: the page's words are English.
+const numberFmt = new Intl.NumberFormat("en-US");
 const dateTimeFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
 
@@ -32,9 +34,32 @@ export function textColorOn(bg: string): string {
   return (l + 0.05) / 0.05 >= 1.05 / (l + 0.05) ? "#000000" : "#ffffff";
 }
 
-export function Avatar({ avatar, size = 28 }: { avatar: AvatarT; size?: number }) {
-  if (avatar.url)
-    return <img className="avatar" src={avatar.url} alt="" width={size} height={size} loading="lazy" referrerPolicy="no-referrer" />;
+/** Initials as the API makes them (shared/contact_card.py `initials`), for a picture that does not load. */
+export function initialsOf(c: Pick<Contact, "first_name" | "last_name" | "display_name">): string {
+  const parts = [c.first_name, c.last_name].map((p) => (p ?? "").trim()).filter(Boolean);
+  if (parts.length) return parts.map((p) => p[0]).join("").toUpperCase();
+  const ch = [...(c.display_name ?? "")].find((x) => /[\p{L}\p{N}]/u.test(x));
+  return ch ? ch.toUpperCase() : "?";
+}
+
+/** The contact's picture, else the initials on the contact's colour; a picture that does not load
+ * (gone, or blocked) gives way to the initials of `contact`. */
+export function Avatar({ avatar, size = 28, contact }: { avatar: AvatarT; size?: number; contact?: Pick<Contact, "first_name" | "last_name" | "display_name"> }) {
+  const [broken, setBroken] = useState<string | null>(null);
+  if (avatar.url && broken === avatar.url) avatar = { initials: contact ? initialsOf(contact) : "?" };
+  if (avatar.url && broken !== avatar.url)
+    return (
+      <img
+        className="avatar"
+        src={avatar.url}
+        alt=""
+        width={size}
+        height={size}
+        loading="lazy"
+        referrerPolicy="no-referrer"
+        onError={() => setBroken(avatar.url ?? null)}
+      />
+    );
   const bg = avatar.color ?? "#777777";
   return (
     <span className="avatar" aria-hidden="true" style={{ background: bg, color: textColorOn(bg), width: size, height: size }}>

@@ -1,5 +1,5 @@
 // Thin styled wrappers over React Aria Components: labels, focus and keyboard come from the library.
-import { type ReactNode, useSyncExternalStore } from "react";
+import { type ReactNode, useId, useSyncExternalStore } from "react";
 import {
   Button as AriaButton, type ButtonProps, Dialog, Heading, Input, Label, ListBox, ListBoxItem, Modal,
   ModalOverlay, Popover, Select, SelectValue, Text, TextField, type Key,
@@ -85,7 +85,7 @@ export interface Option {
   count?: number;
 }
 
-const countFmt = new Intl.NumberFormat(undefined);
+const countFmt = new Intl.NumberFormat("en-US");
 
 function OptionContent({ o }: { o: Option }) {
   if (o.count === undefined) return <>{o.label}</>;
@@ -97,6 +97,33 @@ function OptionContent({ o }: { o: Option }) {
         <span className="visually-hidden"> {o.count === 1 ? "contact" : "contacts"}</span>
       </span>
     </span>
+  );
+}
+
+/** A select's button, named by its label alone (UI.md: "a control named **View**", "**Field**",
+ * "**Map <CSV header>**"), not by "<value> <label>" as React Aria names it; the chosen value (or the
+ * placeholder) and any error are its description, so a screen reader still says them. */
+function SelectButton({ label, error }: { label: string; error?: string | undefined }) {
+  const nameId = useId();
+  const valueId = useId();
+  const errorId = useId();
+  return (
+    <>
+      <AriaButton className="select-button" aria-labelledby={nameId} aria-describedby={error ? `${valueId} ${errorId}` : valueId}>
+        <span id={nameId} className="visually-hidden">
+          {label}
+        </span>
+        <SelectValue>
+          {({ isPlaceholder, selectedText, defaultChildren }) => <span id={valueId}>{isPlaceholder || !selectedText ? defaultChildren : selectedText}</span>}
+        </SelectValue>
+        <span aria-hidden="true">▾</span>
+      </AriaButton>
+      {error && (
+        <div id={errorId} className="field-error">
+          {error}
+        </div>
+      )}
+    </>
   );
 }
 
@@ -119,15 +146,7 @@ export function SelectInput(props: {
       isInvalid={!!props.error}
     >
       {!props.hideLabel && <Label>{props.label}</Label>}
-      <AriaButton className="select-button">
-        <SelectValue>{({ isPlaceholder, selectedText, defaultChildren }) => (isPlaceholder || !selectedText ? defaultChildren : selectedText)}</SelectValue>
-        <span aria-hidden="true">▾</span>
-      </AriaButton>
-      {props.error && (
-        <Text slot="errorMessage" className="field-error" elementType="div">
-          {props.error}
-        </Text>
-      )}
+      <SelectButton label={props.label} error={props.error} />
       <Popover className="popover">
         <ListBox className="listbox" items={props.options}>
           {(o) => (
@@ -158,10 +177,7 @@ export function MultiSelectInput(props: {
       placeholder="Choose…"
     >
       {!props.hideLabel && <Label>{props.label}</Label>}
-      <AriaButton className="select-button">
-        <SelectValue>{({ isPlaceholder, selectedText, defaultChildren }) => (isPlaceholder || !selectedText ? defaultChildren : selectedText)}</SelectValue>
-        <span aria-hidden="true">▾</span>
-      </AriaButton>
+      <SelectButton label={props.label} />
       <Popover className="popover">
         <ListBox className="listbox" items={props.options}>
           {(o) => (
@@ -190,8 +206,8 @@ export function Progress({ label, processed, total }: { label: string; processed
     <div className="progress">
       <progress aria-label={label} max={total ?? undefined} value={total ? processed : undefined} />
       <span>
-        {label}: {processed.toLocaleString()}
-        {total !== null ? ` of ${total.toLocaleString()}` : ""}
+        {label}: {processed.toLocaleString("en-US")}
+        {total !== null ? ` of ${total.toLocaleString("en-US")}` : ""}
         {pct !== undefined ? ` (${pct}%)` : ""}
       </span>
     </div>

@@ -12,7 +12,11 @@ export function ViewSelector(props: { views: View[] | undefined; failed?: boolea
   const names: Record<string, string> = { all: "All contacts", mine: "Mine", unassigned: "Unassigned" };
   const list = props.views?.length ? props.views : BUILT_IN;
   const options = list.map((v) => ({ id: v.id, label: v.built_in ? (names[v.id] ?? v.name) : v.name }));
-  // A saved view named by the URL: its name once the views load ("Saved view (not loaded)" if they cannot).
-  if (!options.some((o) => o.id === props.value)) options.push({ id: props.value, label: props.failed ? "Saved view (not loaded)" : "Loading…" });
+  // A saved view named by the URL: its name once the views load, "Saved view (not loaded)" if they
+  // cannot, "Saved view (not found)" if they did and it is not among them (deleted, or not shared).
+  if (!options.some((o) => o.id === props.value)) {
+    const label = props.failed ? "Saved view (not loaded)" : props.views ? "Saved view (not found)" : "Loading…";
+    options.push({ id: props.value, label });
+  }
   return <SelectInput label="View" value={props.value} options={options} onChange={props.onChange} />;
 }
