@@ -118,3 +118,30 @@ test("a long history: details show every fact; messages come 100 at a time, the 
   await expect(items.last()).toHaveText(/message 1$/);
   await expect(messages.getByRole("button", { name: "Load older messages" })).toHaveCount(0);
 });
+
+test("a contact's name opens its record, whose address survives a reload; Close and Back leave it", async ({ page }) => {
+  const tag = uniq("link");
+  const [c] = await createContacts([{ first_name: "Noor", last_name: tag, email: `noor.${tag}@example.com` }]);
+  await signIn(page, "owner", `/?q=${tag}`);
+  await expect(totalText(page)).toHaveText("1 contact");
+  const name = page.getByRole("link", { name: `Noor ${tag}` });
+  await expect(name).toHaveAttribute("href", new RegExp(`contact=${c!.id}`));
+  await name.click();
+  const details = page.getByRole("dialog", { name: `Noor ${tag}` });
+  await expect(details.getByRole("textbox", { name: "Email" })).toHaveValue(`noor.${tag}@example.com`);
+  expect(new URL(page.url()).searchParams.get("contact")).toBe(c!.id);
+
+  await page.reload(); // the address opens the same record, over the same search
+  await expect(details).toBeVisible();
+  await expect(totalText(page)).toHaveText("1 contact");
+  await page.keyboard.press("Escape");
+  await expect(details).toHaveCount(0);
+  expect(new URL(page.url()).searchParams.get("contact")).toBeNull();
+  expect(new URL(page.url()).searchParams.get("q")).toBe(tag);
+
+  await name.click();
+  await expect(details).toBeVisible();
+  await page.goBack(); // Back closes the record, not the page
+  await expect(details).toHaveCount(0);
+  await expect(totalText(page)).toHaveText("1 contact");
+});

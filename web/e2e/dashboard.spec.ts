@@ -76,9 +76,9 @@ test("dashboard: exact counts of the contacts the search selects, as tables; a d
   const row = root.locator("> ul > li.condition").last();
   await row.getByRole("combobox", { name: "Field" }).fill("Country");
   await page.getByRole("option", { name: "Country", exact: true }).click();
-  await row.getByRole("button", { name: /Operator/ }).click();
+  await row.getByRole("button", { name: "Operator", exact: true }).click();
   await page.getByRole("option", { name: "is any of", exact: true }).click();
-  await row.getByRole("button", { name: /Value/ }).click();
+  await row.getByRole("button", { name: "Value", exact: true }).click();
   await expect(page.getByRole("option", { name: "Singapore 1 contact", exact: true })).toBeVisible();
   await page.getByRole("option", { name: "Malaysia 3 contacts", exact: true }).click();
   await page.keyboard.press("Escape");
@@ -92,16 +92,16 @@ test("dashboard: exact counts of the contacts the search selects, as tables; a d
   await expect(ages.getByRole("row", { name: "Less than 1 hour 0" })).toBeVisible();
   await expect(page.getByRole("region", { name: "Open conversations by assignee" })).toContainText("No open conversations among these contacts.");
   // the condition being edited is left out of its own counts; the others count
-  await row.getByRole("button", { name: /Value/ }).click();
+  await row.getByRole("button", { name: "Value", exact: true }).click();
   await expect(page.getByRole("option", { name: "Singapore 1 contact", exact: true })).toBeVisible();
   await page.keyboard.press("Escape");
   await root.getByRole("button", { name: "Add condition" }).click();
   const tagRow = root.locator("> ul > li.condition").last();
   await tagRow.getByRole("combobox", { name: "Field" }).fill("Tags");
   await page.getByRole("option", { name: "Tags", exact: true }).click();
-  await tagRow.getByRole("button", { name: /Operator/ }).click();
+  await tagRow.getByRole("button", { name: "Operator", exact: true }).click();
   await page.getByRole("option", { name: "has any of", exact: true }).click();
-  await tagRow.getByRole("button", { name: /Value/ }).click();
+  await tagRow.getByRole("button", { name: "Value", exact: true }).click();
   await expect(page.getByRole("option", { name: "vip 2 contacts", exact: true })).toBeVisible();
   await expect(page.getByRole("option", { name: "lead 1 contact", exact: true })).toBeVisible();
   await page.screenshot({ path: screenshotPath("filter-drawer-counts.png") });

@@ -31,12 +31,12 @@ test("view selector: Mine and Unassigned follow the assignee; the view is in the
   ]);
   await signIn(page, "owner", `/?q=${tag}`);
   await expect(totalText(page)).toHaveText("2 contacts");
-  await page.getByRole("button", { name: /View/ }).click();
+  await page.getByRole("button", { name: "View", exact: true }).click();
   await page.getByRole("option", { name: "Mine" }).click();
   await expect(page).toHaveURL(/view=mine/);
   await expect(totalText(page)).toHaveText("1 contact");
   await expect(page.getByRole("row", { name: new RegExp(`Mine ${tag}`) })).toContainText("Olive Owner");
-  await page.getByRole("button", { name: /View/ }).click();
+  await page.getByRole("button", { name: "View", exact: true }).click();
   await page.getByRole("option", { name: "Unassigned" }).click();
   await expect(totalText(page)).toHaveText("1 contact");
   await expect(page.getByRole("row", { name: new RegExp(`Nobody ${tag}`) })).toBeVisible();

@@ -15,6 +15,7 @@ import { Button, ErrorText, QueryProblem } from "../ui/controls";
 import { FilterButton, FilterPanel, SearchBox } from "../filters/CriteriaControls";
 import { AppHeader } from "../nav/AppHeader";
 import { useUrlCriteria } from "../url/useUrlCriteria";
+import { useOpenContact } from "../url/urlState";
 import { ViewSelector } from "../views/ViewSelector";
 import { ContactsTable, type ColumnDef } from "./ContactsTable";
 import { formatTotal, type Lookups } from "./format";
@@ -99,17 +100,20 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
   // dialogs
   const [dialog, setDialog] = useState<DialogName>(null);
   const [drawer, setDrawer] = useState(false);
-  const [detailsId, setDetailsId] = useState<string | null>(null);
+  const [detailsId, setDetailsId] = useOpenContact();
   const [messagesOf, setMessagesOf] = useState<Contact | null>(null);
   const [deleting, setDeleting] = useState<Contact | null>(null);
   const [unmerging, setUnmerging] = useState<Contact | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const onAction = useCallback((a: RowAction, c: Contact) => {
-    if (a === "details") setDetailsId(c.id);
-    else if (a === "messages") setMessagesOf(c);
-    else if (a === "delete") setDeleting(c);
-    else setUnmerging(c);
-  }, []);
+  const onAction = useCallback(
+    (a: RowAction, c: Contact) => {
+      if (a === "details") setDetailsId(c.id);
+      else if (a === "messages") setMessagesOf(c);
+      else if (a === "delete") setDeleting(c);
+      else setUnmerging(c);
+    },
+    [setDetailsId],
+  );
 
   const sortable = (key: string) => key === "display_name" || (byName.get(key)?.sortable ?? false);
   const colDefs: ColumnDef[] = useMemo(() => {

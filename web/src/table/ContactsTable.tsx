@@ -3,6 +3,7 @@ import { memo, useEffect, useMemo, useRef } from "react";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import type { Contact, SortItem } from "../api/types";
+import { contactHref } from "../url/urlState";
 import { Avatar, cellText, formatDateTime, type Lookups } from "./format";
 import { RowMenu, type RowAction } from "./RowMenu";
 
@@ -65,7 +66,17 @@ export const ContactsTable = memo(function ContactsTable(props: {
                   onChange={() => props.onToggle(c)}
                 />
                 <Avatar avatar={c.avatar} contact={c} />
-                <span className="cell-text">{c.display_name}</span>
+                <a
+                  className="cell-text name-link"
+                  href={contactHref(c.id)}
+                  onClick={(e) => {
+                    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return; // a new tab or window: the browser's
+                    e.preventDefault();
+                    props.onAction("details", c);
+                  }}
+                >
+                  {c.display_name}
+                </a>
               </span>
             );
           },

@@ -83,13 +83,49 @@ export function useTableState(): [TableState, (patch: Partial<TableState>, repla
   const { pathname, search } = useLocation();
   // One object per URL, so what depends on it (the table's sort, memoised callbacks) stays the same
   // across renders that do not change the URL.
-  const state = useMemo(() => readTableState(search), [search]);
+  const criteria = useMemo(() => {
+    const p = new URLSearchParams(search);
+    p.delete("contact"); // the open record (useOpenContact) is not a criterion
+    return p.toString();
+  }, [search]);
+  const state = useMemo(() => readTableState(criteria), [criteria]);
   const update = useCallback(
     (patch: Partial<TableState>, replace = false) => {
       const next = { ...readTableState(window.location.search), ...patch };
-      navigate(pathname + tableStateToSearch(next), replace);
+      const open = new URLSearchParams(window.location.search).get("contact"); // a record stays open (useOpenContact)
+      const tail = tableStateToSearch(next);
+      navigate(pathname + (open ? `${tail ? `${tail}&` : "?"}contact=${encodeURIComponent(open)}` : tail), replace);
     },
     [pathname],
   );
   return [state, update];
+}
+
+/** The contact whose record is open (?contact=<id>, beside the table's state), so a reload or a
+ * shared link opens the same record; Back closes it. */
+export function useOpenContact(): [string | null, (id: string | null) => void] {
+  const { search } = useLocation();
+  const id = useMemo(() => new URLSearchParams(search).get("contact"), [search]);
+  const setOpen = useCallback((next: string | null) => {
+    const p = new URLSearchParams(window.location.search);
+    if (next) {
+      p.set("contact", next);
+      window.history.pushState({ openedContact: true }, "", `${window.location.pathname}?${p.toString()}`);
+      notify();
+    } else if ((window.history.state as { openedContact?: boolean } | null)?.openedContact) {
+      window.history.back(); // the entry the record was opened with: Back and Close agree
+    } else {
+      p.delete("contact");
+      const s = p.toString();
+      navigate(window.location.pathname + (s ? `?${s}` : ""), true);
+    }
+  }, []);
+  return [id, setOpen];
+}
+
+/** The address of a contact's record over the current table state (the Name cell's link). */
+export function contactHref(id: string): string {
+  const p = new URLSearchParams(window.location.search);
+  p.set("contact", id);
+  return `${window.location.pathname}?${p.toString()}`;
 }
