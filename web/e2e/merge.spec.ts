@@ -20,6 +20,8 @@ test("merge two contacts choosing values field by field, then unmerge from the r
   await dialog.getByRole("button", { name: "Merge contact" }).click();
   await expect(dialog).toBeHidden();
   await expect(totalText(page)).toHaveText("1 contact");
+  // the toolbar's Merge contacts went with the selection: the focus is on the contact that stayed
+  await expect(page.getByRole("button", { name: `Actions for Ivy ${tag}` })).toBeFocused();
   const row = page.getByRole("row", { name: new RegExp(`Ivy ${tag}`) });
   await expect(row).toContainText(`ivy.work.${tag}@example.com`);
   await expect(row).toContainText("+6591234567");

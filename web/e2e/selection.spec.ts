@@ -36,6 +36,8 @@ test("select all on this page, then all matching, and delete them with confirmat
   await expect(confirm.getByRole("status")).toContainText("Deleted 55 contacts");
   await confirm.getByRole("button", { name: "Done" }).click();
   await expect(totalText(page)).toHaveText("0 contacts");
+  await expect(page.getByRole("searchbox", { name: "Search contacts" })).toBeFocused(); // Delete went with the selection
+  await expect(page.getByText("No contacts match this search and filter.")).toBeVisible();
   const left = await apiCall<{ total: { value: number } }>("POST", "/v1/contacts/search", { query: tag });
   expect(left.total.value).toBe(0);
 });

@@ -39,7 +39,11 @@ test("search follows typing, sorts by header with aria-sort, and survives a relo
   await page.getByRole("searchbox", { name: "Search contacts" }).fill(tag);
   await expect(totalText(page)).toHaveText("3 contacts");
   await expect(page).toHaveURL(new RegExp(`q=${tag}`));
+  // no sort chosen: the header of the API's default order says so, and a click reverses it
+  const lastHeader = page.getByRole("columnheader", { name: /^Last interaction/ });
+  await expect(lastHeader).toHaveAttribute("aria-sort", "descending");
   const nameHeader = page.getByRole("columnheader", { name: /Name/ });
+  await expect(nameHeader).toHaveAttribute("aria-sort", "none");
   await nameHeader.getByRole("button").click();
   await expect(nameHeader).toHaveAttribute("aria-sort", "ascending");
   await expect(page.getByRole("row").nth(1)).toContainText(`Alice ${tag}`);

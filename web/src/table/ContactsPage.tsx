@@ -1,5 +1,5 @@
 // The Contacts page: view selector, search, toolbar, the table, the filter drawer and the dialogs.
-import { Suspense, lazy, useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
+import { Suspense, lazy, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { describeError } from "../api/client";
 import { deletedVersion, isDeleted, noteDeleted, refreshSearch, subscribeDeleted } from "../api/freshness";
@@ -18,11 +18,17 @@ import { useUrlCriteria } from "../url/useUrlCriteria";
 import { useOpenContact } from "../url/urlState";
 import { ViewSelector } from "../views/ViewSelector";
 import { ContactsTable, type ColumnDef } from "./ContactsTable";
+import { EmptyState } from "./EmptyState";
 import { formatTotal, type Lookups } from "./format";
-import { focusRowMenu, type RowAction } from "./RowMenu";
+import { focusIfLost, focusRowMenu, type RowAction } from "./RowMenu";
 import { useContactSearch } from "./useContactSearch";
 
 // Loaded when first opened, so the table's own code stays small.
+const SEARCH_INPUT = 'input[aria-label="Search contacts"], [aria-label="Search contacts"] input';
+
+/** The API's order when neither the request nor the view gives one (API.md: `last_interaction_at desc`). */
+const DEFAULT_SORT: SortItem[] = [{ field: "last_interaction_at", order: "desc" }];
+
 const ImportDialog = lazy(() => import("../import/ImportDialog").then((m) => ({ default: m.ImportDialog })));
 const MergeDialog = lazy(() => import("../merge/MergeDialogs").then((m) => ({ default: m.MergeDialog })));
 const UnmergeDialog = lazy(() => import("../merge/MergeDialogs").then((m) => ({ default: m.UnmergeDialog })));
@@ -105,6 +111,7 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
   const [deleting, setDeleting] = useState<Contact | null>(null);
   const [unmerging, setUnmerging] = useState<Contact | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const mergedInto = useRef<string | null>(null);
   const onAction = useCallback(
     (a: RowAction, c: Contact) => {
       if (a === "details") setDetailsId(c.id);
@@ -136,13 +143,20 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
     [users.data, channels.data],
   );
 
+  // The order the rows are in, shown on the headers: the URL's sort, else the view's, else the API's
+  // default (last interaction, newest first).
+  const viewSort = views.data?.items.find((v) => v.id === state.view)?.sort;
+  const shownSort: SortItem[] = useMemo(
+    () => (state.sort.length ? state.sort : viewSort?.length ? viewSort : DEFAULT_SORT),
+    [state.sort, viewSort],
+  );
   const onSort = useCallback(
     (field: string) => {
-      const cur = state.sort[0];
+      const cur = shownSort[0];
       const next: SortItem[] = cur?.field === field ? [{ field, order: cur.order === "asc" ? "desc" : "asc" }] : [{ field, order: "asc" }];
       setState({ sort: next });
     },
-    [state.sort, setState],
+    [shownSort, setState],
   );
   const { fetchNextPage } = search;
   const loadMore = useCallback(() => void fetchNextPage(), [fetchNextPage]);
@@ -239,7 +253,7 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
         <ContactsTable
           rows={rows}
           columns={colDefs}
-          sort={state.sort}
+          sort={shownSort}
           onSort={onSort}
           selected={selectedIds}
           allMatching={allMatching}
@@ -251,7 +265,18 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
           onAction={onAction}
           lookups={lookups}
         />
-        {!search.isPending && !search.error && rows.length === 0 && <p className="empty">No contacts match.</p>}
+        {!search.isPending && !search.error && rows.length === 0 && (
+          <EmptyState
+            criteria={!!state.q || !!state.filter}
+            view={state.view}
+            onClear={() => {
+              setText("");
+              setState({ q: "", filter: null });
+            }}
+            onAdd={() => setDialog("add")}
+            onImport={() => setDialog("import")}
+          />
+        )}
         {drawer && (
           <FilterPanel
             view={state.view}
@@ -294,7 +319,10 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
         {dialog === "import" && <ImportDialog isOpen onClose={() => setDialog(null)} fields={fields.data?.items ?? []} />}
       <BulkDeleteDialog
         isOpen={dialog === "bulkDelete"}
-        onClose={() => setDialog(null)}
+        onClose={() => {
+          setDialog(null);
+          focusIfLost(SEARCH_INPUT); // the toolbar's Delete went with the selection
+        }}
         selection={selection}
         count={selCount}
         onDone={() => {
@@ -306,9 +334,16 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
       {dialog === "merge" && (
       <MergeDialog
         pair={dialog === "merge" && selectedPair.length === 2 ? [selectedPair[0] as Contact, selectedPair[1] as Contact] : null}
-        onClose={() => setDialog(null)}
+        onClose={() => {
+          setDialog(null);
+          // the toolbar's Merge contacts went with the selection: the contact that stayed, else the search
+          if (mergedInto.current) focusRowMenu(mergedInto.current);
+          mergedInto.current = null;
+          focusIfLost(SEARCH_INPUT);
+        }}
         labels={byName}
         onMerged={(c) => {
+          mergedInto.current = c.id;
           setSelected(new Map());
           setNotice(`Merged into ${c.display_name}.`);
         }}

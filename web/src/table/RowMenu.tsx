@@ -6,12 +6,18 @@ import type { Contact } from "../api/types";
 
 /** Back to a row's menu button once the dialog it opened closes (the menu item it came from is gone). */
 export function focusRowMenu(contactId: string) {
+  focusIfLost(`[data-actions-for="${CSS.escape(contactId)}"]`);
+}
+
+/** After a dialog closed and the control that opened it is gone (the focus fell to the page), moves
+ * the focus to the element `selector` finds, once it is there (up to a second). */
+export function focusIfLost(selector: string) {
   let tries = 0;
   const attempt = () => {
     tries += 1;
     const active = document.activeElement;
     if (active && active !== document.body) return;
-    const el = document.querySelector<HTMLElement>(`[data-actions-for="${CSS.escape(contactId)}"]`);
+    const el = document.querySelector<HTMLElement>(selector);
     if (el) el.focus();
     else if (tries < 20) setTimeout(attempt, 50);
   };
