@@ -1,4 +1,4 @@
-import { apiCall, createContacts, expect, signIn, test, totalText, uniq } from "./fixtures";
+import { apiCall, createContacts, expect, signIn, state, test, totalText, uniq } from "./fixtures";
 
 test("sign in with a one-time link, see the table with its total, sign out; the link works once", async ({ page }) => {
   const s = (await import("./fixtures")).state();
@@ -15,8 +15,24 @@ test("sign in with a one-time link, see the table with its total, sign out; the 
   await expect(page.getByRole("heading", { name: "Sign in to Contacts" })).toBeVisible();
 });
 
-test.describe("a used link", () => {
+test.describe("refused credentials (401)", () => {
   test.use({ allowHttpErrors: [401] });
+  test("a session that ends while the page is open: the sign-in page says so, and signing in again goes on there", async ({ page }) => {
+    const tag = uniq("sess");
+    await createContacts([{ first_name: "Sam", last_name: tag }]);
+    await signIn(page, "owner", `/?q=${tag}`);
+    await expect(totalText(page)).toHaveText("1 contact");
+    await page.context().clearCookies(); // as an expired session does
+    await page.getByRole("searchbox", { name: "Search contacts" }).fill(`Sam ${tag}`);
+    await expect(page.getByRole("alert")).toContainText("Your session has ended");
+    await expect(page.getByRole("heading", { name: "Sign in to Contacts" })).toBeVisible();
+    const link = await apiCall<{ url: string }>("POST", "/v1/sign-in-links", { user_id: state().owner.id });
+    await page.getByRole("textbox", { name: "Sign-in code or API token" }).fill(link.url);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(totalText(page)).toHaveText("1 contact");
+    await expect(page.getByRole("searchbox", { name: "Search contacts" })).toHaveValue(`Sam ${tag}`);
+  });
+
   test("is refused with a reason", async ({ page }) => {
     const s = (await import("./fixtures")).state();
     const link = await apiCall<{ url: string }>("POST", "/v1/sign-in-links", { user_id: s.owner.id });

@@ -1,7 +1,8 @@
-import { Suspense, lazy } from "react";
+import { Suspense, lazy, useSyncExternalStore } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { ApiError, api, describeError } from "./api/client";
 import { useMe } from "./api/queries";
+import { session } from "./api/session";
 import type { Me } from "./api/types";
 import { NoAccessPage, SignInPage } from "./auth/SignInPage";
 import { AppHeader, PAGE_PATHS, pagesFor } from "./nav/AppHeader";
@@ -16,7 +17,9 @@ const OpsPage = lazy(() => import("./ops/OpsPage").then((m) => ({ default: m.Ops
 
 export function App() {
   const { pathname } = useLocation();
+  const ended = useSyncExternalStore(session.subscribe, session.ended);
   if (pathname === "/sign-in") return <SignInPage />;
+  if (ended) return <SignInPage sessionEnded />;
   return <Authenticated pathname={pathname} />;
 }
 

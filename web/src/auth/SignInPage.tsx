@@ -2,11 +2,13 @@ import { useEffect, useRef, useState } from "react";
 import { Form } from "react-aria-components";
 import { useQueryClient } from "@tanstack/react-query";
 import { ApiError, api, describeError } from "../api/client";
+import { session } from "../api/session";
 import { navigate } from "../url/urlState";
 import { Button, ErrorText, TextInput } from "../ui/controls";
 
-/** Paste a sign-in link's code (or the whole link) or an API token; a link lands here with ?code=. */
-export function SignInPage() {
+/** Paste a sign-in link's code (or the whole link) or an API token; a link lands here with ?code=.
+ * `sessionEnded`: shown over a page whose session ended (session.ts); signing in goes on there. */
+export function SignInPage({ sessionEnded = false }: { sessionEnded?: boolean }) {
   const qc = useQueryClient();
   const [value, setValue] = useState("");
   const [error, setError] = useState<string | null>(null);
@@ -29,7 +31,8 @@ export function SignInPage() {
     try {
       await api.signIn(cred);
       qc.clear();
-      navigate("/", true);
+      session.reset();
+      if (!sessionEnded) navigate("/", true);
     } catch (e) {
       setError(
         e instanceof ApiError && e.status === 401
@@ -53,6 +56,11 @@ export function SignInPage() {
   return (
     <main className="sign-in">
       <h1>Sign in to Contacts</h1>
+      {sessionEnded && (
+        <p role="alert" className="notice">
+          Your session has ended (it expired, or you signed out elsewhere). Sign in again to go on where you were.
+        </p>
+      )}
       <p>Open the one-time sign-in link you were sent, or paste its code or an API token here.</p>
       <Form
         onSubmit={(e) => {
