@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createContacts, expect, signIn, test, totalText, uniq } from "./fixtures";
+import { apiCall, createContacts, expect, signIn, test, totalText, uniq } from "./fixtures";
 
 function parseCsv(text: string): string[][] {
   return text
@@ -18,7 +18,6 @@ test("export the current search: progress, then a Download link whose file has t
   await expect(totalText(page)).toHaveText("3 contacts");
   await page.getByRole("button", { name: "Export" }).click();
   const dialog = page.getByRole("dialog", { name: "Export" });
-  await dialog.getByRole("button", { name: "Start export" }).click();
   const link = dialog.getByRole("link", { name: "Download" });
   await expect(link).toBeVisible({ timeout: 30_000 });
   const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
@@ -71,4 +70,41 @@ test("import a Google Contacts file: recognised and mapped by the preview, dupli
   await expect(mia).toBeVisible();
   await expect(mia).toContainText("VIP");
   await expect(mia).not.toContainText("myContacts");
+});
+
+test("an import closed before it ends goes on under Background jobs, where it can be cancelled; what it committed stays", async ({ page }) => {
+  test.setTimeout(120_000);
+  const tag = uniq("tray");
+  const rows = 100_000; // long enough to be running when the dialog closes
+  const lines = ["First,Last,Email"];
+  for (let i = 0; i < rows; i++) lines.push(`T${i},${tag},t${i}.${tag}@example.com`);
+  const file = path.join(os.tmpdir(), `tray-${tag}.csv`);
+  fs.writeFileSync(file, lines.join("\n"));
+  await signIn(page, "owner", `/?q=${tag}`);
+  await page.getByRole("button", { name: "Import" }).click();
+  const dialog = page.getByRole("dialog", { name: "Import" });
+  await dialog.getByLabel("CSV or Excel file").setInputFiles(file);
+  await expect(dialog.getByRole("button", { name: "Map Email", exact: true })).toContainText("Email");
+  await dialog.getByRole("button", { name: "Import", exact: true }).click();
+  await expect(dialog.getByRole("progressbar", { name: "Importing" })).toBeVisible({ timeout: 20_000 });
+  await page.keyboard.press("Escape");
+  await expect(dialog).toHaveCount(0);
+
+  const tray = page.getByRole("region", { name: "Background jobs" });
+  const title = `Import of tray-${tag}.csv`;
+  await expect(tray.getByRole("progressbar", { name: title })).toBeVisible();
+  await tray.getByRole("button", { name: "Cancel" }).click();
+  const outcome = tray.getByRole("status").filter({ hasText: `${title} cancelled` });
+  await expect(outcome).toBeVisible({ timeout: 30_000 });
+  const created = Number(/: ([\d,]+) created/.exec((await outcome.textContent()) ?? "")?.[1]?.replace(/,/g, ""));
+  expect(created).toBeLessThan(rows);
+  const found = async () => (await apiCall<{ total: { value: number } }>("POST", "/v1/contacts/search", { query: tag, page_size: 1 })).total.value;
+  await expect.poll(found, { timeout: 30_000 }).toBe(created);
+  await tray.getByRole("button", { name: `Dismiss: ${title}` }).click();
+  await expect(tray).toHaveCount(0);
+
+  // The contacts it committed go again, so the tests after this one see the workspace as it was.
+  const job = await apiCall<{ id: string }>("POST", "/v1/contacts/bulk-delete", { selection: { all_matching: { query: tag } }, confirm: true });
+  await expect.poll(async () => (await apiCall<{ status: string }>("GET", `/v1/jobs/${job.id}`)).status, { timeout: 30_000 }).toBe("succeeded");
+  await expect.poll(found, { timeout: 30_000 }).toBe(0);
 });

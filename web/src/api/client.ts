@@ -216,6 +216,7 @@ export const api = {
     request<{ contact: Contact; secondary: Contact }>("POST", `/v1/contacts/${enc(id)}/unmerge`, { merge_id }),
   startExport: (selection: Selection, columns?: string[]) => request<{ id: string }>("POST", "/v1/exports", { selection, columns }),
   exportJob: (id: string) => request<ExportJob>("GET", `/v1/exports/${enc(id)}`),
+  cancelExport: (id: string) => request<unknown>("POST", `/v1/exports/${enc(id)}/cancel`),
   importPreview: (file: File) => {
     const fd = new FormData();
     fd.append("file", file);

@@ -4,6 +4,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { api, describeError } from "../api/client";
 import { refreshSearch } from "../api/freshness";
 import type { FieldInfo, ImportPreview, RowError } from "../api/types";
+import { jobTray } from "../jobs/tray";
 import { TERMINAL, useJobPoll } from "../jobs/useJob";
 import { Button, ErrorText, ModalDialog, Progress, SelectInput } from "../ui/controls";
 import { errorsToCsv } from "./rowErrors";
@@ -115,6 +116,8 @@ export function ImportDialog(props: { isOpen: boolean; onClose: () => void; fiel
       isOpen={props.isOpen}
       onOpenChange={(o) => {
         if (!o) {
+          // closed before the import ended: the page's job tray goes on showing it
+          if (jobId && !finished) jobTray.handOff({ id: jobId, kind: "import", title: `Import of ${file?.name ?? "the file"}` });
           reset();
           props.onClose();
         }

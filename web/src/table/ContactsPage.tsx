@@ -13,6 +13,7 @@ import { ExportDialog } from "../export/ExportDialog";
 import { AssignTagsDialog, BulkDeleteDialog } from "../selection/BulkDialogs";
 import { Button, ErrorText, QueryProblem } from "../ui/controls";
 import { FilterButton, FilterPanel, SearchBox } from "../filters/CriteriaControls";
+import { JobTray } from "../jobs/JobTray";
 import { AppHeader } from "../nav/AppHeader";
 import { useUrlCriteria } from "../url/useUrlCriteria";
 import { useOpenContact } from "../url/urlState";
@@ -240,6 +241,7 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
           </span>
         )}
       </div>
+      <JobTray />
       {search.error && <ErrorText>Contacts could not be loaded: {describeError(search.error)}</ErrorText>}
       {!search.error && search.failureReason && search.isFetching && (
         <ErrorText>Contacts are unavailable for now: {describeError(search.failureReason)}</ErrorText>
