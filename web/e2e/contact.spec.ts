@@ -52,6 +52,11 @@ test("row menu: view details, edit and save, comment; view messages newest first
   await page.getByRole("option", { name: "Mona Manager" }).click();
   await details.getByRole("button", { name: "Save" }).click();
   await expect(details.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+  // the activity says what changed and who changed it
+  const events = details.getByRole("region", { name: "Events" }).getByRole("listitem");
+  await expect(events.filter({ hasText: /^Assigned to Mona Manager by \S/ })).toBeVisible();
+  await expect(events.filter({ hasText: /^Updated Assignee, Last name by \S/ })).toBeVisible();
+  await expect(events.filter({ hasText: /^Created by a first message on Acme WhatsApp/ })).toBeVisible();
   await details.getByRole("textbox", { name: "Comment" }).fill("Prefers e-mail");
   await details.getByRole("button", { name: "Add comment" }).click();
   await expect(details.getByText("Prefers e-mail")).toBeVisible();

@@ -224,6 +224,7 @@ export interface ContactEvent {
   at: string;
   actor_id: string | null;
   data: Record<string, unknown>;
+  triggers_workflows?: boolean;
 }
 
 export interface Comment {

@@ -1,12 +1,14 @@
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { Form } from "react-aria-components";
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError, api, describeError } from "../api/client";
 import { noteWritten, refreshSearch } from "../api/freshness";
+import { useChannels, useUsers } from "../api/queries";
 import type { Contact, FieldInfo, Page, User } from "../api/types";
 import { Avatar, formatDateTime } from "../table/format";
 import { Button, ErrorText, ModalDialog, SelectInput, TextInput } from "../ui/controls";
 import { ContactForm, type FormValues, formValueOf, toBody } from "./ContactForm";
+import { type EventLookups, eventText } from "./eventText";
 
 function initialValues(c: Contact, standard: FieldInfo[], custom: FieldInfo[]): FormValues {
   const v: FormValues = { assignee_id: c.assignee_id ?? "" };
@@ -130,6 +132,7 @@ export function ContactDetailsDialog(props: {
     }
   }
 
+  const lookups = useEventLookups([...props.standard, ...props.custom]);
   const c = contact.data;
   return (
     <ModalDialog title={c ? c.display_name : "Contact details"} isOpen={!!id} onOpenChange={(o) => !o && props.onClose()} wide>
@@ -205,7 +208,7 @@ export function ContactDetailsDialog(props: {
             <ul className="events">
               {events.items.map((ev) => (
                 <li key={ev.id}>
-                  <strong>{ev.type.replace(/_/g, " ")}</strong> · {formatDateTime(ev.at)}
+                  {eventText(ev, lookups)} <span className="hint">· {formatDateTime(ev.at)}</span>
                 </li>
               ))}
             </ul>
@@ -219,7 +222,11 @@ export function ContactDetailsDialog(props: {
             <ul>
               {comments.items.map((cm) => (
                 <li key={cm.id}>
-                  {cm.text} <span className="hint">{formatDateTime(cm.created_at)}</span>
+                  {cm.text}{" "}
+                  <span className="hint">
+                    · {cm.author_id ? `${lookups.userName(cm.author_id) ?? "a former user"}, ` : ""}
+                    {formatDateTime(cm.created_at)}
+                  </span>
                 </li>
               ))}
             </ul>
@@ -242,8 +249,21 @@ export function ContactDetailsDialog(props: {
   );
 }
 
+/** Names for the ids an event, comment or message carries (users, channels, fields). */
+function useEventLookups(fields: FieldInfo[]): EventLookups {
+  const users = useUsers();
+  const channels = useChannels();
+  return useMemo(() => {
+    const u = new Map((users.data?.items ?? []).map((x) => [x.id, x.name]));
+    const ch = new Map((channels.data?.items ?? []).map((x) => [x.id, x.name]));
+    const f = new Map(fields.map((x) => [x.field, x.label]));
+    return { userName: (id) => u.get(id), channelName: (id) => ch.get(id), fieldLabel: (k) => f.get(k) };
+  }, [users.data, channels.data, fields]);
+}
+
 export function MessagesDialog(props: { contact: Contact | null; onClose: () => void }) {
   const id = props.contact?.id;
+  const lookups = useEventLookups([]);
   const messages = useContactList("messages", id, api.messages);
   return (
     <ModalDialog title={`Messages with ${props.contact?.display_name ?? ""}`} isOpen={!!id} onOpenChange={(o) => !o && props.onClose()} wide>
@@ -256,6 +276,7 @@ export function MessagesDialog(props: { contact: Contact | null; onClose: () => 
             <div className="hint">
               {m.direction === "outgoing" ? "Sent" : m.direction === "incoming" ? "Received" : (m.direction ?? "")} ·{" "}
               {formatDateTime(m.sent_at ?? m.created_at)}
+              {m.channel_id ? ` · ${lookups.channelName(m.channel_id) ?? "a removed channel"}` : ""}
             </div>
             <div>{m.text}</div>
           </li>

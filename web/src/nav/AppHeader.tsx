@@ -21,6 +21,7 @@ export function pagesFor(role: Me["role"]): PageId[] {
 export function hrefFor(page: PageId, search: string): string {
   if (page === "ops") return PAGE_PATHS.ops;
   const p = new URLSearchParams(search);
+  p.delete("contact"); // an open record stays where it was opened
   if (page === "dashboard") p.delete("sort");
   const s = p.toString();
   return PAGE_PATHS[page] + (s ? `?${s}` : "");
