@@ -12,7 +12,8 @@ test.describe("add contact", () => {
     await dialog.getByRole("textbox", { name: "First name" }).fill("Zoë");
     await dialog.getByRole("textbox", { name: "Last name" }).fill(tag);
     await dialog.getByRole("textbox", { name: "Phone" }).fill("12");
-    await dialog.getByRole("textbox", { name: "Country" }).fill("MY");
+    await dialog.getByRole("combobox", { name: "Country" }).fill("Malaysia");
+    await page.getByRole("option", { name: "Malaysia (MY)" }).click();
     await dialog.getByRole("button", { name: "Add", exact: true }).click();
     const phone = dialog.getByRole("textbox", { name: "Phone" });
     await expect(phone).toHaveAttribute("aria-invalid", "true");
@@ -23,6 +24,7 @@ test.describe("add contact", () => {
     await expect(dialog).toBeHidden();
     await expect(totalText(page)).toHaveText("1 contact");
     await expect(page.getByRole("row", { name: new RegExp(`Zoë ${tag}`) })).toContainText("+60123456789");
+    await expect(page.getByRole("row", { name: new RegExp(`Zoë ${tag}`) })).toContainText("Malaysia"); // the code MY, by its name
   });
 });
 

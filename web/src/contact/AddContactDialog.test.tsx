@@ -37,11 +37,12 @@ function renderDialog(onAdded = vi.fn()) {
   return onAdded;
 }
 
-test("the form shows the importable standard fields of GET /v1/fields, in its order", () => {
+test("the form shows the importable standard fields of GET /v1/fields, in its order", async () => {
   expect(STANDARD.map((f) => f.field)).toEqual(["first_name", "last_name", "email", "phone", "tags", "country"]);
   renderDialog();
+  expect(await screen.findByRole("combobox", { name: "Country" })).toBeInTheDocument();
   const labels = screen.getAllByRole("textbox").map((box) => (box as HTMLInputElement).labels?.[0]?.textContent);
-  expect(labels).toEqual(["First name", "Last name", "Email", "Phone", "Tags", "Country"]);
+  expect(labels).toEqual(["First name", "Last name", "Email", "Phone", "Tags"]);
   expect(screen.getByLabelText("Email")).toHaveAttribute("type", "email");
   expect(screen.getByLabelText("Phone")).toHaveAttribute("type", "tel");
 });
@@ -56,6 +57,20 @@ test("tags typed with commas are sent as a list", async () => {
   await waitFor(() => expect(onAdded).toHaveBeenCalledWith("Ana"));
   const [, init] = fetchMock.mock.calls[0] as unknown as [string, RequestInit];
   expect(JSON.parse(init.body as string)).toEqual({ first_name: "Ana", tags: ["vip", "wholesale"] });
+});
+
+test("a country is typed by name and chosen from the list; the API gets its code", async () => {
+  const fetchMock = vi.fn(async () => new Response(JSON.stringify({ id: "c1", display_name: "Ana" }), { status: 201, headers: { "Content-Type": "application/json" } }));
+  vi.stubGlobal("fetch", fetchMock);
+  const onAdded = renderDialog();
+  await userEvent.type(screen.getByLabelText("First name"), "Ana");
+  await userEvent.type(await screen.findByRole("combobox", { name: "Country" }), "Malay");
+  await userEvent.click(await screen.findByRole("option", { name: "Malaysia (MY)" }));
+  expect(screen.getByRole("combobox", { name: "Country" })).toHaveValue("Malaysia (MY)");
+  await userEvent.click(screen.getByRole("button", { name: "Add" }));
+  await waitFor(() => expect(onAdded).toHaveBeenCalledWith("Ana"));
+  const [, init] = fetchMock.mock.calls[0] as unknown as [string, RequestInit];
+  expect(JSON.parse(init.body as string)).toEqual({ first_name: "Ana", country: "MY" });
 });
 
 test("the API's 422 appears next to the field it names, and writes carry the CSRF header", async () => {

@@ -1,7 +1,12 @@
 // The contact's editable fields, used by "Add contact" and "View details". Errors sit by their field.
+import { Suspense, lazy } from "react";
 import { Checkbox } from "react-aria-components";
 import type { FieldInfo } from "../api/types";
 import { SelectInput, TextInput } from "../ui/controls";
+
+// The list of countries (i18n-iso-countries) is its own chunk, loaded when a form first shows, so
+// the table's first load does not carry it.
+const CountryField = lazy(() => import("./CountryField").then((m) => ({ default: m.CountryField })));
 
 /** HTML input types where the field's name says more than its type (the keyboard a phone shows). */
 const INPUT_TYPES: Record<string, string> = { email: "email", phone: "tel" };
@@ -39,7 +44,12 @@ export function ContactForm(props: {
   return (
     <div className="form-grid">
       {props.standard.length === 0 && !props.fieldsProblem && <p role="status">Loading the fields…</p>}
-      {props.standard.map((f) => (
+      {props.standard.map((f) =>
+        f.field === "country" ? (
+          <Suspense key={f.field} fallback={<p className="field hint" role="status">{f.label}: loading the countries…</p>}>
+            <CountryField label={f.label} value={str(f.field)} onChange={(v) => props.onChange(f.field, v)} error={errors[f.field]} />
+          </Suspense>
+        ) : (
         <TextInput
           key={f.field}
           label={f.label}
@@ -47,9 +57,10 @@ export function ContactForm(props: {
           onChange={(v) => props.onChange(f.field, v)}
           error={errors[f.field]}
           type={INPUT_TYPES[f.field] ?? TYPE_INPUTS[f.type]}
-          {...(f.type === "set" ? { placeholder: "Separated by commas" } : {})}
+          {...(f.type === "set" ? { placeholder: "Separated by commas" } : f.field === "language" ? { placeholder: "A language tag: en, pt-BR, …" } : {})}
         />
-      ))}
+        ),
+      )}
       {props.custom.map((f) => {
         const key = f.field;
         const err = errors[key.replace(/^custom\./, "custom_fields.")] ?? errors[key];

@@ -1,6 +1,9 @@
 // What the dashboard asks POST /v1/contacts/aggregate for, and how its answers become chart series
 // and table rows. Pure functions: the charts and the tables read the same rows.
 import type { AggregateParams, Condition, FacetBucket, FilterNode, Group, HistogramBucket } from "../api/types";
+import { countryName } from "../ui/countryName";
+
+export { countryName }; // the Filters drawer and the tests read it from here
 
 export interface Criteria {
   view: string;
@@ -128,17 +131,6 @@ export function dayRows(buckets: HistogramBucket[] | undefined, from: string, to
 
 export function sumRows(rows: ChartRow[]): number {
   return rows.reduce((n, r) => n + r.count, 0);
-}
-
-/** The country's name in the user's language (Intl), its code when the browser has none. */
-export function countryName(code: string, locale?: string): string {
-  try {
-    const names = new Intl.DisplayNames(locale ? [locale] : undefined, { type: "region" });
-    const name = names.of(code.toUpperCase());
-    return name && name !== code.toUpperCase() ? name : code.toUpperCase();
-  } catch {
-    return code;
-  }
 }
 
 /** How a value of a faceted field reads: channel and user names, countries, "Unassigned". */

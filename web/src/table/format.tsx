@@ -1,5 +1,6 @@
 // How a contact's values read in the table and the details dialog.
 import { useState } from "react";
+import { countryName } from "../ui/countryName";
 import type { Avatar as AvatarT, Channel, Contact, User } from "../api/types";
 
 // Counts are written as UI.md writes them ("1,234 contacts") whatever the browser's locale: the page's words are English.
@@ -84,6 +85,8 @@ export function cellText(c: Contact, column: string, lk: Lookups): string {
   switch (column) {
     case "tags":
       return c.tags.join(", ");
+    case "country":
+      return c.country ? countryName(c.country) : "";
     case "channels":
       return c.channels.map((ch) => ch.channel_name).join(", ");
     case "assignee_id":
