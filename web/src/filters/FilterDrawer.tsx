@@ -9,7 +9,7 @@ import type { Channel, FieldInfo, Group, SortItem, User, View } from "../api/typ
 import { Button, ErrorText, ModalDialog, type Option, SelectInput, TextInput } from "../ui/controls";
 import {
   type EdCond, type EdGroup, type EdNode, MAX_DEPTH, OP_LABELS, countConditions, defaultValue, emptyGroup, fromApi, newId, toApi,
-  updateNode, valueKind,
+  updateNode, valueKind, withTimeSince,
 } from "./model";
 import { ValueInput } from "./ValueInput";
 import { SEARCH_DEBOUNCE_MS, isTyped } from "./typing";
@@ -167,8 +167,9 @@ export function FilterDrawer(props: {
   onClose: () => void;
 }) {
   const qc = useQueryClient();
-  const filterable = useMemo(() => props.fields.filter((f) => f.operators.length > 0), [props.fields]);
-  const byName = useMemo(() => new Map(props.fields.map((f) => [f.field, f])), [props.fields]);
+  const fields = useMemo(() => withTimeSince(props.fields), [props.fields]);
+  const filterable = useMemo(() => fields.filter((f) => f.operators.length > 0), [fields]);
+  const byName = useMemo(() => new Map(fields.map((f) => [f.field, f])), [fields]);
   const [draft, setDraft] = useState<EdGroup>(() => fromApi(props.filter, byName));
   const [saveOpen, setSaveOpen] = useState(false);
   const [name, setName] = useState("");

@@ -1,6 +1,6 @@
 import { fieldMap } from "../api/queries";
 import { FIELDS } from "../test/fixtures";
-import { type EdGroup, fromApi, toApi, valueKind } from "./model";
+import { type EdGroup, TIME_SINCE, fromApi, toApi, valueKind, withTimeSince } from "./model";
 
 const byName = fieldMap(FIELDS);
 const f = (name: string) => byName.get(name);
@@ -48,4 +48,22 @@ test("a date condition on a datetime field covers the whole local day, and reads
   expect(new Date(to!).getHours()).toBe(23);
   const back = fromApi(api, byName);
   expect(back.items[0]).toMatchObject({ field: "created_at", op: "between", value: ["2026-03-01", "2026-03-31"] });
+});
+
+test("'Time since last incoming message' is a field of its own in the list, sent as last_incoming_message_at", () => {
+  const lim = { ...FIELDS[3]!, field: "last_incoming_message_at", label: "Last incoming message at" };
+  const fields = withTimeSince([...FIELDS, lim]);
+  const alias = fields[fields.length - 1]!;
+  expect(alias).toMatchObject({ field: TIME_SINCE, label: "Time since last incoming message", operators: ["older_than", "within_last"] });
+  const map = fieldMap(fields);
+  const tree: EdGroup = {
+    id: "g", kind: "group", mode: "and",
+    items: [{ id: "c", kind: "cond", field: TIME_SINCE, op: "older_than", value: { amount: "3", unit: "days" } }],
+  };
+  const sent = toApi(tree, map);
+  expect(sent).toEqual({ and: [{ field: "last_incoming_message_at", op: "older_than", value: { amount: 3, unit: "days" } }] });
+  // read back (a reload, a saved view): the same field of its own
+  expect(fromApi(sent, map).items[0]).toMatchObject({ field: TIME_SINCE, op: "older_than" });
+  // the datetime's other operators stay on the datetime
+  expect(fromApi({ and: [{ field: "last_incoming_message_at", op: "before", value: "2026-01-01T00:00:00Z" }] }, map).items[0]).toMatchObject({ field: "last_incoming_message_at" });
 });

@@ -148,6 +148,22 @@ function condToApi(c: EdCond, f: FieldInfo): FilterNode {
 }
 
 /** The editor tree as an API filter; incomplete conditions and empty groups are left out. */
+/** The guide's "Time Since Last Incoming Message" criterion: `last_incoming_message_at` with the
+ * relative operators (API.md), offered in the Fields list as a field of its own, right after it. */
+export const TIME_SINCE = "time_since_last_incoming_message";
+const TIME_SINCE_OF = "last_incoming_message_at";
+const RELATIVE_OPS = ["within_last", "older_than"];
+
+export function withTimeSince(fields: FieldInfo[]): FieldInfo[] {
+  const i = fields.findIndex((f) => f.field === TIME_SINCE_OF);
+  const base = fields[i];
+  if (!base || fields.some((f) => f.field === TIME_SINCE)) return fields;
+  const ops = RELATIVE_OPS.filter((o) => base.operators.includes(o)).reverse(); // "more than … ago" first
+  if (!ops.length) return fields;
+  const alias: FieldInfo = { ...base, field: TIME_SINCE, label: "Time since last incoming message", operators: ops, sortable: false };
+  return [...fields.slice(0, i + 1), alias, ...fields.slice(i + 1)];
+}
+
 export function toApi(g: EdGroup, fields: Map<string, FieldInfo>): Group | null {
   const items: FilterNode[] = [];
   for (const n of g.items) {
@@ -155,7 +171,8 @@ export function toApi(g: EdGroup, fields: Map<string, FieldInfo>): Group | null 
       const sub = toApi(n, fields);
       if (sub) items.push(sub);
     } else if (isComplete(n, fields)) {
-      items.push(condToApi(n, fields.get(n.field) as FieldInfo));
+      const c = condToApi(n, fields.get(n.field) as FieldInfo);
+      items.push(n.field === TIME_SINCE ? { ...c, field: TIME_SINCE_OF } : c);
     }
   }
   if (!items.length) return null;
@@ -172,7 +189,9 @@ export function fromApi(g: Group | null, fields: Map<string, FieldInfo>): EdGrou
     mode,
     items: list.map((n): EdNode => {
       if ("and" in n || "or" in n) return fromApi(n as Group, fields);
-      const c = n as { field: string; op: string; value?: unknown };
+      const given = n as { field: string; op: string; value?: unknown };
+      const alias = given.field === TIME_SINCE_OF && RELATIVE_OPS.includes(given.op) && fields.has(TIME_SINCE);
+      const c = alias ? { ...given, field: TIME_SINCE } : given;
       const f = fields.get(c.field);
       const kind = valueKind(f, c.op);
       let value: unknown = c.value;
