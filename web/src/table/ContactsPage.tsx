@@ -261,6 +261,7 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
           allMatching={allMatching}
           onToggle={onToggle}
           onTogglePage={onTogglePage}
+          total={totalInfo?.relation === "gte" ? null : total}
           hasNextPage={!!search.hasNextPage}
           isFetchingNextPage={search.isFetchingNextPage}
           fetchNextPage={loadMore}

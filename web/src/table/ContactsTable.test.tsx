@@ -22,6 +22,7 @@ function setup(over: Partial<Parameters<typeof ContactsTable>[0]> = {}) {
     onToggle: vi.fn(),
     onTogglePage: vi.fn(),
     hasNextPage: true,
+    total: 1234 as number | null,
     isFetchingNextPage: false,
     fetchNextPage: vi.fn(),
     onAction: vi.fn(),
@@ -74,4 +75,13 @@ test("the next page is requested near the end of the loaded rows, not before", a
   const near = setup({ rows: rows.slice(0, 10) });
   await screen.findByRole("checkbox", { name: "Select Person 9" });
   expect(near.fetchNextPage).toHaveBeenCalled();
+});
+
+test("rows say where they are among all the matching contacts (aria-rowcount, aria-rowindex)", () => {
+  setup();
+  const table = screen.getByRole("table", { name: "Contacts" });
+  expect(table).toHaveAttribute("aria-rowcount", "1235"); // 1,234 contacts and the header row
+  const rows = screen.getAllByRole("row");
+  expect(rows[0]).toHaveAttribute("aria-rowindex", "1");
+  expect(rows[1]).toHaveAttribute("aria-rowindex", "2");
 });

@@ -30,6 +30,8 @@ export const ContactsTable = memo(function ContactsTable(props: {
   onToggle: (c: Contact) => void;
   onTogglePage: () => void;
   hasNextPage: boolean;
+  /** how many contacts match (aria-rowcount), null while unknown */
+  total: number | null;
   isFetchingNextPage: boolean;
   fetchNextPage: () => void;
   onAction: (a: RowAction, c: Contact) => void;
@@ -122,10 +124,13 @@ export const ContactsTable = memo(function ContactsTable(props: {
 
   return (
     <div className="table-scroll" ref={scrollRef} tabIndex={-1}>
-      <table className="contacts-table" aria-label="Contacts" aria-rowcount={-1}>
-        <thead>
+      {/* The CSS lays the table out as a grid, which drops table semantics in some browsers: the
+          roles are given explicitly. aria-rowcount and aria-rowindex let a screen reader say where
+          a row is among all the matching contacts, though only the rows in view are in the page. */}
+      <table className="contacts-table" role="table" aria-label="Contacts" aria-rowcount={props.total !== null ? props.total + 1 : -1}>
+        <thead role="rowgroup">
           {table.getHeaderGroups().map((hg) => (
-            <tr key={hg.id} style={{ gridTemplateColumns: template }}>
+            <tr key={hg.id} role="row" aria-rowindex={1} style={{ gridTemplateColumns: template }}>
               {hg.headers.map((h) => {
                 const s = sort.find((x) => x.field === h.column.id);
                 const ariaSort = s ? (s.order === "asc" ? "ascending" : "descending") : h.column.getCanSort() ? "none" : undefined;
@@ -134,6 +139,7 @@ export const ContactsTable = memo(function ContactsTable(props: {
                   // The Name header also holds the page's select-all checkbox: named by its label alone.
                   <th
                     key={h.id}
+                    role="columnheader"
                     aria-sort={ariaSort}
                     scope="col"
                     aria-label={h.column.id === "display_name" ? columns.find((c) => c.key === "display_name")?.label : undefined}
@@ -166,19 +172,21 @@ export const ContactsTable = memo(function ContactsTable(props: {
             </tr>
           ))}
         </thead>
-        <tbody style={{ height: virtualizer.getTotalSize() }}>
+        <tbody role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
           {items.map((vi) => {
             const row = tableRows[vi.index];
             if (!row) return null;
             return (
               <tr
                 key={row.id}
+                role="row"
+                aria-rowindex={vi.index + 2}
                 data-index={vi.index}
                 className={selected.has(row.id) || allMatching ? "selected" : undefined}
                 style={{ transform: `translateY(${vi.start}px)`, gridTemplateColumns: template, height: ROW_HEIGHT }}
               >
                 {row.getVisibleCells().map((cell) => (
-                  <td key={cell.id}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</td>
+                  <td key={cell.id} role="cell">{flexRender(cell.column.columnDef.cell, cell.getContext())}</td>
                 ))}
               </tr>
             );

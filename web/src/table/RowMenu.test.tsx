@@ -69,3 +69,18 @@ test("Space opens the menu on its first item too", async () => {
   await userEvent.keyboard(" ");
   await waitFor(() => expect(screen.getByRole("menuitem", { name: "View details" })).toHaveFocus());
 });
+
+test("merges that cannot be loaded: Unmerge contact is there, disabled, and says why", async () => {
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  vi.stubGlobal("fetch", vi.fn(async () => new Response(JSON.stringify({ title: "Forbidden", status: 403, detail: "no access" }), { status: 403, headers: { "Content-Type": "application/problem+json" } })));
+  render(
+    <QueryClientProvider client={client}>
+      <RowMenu contact={ada} onAction={vi.fn()} />
+    </QueryClientProvider>,
+  );
+  await userEvent.click(screen.getByRole("button", { name: "Actions for Ada Lovelace" }));
+  const item = await screen.findByRole("menuitem", { name: "Unmerge contact" });
+  await waitFor(() => expect(item).toHaveAccessibleDescription(/merges could not be loaded/));
+  expect(item).toHaveAttribute("aria-disabled", "true");
+  vi.unstubAllGlobals();
+});

@@ -1,7 +1,7 @@
 import { type RefObject, useRef, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
-import { Menu, MenuItem, Popover } from "react-aria-components";
-import { api } from "../api/client";
+import { Menu, MenuItem, Popover, Text } from "react-aria-components";
+import { api, describeError } from "../api/client";
 import type { Contact } from "../api/types";
 
 /** Back to a row's menu button once the dialog it opened closes (the menu item it came from is gone). */
@@ -116,9 +116,16 @@ function OpenRowMenu(props: {
         <MenuItem id="messages" className="menu-item">
           View messages
         </MenuItem>
-        {hasMerges && (
-          <MenuItem id="unmerge" className="menu-item">
-            Unmerge contact
+        {/* Offered once the merges into this contact are known; while they load, or if they cannot,
+            the item says so rather than being missing without a word. */}
+        {(hasMerges || merges.isPending || merges.isError) && (
+          <MenuItem id="unmerge" className="menu-item" textValue="Unmerge contact" isDisabled={!hasMerges}>
+            <Text slot="label">Unmerge contact</Text>
+            {!hasMerges && (
+              <Text slot="description" className="hint">
+                {merges.isPending ? " (checking for merges…)" : ` (merges could not be loaded: ${describeError(merges.error)})`}
+              </Text>
+            )}
           </MenuItem>
         )}
         <MenuItem id="delete" className="menu-item danger">
