@@ -1,5 +1,5 @@
 import type { Locator, Page } from "@playwright/test";
-import { createContacts, expect, screenshotPath, signIn, test, totalText, uniq } from "./fixtures";
+import { apiCall, createContacts, expect, screenshotPath, signIn, test, totalText, uniq } from "./fixtures";
 
 async function pick(page: Page, scope: Locator, control: string, option: string) {
   await scope.getByRole("button", { name: control, exact: true }).click();
@@ -84,4 +84,51 @@ test("filter drawer: typed conditions, a nested Any group, results follow; clear
   await expect(page.getByRole("option", { name: `Singapore ${tag}` })).toBeVisible();
   await page.getByRole("option", { name: "All contacts" }).click();
   await expect(page).not.toHaveURL(/view=/);
+});
+
+test.describe("a saved view", () => {
+  test.use({ allowHttpErrors: [404] });
+  test("shows what it selects in words; renamed, shared, given the page's search, then deleted", async ({ page }) => {
+    const tag = uniq("vw");
+    await createContacts([
+      { first_name: "Sia", last_name: tag, country: "SG", tags: ["vip"] },
+      { first_name: "Tan", last_name: tag, country: "SG" },
+      { first_name: "Uma", last_name: tag, country: "MY" },
+    ]);
+    const view = await apiCall<{ id: string }>("POST", "/v1/views", { name: `SG ${tag}`, query: tag, filter: { and: [{ field: "country", op: "eq", value: "SG" }] }, visibility: "private" });
+    await signIn(page, "owner", `/?view=${view.id}`);
+    await expect(totalText(page)).toHaveText("2 contacts");
+
+    await page.getByRole("button", { name: "Edit view" }).click();
+    let dialog = page.getByRole("dialog", { name: `View “SG ${tag}”` });
+    await expect(dialog.getByRole("definition").filter({ hasText: "Country is Singapore" })).toBeVisible();
+    await expect(dialog.getByRole("definition").filter({ hasText: `“${tag}”` })).toBeVisible();
+    await dialog.getByRole("textbox", { name: "Name" }).fill(`Singapore ${tag}`);
+    await dialog.getByText("Shared with the workspace").click();
+    await expect(dialog.getByRole("checkbox", { name: "Shared with the workspace" })).toBeChecked();
+    await dialog.getByRole("button", { name: "Save changes" }).click();
+    await expect(dialog).toHaveCount(0);
+    await expect(page.getByRole("button", { name: "View", exact: true })).toHaveAccessibleDescription(`Singapore ${tag}`);
+    expect(await apiCall<{ name: string; visibility: string }>("GET", `/v1/views/${view.id}`)).toMatchObject({ name: `Singapore ${tag}`, visibility: "workspace" });
+
+    // a search on top of the view, then kept in it: the page drops it, the view selects the same
+    await page.getByRole("searchbox", { name: "Search contacts" }).fill("Sia");
+    await expect(totalText(page)).toHaveText("1 contact");
+    await page.getByRole("button", { name: "Edit view" }).click();
+    dialog = page.getByRole("dialog", { name: `View “Singapore ${tag}”` });
+    await dialog.getByText(/Add the page's current search/).click();
+    await dialog.getByRole("button", { name: "Save changes" }).click();
+    await expect(page.getByRole("searchbox", { name: "Search contacts" })).toHaveValue("");
+    await expect(totalText(page)).toHaveText("1 contact");
+    expect((await apiCall<{ query: string }>("GET", `/v1/views/${view.id}`)).query).toBe(`${tag} Sia`);
+
+    await page.getByRole("button", { name: "Edit view" }).click();
+    dialog = page.getByRole("dialog", { name: `View “Singapore ${tag}”` });
+    await dialog.getByRole("button", { name: "Delete view…" }).click();
+    await dialog.getByRole("button", { name: "Delete view", exact: true }).click();
+    await expect(dialog).toHaveCount(0);
+    await expect(page).not.toHaveURL(/view=/);
+    await expect(page.getByRole("button", { name: "View", exact: true })).toHaveAccessibleDescription("All contacts");
+    await expect(page.getByRole("status").filter({ hasText: `The view “Singapore ${tag}” was deleted.` })).toBeVisible();
+  });
 });

@@ -187,6 +187,9 @@ export const api = {
   views: () => request<Page<View>>("GET", "/v1/views"),
   createView: (v: { name: string; query: string | null; filter: Group | null; sort: SortItem[] | null; visibility: "private" | "workspace" }) =>
     request<View>("POST", "/v1/views", v),
+  updateView: (id: string, v: Partial<{ name: string; query: string | null; filter: Group | null; sort: SortItem[] | null; visibility: "private" | "workspace" }>) =>
+    request<View>("PATCH", `/v1/views/${enc(id)}`, v),
+  deleteView: (id: string) => request<unknown>("DELETE", `/v1/views/${enc(id)}`),
   columns: () => request<Columns>("GET", "/v1/me/columns"),
   putColumns: (columns: string[]) => request<Columns>("PUT", "/v1/me/columns", { columns }),
   search: (p: SearchParams, signal?: AbortSignal) => request<SearchResult>("POST", "/v1/contacts/search", p, signal),

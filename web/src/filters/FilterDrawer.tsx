@@ -1,6 +1,6 @@
 // The "Filters" drawer: nested condition groups built from GET /v1/fields; results follow each change.
 import { useEffect, useMemo, useRef, useState } from "react";
-import { ComboBox, Form, Input, Label, ListBox, ListBoxItem, Popover, Radio, RadioGroup, Button as AriaButton } from "react-aria-components";
+import { Checkbox, ComboBox, Form, Input, Label, ListBox, ListBoxItem, Popover, Radio, RadioGroup, Button as AriaButton } from "react-aria-components";
 import { useQueryClient } from "@tanstack/react-query";
 import { api, describeError } from "../api/client";
 import { countryName } from "../dashboard/model";
@@ -173,6 +173,7 @@ export function FilterDrawer(props: {
   const [draft, setDraft] = useState<EdGroup>(() => fromApi(props.filter, byName));
   const [saveOpen, setSaveOpen] = useState(false);
   const [name, setName] = useState("");
+  const [shared, setShared] = useState(false);
   const [saveError, setSaveError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
@@ -234,7 +235,7 @@ export function FilterDrawer(props: {
         query: props.query || null,
         filter: toApi(draft, byName),
         sort: props.sort.length ? props.sort : null,
-        visibility: "private",
+        visibility: shared ? "workspace" : "private",
       });
       await qc.invalidateQueries({ queryKey: keys.views });
       setSaveOpen(false);
@@ -290,6 +291,10 @@ export function FilterDrawer(props: {
           }}
         >
           <TextInput label="Name" value={name} onChange={setName} autoFocus error={saveError ?? undefined} />
+          <Checkbox isSelected={shared} onChange={setShared} className="checkbox">
+            <span className="box" aria-hidden="true" />
+            Shared with the workspace (otherwise only you see it)
+          </Checkbox>
           <div className="dialog-actions">
             <Button onPress={() => setSaveOpen(false)}>Cancel</Button>
             <Button type="submit" variant="primary" isDisabled={!name.trim()}>

@@ -18,6 +18,7 @@ import { AppHeader } from "../nav/AppHeader";
 import { useUrlCriteria } from "../url/useUrlCriteria";
 import { useOpenContact } from "../url/urlState";
 import { ViewSelector } from "../views/ViewSelector";
+import { ViewSettingsDialog } from "../views/ViewSettingsDialog";
 import { ContactsTable, type ColumnDef } from "./ContactsTable";
 import { EmptyState } from "./EmptyState";
 import { formatTotal, type Lookups } from "./format";
@@ -167,12 +168,15 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
   const restrictedReason = "An owner of your workspace restricted this for your account.";
   const selectedPair = [...selected.values()];
   const viewName = views.data?.items.find((v) => v.id === state.view)?.name;
+  const savedView = views.data?.items.find((v) => v.id === state.view && !v.built_in);
+  const [editingView, setEditingView] = useState(false);
 
   return (
     <div className="app">
       <AppHeader me={me} current="contacts" title="Contacts" onSignOut={onSignOut} />
       <div className="toolbar" role="toolbar" aria-label="Contacts actions">
         <ViewSelector views={views.data?.items} failed={!!views.error} value={state.view} onChange={selectView} />
+        {savedView && <Button onPress={() => setEditingView(true)}>Edit view</Button>}
         {selCount > 0 ? (
           <div className="bulk-actions">
             <span className="sel-count" role="status">
@@ -297,6 +301,24 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
         )}
       </div>
 
+      {editingView && savedView && (
+        <ViewSettingsDialog
+          view={savedView}
+          fields={byName}
+          current={{ q: state.q, filter: state.filter, sort: state.sort }}
+          onClose={() => setEditingView(false)}
+          onAbsorbed={() => {
+            setText("");
+            setState({ q: "", filter: null, sort: [] }, true);
+            setNotice(`The view “${savedView.name}” now holds that search and filter.`);
+          }}
+          onDeleted={() => {
+            setEditingView(false);
+            setNotice(`The view “${savedView.name}” was deleted.`);
+            selectView("all");
+          }}
+        />
+      )}
       <AddContactDialog
         isOpen={dialog === "add"}
         onClose={() => setDialog(null)}
