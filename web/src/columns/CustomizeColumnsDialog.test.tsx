@@ -45,3 +45,27 @@ test("Name is checked and fixed; a change is saved at once with PUT /v1/me/colum
   expect(JSON.parse(init.body as string)).toEqual({ columns: ["display_name", "email", "phone", "custom.plan"] });
   await waitFor(() => expect(qc.getQueryData<Columns>(keys.columns)?.columns).toContain("custom.plan"));
 });
+
+test("a shown column moves earlier or later; Name stays first; the order is saved at once", async () => {
+  const fetchMock = vi.fn(async (_url: string, init?: RequestInit) =>
+    new Response(JSON.stringify({ ...cols, columns: (JSON.parse(init?.body as string) as { columns: string[] }).columns }), {
+      status: 200,
+      headers: { "Content-Type": "application/json" },
+    }),
+  );
+  vi.stubGlobal("fetch", fetchMock);
+  const qc = new QueryClient();
+  qc.setQueryData(keys.columns, cols);
+  render(
+    <QueryClientProvider client={qc}>
+      <CustomizeColumnsDialog isOpen onClose={() => {}} columns={cols} />
+    </QueryClientProvider>,
+  );
+  expect(screen.getByRole("button", { name: "Move Email earlier" })).toBeDisabled();
+  expect(screen.getByRole("button", { name: "Move Phone later" })).toBeDisabled();
+  await userEvent.click(screen.getByRole("button", { name: "Move Phone earlier" }));
+  await waitFor(() => expect(fetchMock).toHaveBeenCalled());
+  const [, init] = fetchMock.mock.calls[0] as unknown as [string, RequestInit];
+  expect(JSON.parse(init.body as string)).toEqual({ columns: ["display_name", "phone", "email"] });
+  expect(qc.getQueryData<Columns>(keys.columns)?.columns).toEqual(["display_name", "phone", "email"]);
+});

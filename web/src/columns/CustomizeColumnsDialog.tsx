@@ -4,9 +4,10 @@ import { useQueryClient } from "@tanstack/react-query";
 import { api, describeError } from "../api/client";
 import { keys } from "../api/queries";
 import type { Columns } from "../api/types";
-import { ErrorText, ModalDialog } from "../ui/controls";
+import { Button, ErrorText, ModalDialog } from "../ui/controls";
 
-/** One checkbox per standard and custom column; Name is fixed. Each change is saved at once. */
+/** One checkbox per standard and custom column (Name is fixed), and the order of the shown ones.
+ * Each change is saved at once. */
 export function CustomizeColumnsDialog(props: { isOpen: boolean; onClose: () => void; columns: Columns | undefined }) {
   const qc = useQueryClient();
   const [error, setError] = useState<string | null>(null);
@@ -19,6 +20,20 @@ export function CustomizeColumnsDialog(props: { isOpen: boolean; onClose: () => 
     else set.delete(key);
     set.add("display_name");
     const next = [...cols.columns.filter((c) => set.has(c)), ...order.filter((c) => set.has(c) && !cols.columns.includes(c))];
+    await save(next);
+  }
+  /** Moves a shown column one place earlier (-1) or later (+1); Name stays first. */
+  async function move(key: string, by: -1 | 1) {
+    if (!cols) return;
+    const list = cols.columns.filter((c) => c !== "display_name");
+    const i = list.indexOf(key);
+    const j = i + by;
+    if (i < 0 || j < 0 || j >= list.length) return;
+    [list[i], list[j]] = [list[j] as string, list[i] as string];
+    await save(["display_name", ...list]);
+  }
+  async function save(next: string[]) {
+    if (!cols) return;
     const previous = cols;
     qc.setQueryData<Columns>(keys.columns, { ...cols, columns: next });
     setError(null);
@@ -30,6 +45,8 @@ export function CustomizeColumnsDialog(props: { isOpen: boolean; onClose: () => 
       setError(`Columns not saved: ${describeError(e)}`);
     }
   }
+  const labels = new Map((cols?.available ?? []).map((a) => [a.key, a.label]));
+  const shown = (cols?.columns ?? []).filter((c) => c !== "display_name");
   return (
     <ModalDialog title="Customize columns" isOpen={props.isOpen} onOpenChange={(o) => !o && props.onClose()}>
       <p className="hint">The table follows each change; your choice is kept for your next visit.</p>
@@ -47,6 +64,24 @@ export function CustomizeColumnsDialog(props: { isOpen: boolean; onClose: () => 
           </Checkbox>
         ))}
       </div>
+      <h3 id="column-order-h">Order</h3>
+      <ol className="column-order" aria-labelledby="column-order-h">
+        <li>Name (always first)</li>
+        {shown.map((key, i) => {
+          const text = labels.get(key) ?? key;
+          return (
+            <li key={key}>
+              <span>{text}</span>
+              <Button aria-label={`Move ${text} earlier`} isDisabled={i === 0} onPress={() => void move(key, -1)}>
+                ↑
+              </Button>
+              <Button aria-label={`Move ${text} later`} isDisabled={i === shown.length - 1} onPress={() => void move(key, 1)}>
+                ↓
+              </Button>
+            </li>
+          );
+        })}
+      </ol>
       <ErrorText>{error}</ErrorText>
     </ModalDialog>
   );
