@@ -9,10 +9,16 @@ test("customize columns: Name fixed, the table follows at once, the choice persi
   const dialog = page.getByRole("dialog", { name: "Customize columns" });
   await expect(dialog.getByRole("checkbox", { name: "Name", exact: true })).toBeChecked();
   await expect(dialog.getByRole("checkbox", { name: "Name", exact: true })).toBeDisabled();
-  await dialog.getByText("Email", { exact: true }).click();
+  await dialog.locator("label.checkbox", { hasText: /^Email$/ }).click(); // "Email" is also in the Order list
   await dialog.getByText("Seats", { exact: true }).click();
   await expect(page.getByRole("columnheader", { name: "Email" })).toHaveCount(0);
   await expect(page.getByRole("columnheader", { name: "Seats" })).toBeVisible();
+  // the order: Seats came last; one step earlier and it is before the column that was before it
+  const headers = async () => (await page.getByRole("columnheader").allTextContents()).map((t) => t.replace(/[▲▼\s]+$/, ""));
+  const before = await headers();
+  const at = before.indexOf("Seats");
+  await dialog.getByRole("button", { name: "Move Seats earlier" }).click();
+  await expect.poll(headers).toEqual([...before.slice(0, at - 1), "Seats", before[at - 1], ...before.slice(at + 1)]);
   await page.keyboard.press("Escape");
   await page.reload();
   await expect(page.getByRole("columnheader", { name: "Seats" })).toBeVisible();

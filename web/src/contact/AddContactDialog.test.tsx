@@ -28,9 +28,12 @@ const FIELDS: FieldInfo[] = [
 ];
 const STANDARD = editableFieldsOf(FIELDS);
 
-function renderDialog(onAdded = vi.fn()) {
+function renderDialog(onAdded = vi.fn(), tagsInUse: { value: string; count: number }[] = []) {
+  const client = new QueryClient();
+  // the Tags field's suggestions (the workspace's tags in use), known already: no request for them
+  client.setQueryData(["choice-counts", "tags", "all", "", null], { total: 0, facets: { tags: tagsInUse }, histograms: {} });
   render(
-    <QueryClientProvider client={new QueryClient()}>
+    <QueryClientProvider client={client}>
       <AddContactDialog isOpen onClose={() => {}} standard={STANDARD} custom={[]} onAdded={onAdded} />
     </QueryClientProvider>,
   );
@@ -97,4 +100,12 @@ test("the API's 422 appears next to the field it names, and writes carry the CSR
   expect(JSON.parse(init.body as string)).toEqual({ first_name: "Zoë", email: "not-an-email" });
   expect((init.headers as Record<string, string>)["X-CSRF-Token"]).toBe("tok123");
   expect(onAdded).not.toHaveBeenCalled();
+});
+
+test("tags in use are offered under Tags; one press adds one to the list", async () => {
+  renderDialog(vi.fn(), [{ value: "vip", count: 9 }, { value: "lead", count: 4 }]);
+  await userEvent.type(screen.getByLabelText("Tags"), "lead");
+  expect(screen.queryByRole("button", { name: "Add tag lead" })).toBeNull(); // already in the list
+  await userEvent.click(screen.getByRole("button", { name: "Add tag vip" }));
+  expect(screen.getByLabelText("Tags")).toHaveValue("lead, vip");
 });

@@ -2,6 +2,7 @@
 import { Suspense, lazy } from "react";
 import { Checkbox } from "react-aria-components";
 import type { FieldInfo } from "../api/types";
+import { TagSuggestions } from "../selection/TagSuggestions";
 import { SelectInput, TextInput } from "../ui/controls";
 
 // The list of countries (i18n-iso-countries) is its own chunk, loaded when a form first shows, so
@@ -45,7 +46,12 @@ export function ContactForm(props: {
     <div className="form-grid">
       {props.standard.length === 0 && !props.fieldsProblem && <p role="status">Loading the fields…</p>}
       {props.standard.map((f) =>
-        f.field === "country" ? (
+        f.field === "tags" ? (
+          <div key={f.field}>
+            <TextInput label={f.label} value={str(f.field)} onChange={(v) => props.onChange(f.field, v)} error={errors[f.field]} placeholder="Separated by commas" />
+            <TagSuggestions value={str(f.field)} onChange={(v) => props.onChange(f.field, v)} />
+          </div>
+        ) : f.field === "country" ? (
           <Suspense key={f.field} fallback={<p className="field hint" role="status">{f.label}: loading the countries…</p>}>
             <CountryField label={f.label} value={str(f.field)} onChange={(v) => props.onChange(f.field, v)} error={errors[f.field]} />
           </Suspense>

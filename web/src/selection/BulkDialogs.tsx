@@ -7,6 +7,7 @@ import type { Job, Selection } from "../api/types";
 import { jobTray } from "../jobs/tray";
 import { TERMINAL, useJobPoll } from "../jobs/useJob";
 import { Button, ErrorText, ModalDialog, Progress, TextInput } from "../ui/controls";
+import { TagSuggestions } from "./TagSuggestions";
 
 /** Where a started job is: starting, its progress, or how it ended; and why its progress cannot be read. */
 function JobState({ poll, verb }: { poll: { data: Job | undefined; error: unknown; failureReason: unknown; isFetching: boolean }; verb: string }) {
@@ -135,6 +136,7 @@ export function AssignTagsDialog(props: { isOpen: boolean; onClose: () => void; 
             Add tags to {props.count.toLocaleString("en-US")} selected {props.count === 1 ? "contact" : "contacts"}. Separate tags with commas.
           </p>
           <TextInput label="Tags" value={tags} onChange={setTags} autoFocus error={error ?? undefined} placeholder="vip, lead" />
+          <TagSuggestions value={tags} onChange={setTags} />
           <div className="dialog-actions">
             <Button onPress={close}>Cancel</Button>
             <Button type="submit" variant="primary" isDisabled={!list.length || busy}>
