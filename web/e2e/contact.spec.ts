@@ -146,6 +146,18 @@ test("a contact's name opens its record, whose address survives a reload; Close 
   expect(new URL(page.url()).searchParams.get("contact")).toBeNull();
   expect(new URL(page.url()).searchParams.get("q")).toBe(tag);
 
+  // unsaved edits: Escape asks first
+  await name.click();
+  await details.getByRole("textbox", { name: "Last name" }).fill(`${tag} changed`);
+  await page.keyboard.press("Escape");
+  await expect(details.getByRole("alert")).toHaveText(/You have unsaved changes/);
+  await details.getByRole("button", { name: "Keep editing" }).click();
+  await expect(details.getByRole("textbox", { name: "Last name" })).toHaveValue(`${tag} changed`);
+  await page.keyboard.press("Escape");
+  await details.getByRole("button", { name: "Discard changes" }).click();
+  await expect(details).toHaveCount(0);
+  expect((await apiCall<{ last_name: string }>("GET", `/v1/contacts/${c!.id}`)).last_name).toBe(tag);
+
   await name.click();
   await expect(details).toBeVisible();
   await page.goBack(); // Back closes the record, not the page

@@ -86,6 +86,7 @@ export function ContactDetailsDialog(props: {
   const comments = useContactList("comments", id, api.comments);
   const [values, setValues] = useState<FormValues>({});
   const [dirty, setDirty] = useState<Set<string>>(new Set());
+  const [leaving, setLeaving] = useState(false);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [status, setStatus] = useState<string | null>(null);
   const [general, setGeneral] = useState<string | null>(null);
@@ -135,7 +136,27 @@ export function ContactDetailsDialog(props: {
   const lookups = useEventLookups([...props.standard, ...props.custom]);
   const c = contact.data;
   return (
-    <ModalDialog title={c ? c.display_name : "Contact details"} isOpen={!!id} onOpenChange={(o) => !o && props.onClose()} wide>
+    <ModalDialog
+      title={c ? c.display_name : "Contact details"}
+      isOpen={!!id}
+      onOpenChange={(o) => {
+        if (o) return;
+        if (dirty.size) setLeaving(true); // Escape or × over unsaved edits asks first
+        else props.onClose();
+      }}
+      wide
+    >
+      {leaving && (
+        <div role="alert" className="leave-bar">
+          <span>You have unsaved changes.</span>
+          <Button autoFocus onPress={() => setLeaving(false)}>
+            Keep editing
+          </Button>
+          <Button variant="danger" onPress={props.onClose}>
+            Discard changes
+          </Button>
+        </div>
+      )}
       {contact.isPending && <p role="status">Loading…</p>}
       {contact.error && <ErrorText>{describeError(contact.error)}</ErrorText>}
       {c && (
