@@ -18,7 +18,8 @@ const cols: Columns = {
   ],
 };
 
-test("Name is checked and fixed; a change is saved at once with PUT /v1/me/columns", async () => {
+/** The dialog over `cols`, with PUT /v1/me/columns answering the columns it was sent. */
+function renderDialog() {
   const fetchMock = vi.fn(async (_url: string, init?: RequestInit) =>
     new Response(JSON.stringify({ ...cols, columns: (JSON.parse(init?.body as string) as { columns: string[] }).columns }), {
       status: 200,
@@ -33,6 +34,11 @@ test("Name is checked and fixed; a change is saved at once with PUT /v1/me/colum
       <CustomizeColumnsDialog isOpen onClose={() => {}} columns={cols} />
     </QueryClientProvider>,
   );
+  return { fetchMock, qc };
+}
+
+test("Name is checked and fixed; a change is saved at once with PUT /v1/me/columns", async () => {
+  const { fetchMock, qc } = renderDialog();
   const name = screen.getByRole("checkbox", { name: "Name" });
   expect(name).toBeChecked();
   expect(name).toBeDisabled();
@@ -47,20 +53,7 @@ test("Name is checked and fixed; a change is saved at once with PUT /v1/me/colum
 });
 
 test("a shown column moves earlier or later; Name stays first; the order is saved at once", async () => {
-  const fetchMock = vi.fn(async (_url: string, init?: RequestInit) =>
-    new Response(JSON.stringify({ ...cols, columns: (JSON.parse(init?.body as string) as { columns: string[] }).columns }), {
-      status: 200,
-      headers: { "Content-Type": "application/json" },
-    }),
-  );
-  vi.stubGlobal("fetch", fetchMock);
-  const qc = new QueryClient();
-  qc.setQueryData(keys.columns, cols);
-  render(
-    <QueryClientProvider client={qc}>
-      <CustomizeColumnsDialog isOpen onClose={() => {}} columns={cols} />
-    </QueryClientProvider>,
-  );
+  const { fetchMock, qc } = renderDialog();
   expect(screen.getByRole("button", { name: "Move Email earlier" })).toBeDisabled();
   expect(screen.getByRole("button", { name: "Move Phone later" })).toBeDisabled();
   await userEvent.click(screen.getByRole("button", { name: "Move Phone earlier" }));
