@@ -125,4 +125,11 @@ test("axe: no serious or critical violations on the main screens", async ({ page
   await page.getByRole("menuitem", { name: "View details" }).click();
   await expect(page.getByRole("dialog", { name: `Axel ${tag}` })).toBeVisible();
   await axe(page, "details");
+  await page.keyboard.press("Escape");
+
+  const view = await apiCall<{ id: string }>("POST", "/v1/views", { name: `Axe ${tag}`, query: tag, filter: { and: [{ field: "first_name", op: "eq", value: "Axel" }] }, visibility: "private" });
+  await page.goto(`/?view=${view.id}`);
+  await page.getByRole("button", { name: "Edit view" }).click();
+  await expect(page.getByRole("dialog", { name: `View “Axe ${tag}”` })).toBeVisible();
+  await axe(page, "edit view");
 });
