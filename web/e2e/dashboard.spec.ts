@@ -113,6 +113,14 @@ test("dashboard: exact counts of the contacts the search selects, as tables; a d
   await page.getByRole("link", { name: "Contacts" }).click();
   await expect(page.getByRole("table")).toBeVisible();
   await expect(totalText(page)).toHaveText("3 contacts");
+
+  // back on the dashboard, a tag's row links to the contacts it counts, on the Contacts page
+  await page.goBack();
+  const tagsAgain = await tableOf(page, "Contacts by tag");
+  await tagsAgain.getByRole("link", { name: "lead" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Contacts" })).toBeVisible();
+  await expect(totalText(page)).toHaveText("1 contact");
+  await expect(page.getByRole("button", { name: "Filter", exact: true })).toHaveAccessibleDescription("2 conditions");
 });
 
 async function axe(page: Page, screen: string) {

@@ -4,6 +4,7 @@ import { useId, useState, type ReactNode } from "react";
 import { ToggleButton } from "react-aria-components";
 import { describeError } from "../api/client";
 import { ErrorText } from "../ui/controls";
+import { navigate } from "../url/urlState";
 import { BarChart } from "./BarChart";
 import { type ChartRow, sumRows } from "./model";
 
@@ -22,6 +23,8 @@ export function ChartCard(props: {
   horizontal?: boolean;
   tickLabel?: (row: ChartRow) => string;
   wide?: boolean;
+  /** the contacts a row counts, on the Contacts page (the table's label becomes a link) */
+  linkFor?: (row: ChartRow) => string;
 }) {
   const id = useId();
   const [asTable, setAsTable] = useState(false);
@@ -66,7 +69,23 @@ export function ChartCard(props: {
             <tbody>
               {rows.map((r) => (
                 <tr key={r.key}>
-                  <th scope="row">{r.label}</th>
+                  <th scope="row">
+                    {props.linkFor && r.count > 0 ? (
+                      <a
+                        href={props.linkFor(r)}
+                        title={`Show the ${fmt.format(r.count)} contacts`}
+                        onClick={(e) => {
+                          if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+                          e.preventDefault();
+                          navigate(e.currentTarget.getAttribute("href") ?? "/");
+                        }}
+                      >
+                        {r.label}
+                      </a>
+                    ) : (
+                      r.label
+                    )}
+                  </th>
                   <td>{fmt.format(r.count)}</td>
                 </tr>
               ))}

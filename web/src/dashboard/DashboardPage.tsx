@@ -4,16 +4,17 @@ import { useMemo, useState } from "react";
 import { keepPreviousData, useQueries, useQuery } from "@tanstack/react-query";
 import { api, describeError } from "../api/client";
 import { useChannels, useFields, useUsers, useViews } from "../api/queries";
-import type { Me } from "../api/types";
+import type { FilterNode, Me } from "../api/types";
 import { FilterButton, FilterPanel, SearchBox } from "../filters/CriteriaControls";
-import { AppHeader } from "../nav/AppHeader";
+import { AppHeader, PAGE_PATHS } from "../nav/AppHeader";
 import { formatTotal } from "../table/format";
 import { ErrorText } from "../ui/controls";
+import { tableStateToSearch } from "../url/urlState";
 import { useUrlCriteria } from "../url/useUrlCriteria";
 import { ViewSelector } from "../views/ViewSelector";
 import { ChartCard } from "./ChartCard";
 import {
-  AGE_BUCKETS, type ChartRow, NEW_CONTACTS_DAYS, ageBucketParams, browserTimeZone, dayRange, dayRows, facetLabeler,
+  AGE_BUCKETS, type ChartRow, NEW_CONTACTS_DAYS, ageBucketParams, andWith, browserTimeZone, dayRange, dayRows, facetLabeler,
   facetRows, openByAssigneeParams, overviewParams,
 } from "./model";
 
@@ -79,6 +80,9 @@ export function DashboardPage({ me, onSignOut }: { me: Me; onSignOut: () => void
   const total = overview.data?.total;
   const viewName = views.data?.items.find((v) => v.id === state.view)?.name;
   const common = { isFetching: overview.isFetching, error: overview.error, isPending: overview.isPending };
+  // a row of a facet chart's table links to the contacts it counts: these criteria and its value
+  const contactsWith = (cond: (value: string) => FilterNode) => (r: ChartRow) =>
+    PAGE_PATHS.contacts + tableStateToSearch({ view: state.view, q: state.q, filter: andWith(state.filter, [cond(r.key)]), sort: [] });
 
   return (
     <div className="app">
@@ -103,6 +107,7 @@ export function DashboardPage({ me, onSignOut }: { me: Me; onSignOut: () => void
             labelHeader="Channel"
             valueHeader="Contacts"
             rows={facet("channels")}
+            linkFor={contactsWith((v) => ({ field: "channels", op: "has_any", value: [v] }))}
             emptyText="None of these contacts came through a channel."
             horizontal
             {...common}
@@ -113,6 +118,7 @@ export function DashboardPage({ me, onSignOut }: { me: Me; onSignOut: () => void
             labelHeader="Tag"
             valueHeader="Contacts"
             rows={facet("tags")}
+            linkFor={contactsWith((v) => ({ field: "tags", op: "has_any", value: [v] }))}
             emptyText="None of these contacts has a tag."
             horizontal
             {...common}
@@ -123,6 +129,7 @@ export function DashboardPage({ me, onSignOut }: { me: Me; onSignOut: () => void
             labelHeader="Country"
             valueHeader="Contacts"
             rows={facet("country")}
+            linkFor={contactsWith((v) => ({ field: "country", op: "eq", value: v }))}
             emptyText="None of these contacts has a country."
             horizontal
             {...common}
