@@ -133,3 +133,43 @@ test("axe: no serious or critical violations on the main screens", async ({ page
   await expect(page.getByRole("dialog", { name: `View “Axe ${tag}”` })).toBeVisible();
   await axe(page, "edit view");
 });
+
+test.describe("custom fields", () => {
+  test.use({ allowHttpErrors: [422] });
+  test("added, renamed and deleted from Customize columns; a bad key is refused next to it; the columns follow", async ({ page }) => {
+    const tag = uniq("cf");
+    const label = `Tier ${tag}`;
+    await signIn(page, "manager");
+    await page.getByRole("button", { name: "Customize columns" }).click();
+    await page.getByRole("dialog", { name: "Customize columns" }).getByRole("button", { name: "Add or edit custom fields…" }).click();
+    const dialog = page.getByRole("dialog", { name: "Custom fields" });
+    await dialog.getByRole("textbox", { name: "Label" }).fill(label);
+    await expect(dialog.getByRole("textbox", { name: "Key" })).toHaveValue(`tier_${tag}`);
+    await dialog.getByRole("textbox", { name: "Key" }).fill("9tier");
+    await dialog.getByRole("button", { name: "Type", exact: true }).click();
+    await page.getByRole("option", { name: "Choice from a list" }).click();
+    await dialog.getByRole("textbox", { name: "Choices" }).fill("gold, silver");
+    await dialog.getByRole("button", { name: "Add field" }).click();
+    await expect(dialog.getByRole("textbox", { name: "Key" })).toHaveAttribute("aria-invalid", "true");
+    await dialog.getByRole("textbox", { name: "Key" }).fill(`tier_${tag}`);
+    await dialog.getByRole("button", { name: "Add field" }).click();
+    await expect(dialog.getByRole("status")).toHaveText(`Added the field “${label}”.`);
+    const fields = dialog.getByRole("table", { name: "Custom fields of this workspace" });
+    await expect(fields.getByRole("row", { name: new RegExp(label) })).toContainText("gold, silver");
+
+    await dialog.getByRole("button", { name: `Edit ${label}` }).click();
+    const edit = page.getByRole("dialog", { name: `Edit the field “${label}”` });
+    await edit.getByRole("textbox", { name: "Label" }).fill(`${label} level`);
+    await edit.getByRole("button", { name: "Save" }).click();
+    await expect(dialog.getByRole("status")).toHaveText(`Saved the field “${label} level”.`);
+
+    await page.keyboard.press("Escape"); // back to Customize columns, which lists it
+    const columns = page.getByRole("dialog", { name: "Customize columns" });
+    await expect(columns.getByRole("checkbox", { name: `${label} level` })).toBeVisible();
+    await columns.getByRole("button", { name: "Add or edit custom fields…" }).click();
+    await dialog.getByRole("button", { name: `Delete ${label} level` }).click();
+    await dialog.getByRole("button", { name: "Delete field" }).click();
+    await expect(dialog.getByRole("status")).toHaveText(`Deleted the field “${label} level”.`);
+    await expect(fields.getByRole("row", { name: new RegExp(label) })).toHaveCount(0);
+  });
+});

@@ -2,7 +2,7 @@
 // POST /v1/sessions); writes echo the readable `csrf` cookie as X-CSRF-Token.
 import type {
   AggregateParams, AggregateResult, JobInfo, ParkedChange, SyncStatus,
-  Channel, Columns, Comment, Contact, ContactEvent, ContactInput, ExportJob, FieldInfo, Group,
+  Channel, Columns, Comment, CustomField, Contact, ContactEvent, ContactInput, ExportJob, FieldInfo, Group,
   ImportJob, ImportPreview, Job, Me, MergePreview, MergeRecord, Message, Page, SearchResult,
   Selection, SortItem, User, View,
 } from "./types";
@@ -190,6 +190,10 @@ export const api = {
   updateView: (id: string, v: Partial<{ name: string; query: string | null; filter: Group | null; sort: SortItem[] | null; visibility: "private" | "workspace" }>) =>
     request<View>("PATCH", `/v1/views/${enc(id)}`, v),
   deleteView: (id: string) => request<unknown>("DELETE", `/v1/views/${enc(id)}`),
+  customFields: () => request<Page<CustomField>>("GET", "/v1/contact-fields?page_size=200"),
+  createCustomField: (f: { key: string; label: string; type: string; options?: string[] }) => request<CustomField>("POST", "/v1/contact-fields", f),
+  updateCustomField: (key: string, f: { label?: string; options?: string[] }) => request<CustomField>("PATCH", `/v1/contact-fields/${enc(key)}`, f),
+  deleteCustomField: (key: string) => request<unknown>("DELETE", `/v1/contact-fields/${enc(key)}`),
   columns: () => request<Columns>("GET", "/v1/me/columns"),
   putColumns: (columns: string[]) => request<Columns>("PUT", "/v1/me/columns", { columns }),
   search: (p: SearchParams, signal?: AbortSignal) => request<SearchResult>("POST", "/v1/contacts/search", p, signal),

@@ -319,3 +319,13 @@ export interface JobInfo extends Job {
   started_at: string | null;
   finished_at: string | null;
 }
+
+/** A workspace's custom field (GET /v1/contact-fields). */
+export interface CustomField {
+  id: string;
+  key: string;
+  label: string;
+  type: string;
+  options: string[];
+  created_at: string;
+}

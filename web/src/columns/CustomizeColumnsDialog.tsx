@@ -8,7 +8,7 @@ import { Button, ErrorText, ModalDialog } from "../ui/controls";
 
 /** One checkbox per standard and custom column (Name is fixed), and the order of the shown ones.
  * Each change is saved at once. */
-export function CustomizeColumnsDialog(props: { isOpen: boolean; onClose: () => void; columns: Columns | undefined }) {
+export function CustomizeColumnsDialog(props: { isOpen: boolean; onClose: () => void; columns: Columns | undefined; onManageFields?: () => void }) {
   const qc = useQueryClient();
   const [error, setError] = useState<string | null>(null);
   const cols = props.columns;
@@ -83,6 +83,11 @@ export function CustomizeColumnsDialog(props: { isOpen: boolean; onClose: () => 
         })}
       </ol>
       <ErrorText>{error}</ErrorText>
+      {props.onManageFields && (
+        <div className="dialog-actions">
+          <Button onPress={props.onManageFields}>Add or edit custom fields…</Button>
+        </div>
+      )}
     </ModalDialog>
   );
 }

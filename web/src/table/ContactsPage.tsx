@@ -5,6 +5,7 @@ import { describeError } from "../api/client";
 import { deletedVersion, isDeleted, noteDeleted, refreshSearch, subscribeDeleted } from "../api/freshness";
 import { fieldMap, useChannels, useColumns, useFields, useUsers, useViews } from "../api/queries";
 import type { Contact, Me, Selection, SortItem } from "../api/types";
+import { CustomFieldsDialog } from "../columns/CustomFieldsDialog";
 import { CustomizeColumnsDialog } from "../columns/CustomizeColumnsDialog";
 import { AddContactDialog } from "../contact/AddContactDialog";
 import { customFieldsOf, editableFieldsOf } from "../contact/ContactForm";
@@ -40,7 +41,7 @@ const MessagesDialog = lazy(() => import("../contact/ContactDetailsDialog").then
 /** The most contacts a selection by id may hold (API: `{"ids": [...]}`, at most 1000). */
 export const MAX_SELECTED = 1000;
 
-type DialogName = "add" | "columns" | "export" | "import" | "bulkDelete" | "tags" | "merge" | null;
+type DialogName = "add" | "columns" | "fields" | "export" | "import" | "bulkDelete" | "tags" | "merge" | null;
 
 export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
   const qc = useQueryClient();
@@ -328,7 +329,8 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
         onAdded={(n) => setNotice(`Added ${n}.`)}
         onImport={() => setDialog("import")}
       />
-      <CustomizeColumnsDialog isOpen={dialog === "columns"} onClose={() => setDialog(null)} columns={columns.data} />
+      <CustomizeColumnsDialog isOpen={dialog === "columns"} onClose={() => setDialog(null)} columns={columns.data} onManageFields={() => setDialog("fields")} />
+      <CustomFieldsDialog isOpen={dialog === "fields"} onClose={() => setDialog("columns")} />
       <ExportDialog
         isOpen={dialog === "export"}
         onClose={() => setDialog(null)}
