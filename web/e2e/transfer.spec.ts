@@ -80,31 +80,39 @@ test("an import closed before it ends goes on under Background jobs, where it ca
   for (let i = 0; i < rows; i++) lines.push(`T${i},${tag},t${i}.${tag}@example.com`);
   const file = path.join(os.tmpdir(), `tray-${tag}.csv`);
   fs.writeFileSync(file, lines.join("\n"));
+  const found = async () => (await apiCall<{ total: { value: number } }>("POST", "/v1/contacts/search", { query: tag, page_size: 1 })).total.value;
   await signIn(page, "owner", `/?q=${tag}`);
   await page.getByRole("button", { name: "Import" }).click();
   const dialog = page.getByRole("dialog", { name: "Import" });
   await dialog.getByLabel("CSV or Excel file").setInputFiles(file);
   await expect(dialog.getByRole("button", { name: "Map Email", exact: true })).toContainText("Email");
+  const started = page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/v1/imports");
   await dialog.getByRole("button", { name: "Import", exact: true }).click();
-  await expect(dialog.getByRole("progressbar", { name: "Importing" })).toBeVisible({ timeout: 20_000 });
-  await page.keyboard.press("Escape");
-  await expect(dialog).toHaveCount(0);
+  const importId = ((await (await started).json()) as { id: string }).id;
+  try {
+    await expect(dialog.getByRole("progressbar", { name: "Importing" })).toBeVisible({ timeout: 20_000 });
+    await expect(dialog.getByRole("button", { name: "Cancel import" })).toBeFocused(); // the focus stayed in the dialog
+    await page.keyboard.press("Escape");
+    await expect(dialog).toHaveCount(0);
 
-  const tray = page.getByRole("region", { name: "Background jobs" });
-  const title = `Import of tray-${tag}.csv`;
-  await expect(tray.getByRole("progressbar", { name: title })).toBeVisible();
-  await tray.getByRole("button", { name: "Cancel" }).click();
-  const outcome = tray.getByRole("status").filter({ hasText: `${title} cancelled` });
-  await expect(outcome).toBeVisible({ timeout: 30_000 });
-  const created = Number(/: ([\d,]+) created/.exec((await outcome.textContent()) ?? "")?.[1]?.replace(/,/g, ""));
-  expect(created).toBeLessThan(rows);
-  const found = async () => (await apiCall<{ total: { value: number } }>("POST", "/v1/contacts/search", { query: tag, page_size: 1 })).total.value;
-  await expect.poll(found, { timeout: 30_000 }).toBe(created);
-  await tray.getByRole("button", { name: `Dismiss: ${title}` }).click();
-  await expect(tray).toHaveCount(0);
-
-  // The contacts it committed go again, so the tests after this one see the workspace as it was.
-  const job = await apiCall<{ id: string }>("POST", "/v1/contacts/bulk-delete", { selection: { all_matching: { query: tag } }, confirm: true });
-  await expect.poll(async () => (await apiCall<{ status: string }>("GET", `/v1/jobs/${job.id}`)).status, { timeout: 30_000 }).toBe("succeeded");
-  await expect.poll(found, { timeout: 30_000 }).toBe(0);
+    const tray = page.getByRole("region", { name: "Background jobs" });
+    const title = `Import of tray-${tag}.csv`;
+    await expect(tray.getByRole("progressbar", { name: title })).toBeVisible();
+    await tray.getByRole("button", { name: "Cancel" }).click();
+    const outcome = tray.getByRole("status").filter({ hasText: `${title} cancelled` });
+    await expect(outcome).toBeVisible({ timeout: 30_000 });
+    const created = Number(/: ([\d,]+) created/.exec((await outcome.textContent()) ?? "")?.[1]?.replace(/,/g, ""));
+    expect(created).toBeLessThan(rows);
+    await expect.poll(found, { timeout: 30_000 }).toBe(created);
+    await tray.getByRole("button", { name: `Dismiss: ${title}` }).click();
+    await expect(tray).toHaveCount(0);
+  } finally {
+    // Whatever happened above, the import stops and the contacts it committed go again, so that the
+    // tests after this one find the worker free and the workspace as it was.
+    await apiCall("POST", `/v1/imports/${importId}/cancel`).catch(() => undefined);
+    await expect.poll(async () => (await apiCall<{ status: string }>("GET", `/v1/imports/${importId}`)).status, { timeout: 30_000 }).toMatch(/^(cancelled|succeeded|failed)$/);
+    const job = await apiCall<{ id: string }>("POST", "/v1/contacts/bulk-delete", { selection: { all_matching: { query: tag } }, confirm: true });
+    await expect.poll(async () => (await apiCall<{ status: string }>("GET", `/v1/jobs/${job.id}`)).status, { timeout: 30_000 }).toBe("succeeded");
+    await expect.poll(found, { timeout: 30_000 }).toBe(0);
+  }
 });

@@ -218,7 +218,10 @@ export function ImportDialog(props: { isOpen: boolean; onClose: () => void; fiel
       {j && !finished && (
         <div className="dialog-actions">
           <Progress label="Importing" processed={j.processed} total={j.total_rows} />
-          <Button onPress={() => void cancel()}>Cancel import</Button>
+          {/* the form that had the focus is gone: the focus stays in the dialog */}
+          <Button autoFocus onPress={() => void cancel()}>
+            Cancel import
+          </Button>
         </div>
       )}
       {j?.status === "failed" && <ErrorText>The import failed: {j.error ?? "unknown reason"}</ErrorText>}
