@@ -80,3 +80,15 @@ export const test = base.extend<{ allowHttpErrors: number[]; consoleErrors: stri
   ],
 });
 export { expect };
+
+/** After a test that started a long import: it stops, and the contacts it committed (those the
+ * search `tag` finds) go again, so that the tests after it find the worker free and the workspace as
+ * it was. Run in a `finally`, it also cleans up after a test that failed half-way. */
+export async function stopImportAndDelete(importId: string, tag: string) {
+  await apiCall("POST", `/v1/imports/${importId}/cancel`).catch(() => undefined); // it may have ended
+  await expect.poll(async () => (await apiCall<{ status: string }>("GET", `/v1/imports/${importId}`)).status, { timeout: 30_000 }).toMatch(/^(cancelled|succeeded|failed)$/);
+  const job = await apiCall<{ id: string }>("POST", "/v1/contacts/bulk-delete", { selection: { all_matching: { query: tag } }, confirm: true });
+  await expect.poll(async () => (await apiCall<{ status: string }>("GET", `/v1/jobs/${job.id}`)).status, { timeout: 30_000 }).toBe("succeeded");
+  const left = async () => (await apiCall<{ total: { value: number } }>("POST", "/v1/contacts/search", { query: tag, page_size: 1 })).total.value;
+  await expect.poll(left, { timeout: 30_000 }).toBe(0);
+}

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import type { Locator } from "@playwright/test";
 import { REPO } from "./env";
-import { apiCall, createContacts, expect, screenshotPath, signIn, state, test, uniq } from "./fixtures";
+import { apiCall, createContacts, expect, screenshotPath, signIn, state, stopImportAndDelete, test, uniq } from "./fixtures";
 
 /** Breaks or fixes a contact's data around the API (see parked_change.py), on the e2e stack's database. */
 function parkedChange(action: "break" | "fix", contactId: string) {
@@ -85,32 +85,26 @@ test("ops: a running import cancelled from the jobs list keeps what it committed
   const id = await startImport(tag, rows);
   const found = async () => (await apiCall<{ total: { value: number } }>("POST", "/v1/contacts/search", { query: tag, page_size: 1 })).total.value;
   try {
-  await signIn(page, "owner", "/ops");
-  const jobs = page.getByRole("region", { name: "Jobs" });
-  const cancelName = { name: "Cancel import job" };
-  const cancel = jobs.getByRole("button", cancelName);
-  const running = jobs.getByRole("row").filter({ has: page.getByRole("button", cancelName) });
-  await expect(running).toContainText("running", { timeout: 20_000 });
-  await expect(running.getByRole("progressbar", { name: "Import progress" })).toBeVisible();
-  await cancel.click();
-  await expect(cancel).toHaveCount(0);
-  await expect(jobs.getByRole("row", { name: /^Import cancelled/ }).first()).toBeVisible();
+    await signIn(page, "owner", "/ops");
+    const jobs = page.getByRole("region", { name: "Jobs" });
+    const cancelName = { name: "Cancel import job" };
+    const cancel = jobs.getByRole("button", cancelName);
+    const running = jobs.getByRole("row").filter({ has: page.getByRole("button", cancelName) });
+    await expect(running).toContainText("running", { timeout: 20_000 });
+    await expect(running.getByRole("progressbar", { name: "Import progress" })).toBeVisible();
+    await cancel.click();
+    await expect(cancel).toHaveCount(0);
+    await expect(jobs.getByRole("row", { name: /^Import cancelled/ }).first()).toBeVisible();
 
-  // What the job committed before it stopped stays, and nothing is added after the cancel.
-  const report = await apiCall<{ status: string; created: number; total_rows: number }>("GET", `/v1/imports/${id}`);
-  expect(report.status).toBe("cancelled");
-  expect(report.created).toBeLessThan(rows);
-  await page.waitForTimeout(3_000);
-  const later = await apiCall<{ status: string; created: number }>("GET", `/v1/imports/${id}`);
-  expect(later).toMatchObject({ status: "cancelled", created: report.created });
-  await expect.poll(found, { timeout: 30_000 }).toBe(report.created);
+    // What the job committed before it stopped stays, and nothing is added after the cancel.
+    const report = await apiCall<{ status: string; created: number; total_rows: number }>("GET", `/v1/imports/${id}`);
+    expect(report.status).toBe("cancelled");
+    expect(report.created).toBeLessThan(rows);
+    await page.waitForTimeout(3_000);
+    const later = await apiCall<{ status: string; created: number }>("GET", `/v1/imports/${id}`);
+    expect(later).toMatchObject({ status: "cancelled", created: report.created });
+    await expect.poll(found, { timeout: 30_000 }).toBe(report.created);
   } finally {
-    // Whatever happened above, the import stops and the thousands of contacts it committed go again,
-    // so that the tests after this one find the worker free and the workspace as it was.
-    await apiCall("POST", `/v1/imports/${id}/cancel`).catch(() => undefined);
-    await expect.poll(async () => (await apiCall<{ status: string }>("GET", `/v1/imports/${id}`)).status, { timeout: 30_000 }).toMatch(/^(cancelled|succeeded|failed)$/);
-    const job = await apiCall<{ id: string }>("POST", "/v1/contacts/bulk-delete", { selection: { all_matching: { query: tag } }, confirm: true });
-    await expect.poll(async () => (await apiCall<{ status: string }>("GET", `/v1/jobs/${job.id}`)).status, { timeout: 30_000 }).toBe("succeeded");
-    await expect.poll(found, { timeout: 30_000 }).toBe(0);
+    await stopImportAndDelete(id, tag);
   }
 });

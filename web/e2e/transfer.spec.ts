@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { apiCall, createContacts, expect, signIn, test, totalText, uniq } from "./fixtures";
+import { apiCall, createContacts, expect, signIn, stopImportAndDelete, test, totalText, uniq } from "./fixtures";
 
 function parseCsv(text: string): string[][] {
   return text
@@ -107,12 +107,6 @@ test("an import closed before it ends goes on under Background jobs, where it ca
     await tray.getByRole("button", { name: `Dismiss: ${title}` }).click();
     await expect(tray).toHaveCount(0);
   } finally {
-    // Whatever happened above, the import stops and the contacts it committed go again, so that the
-    // tests after this one find the worker free and the workspace as it was.
-    await apiCall("POST", `/v1/imports/${importId}/cancel`).catch(() => undefined);
-    await expect.poll(async () => (await apiCall<{ status: string }>("GET", `/v1/imports/${importId}`)).status, { timeout: 30_000 }).toMatch(/^(cancelled|succeeded|failed)$/);
-    const job = await apiCall<{ id: string }>("POST", "/v1/contacts/bulk-delete", { selection: { all_matching: { query: tag } }, confirm: true });
-    await expect.poll(async () => (await apiCall<{ status: string }>("GET", `/v1/jobs/${job.id}`)).status, { timeout: 30_000 }).toBe("succeeded");
-    await expect.poll(found, { timeout: 30_000 }).toBe(0);
+    await stopImportAndDelete(importId, tag);
   }
 });

@@ -4,7 +4,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError, api, describeError } from "../api/client";
 import { keys } from "../api/queries";
 import type { CustomField } from "../api/types";
-import { Button, ErrorText, ModalDialog, SelectInput, TextInput } from "../ui/controls";
+import { Button, ErrorText, ModalDialog, SelectInput, TableHead, TextInput } from "../ui/controls";
 
 const TYPES = [
   { id: "text", label: "Text" },
@@ -101,17 +101,7 @@ export function CustomFieldsDialog(props: { isOpen: boolean; onClose: () => void
       {list.data && list.data.items.length === 0 && <p className="hint">No custom fields yet.</p>}
       {list.data && list.data.items.length > 0 && (
         <table className="cell-table" aria-label="Custom fields of this workspace">
-          <thead>
-            <tr>
-              <th scope="col">Label</th>
-              <th scope="col">Key</th>
-              <th scope="col">Type</th>
-              <th scope="col">Choices</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead labels={["Label", "Key", "Type", "Choices"]} actions />
           <tbody>
             {list.data.items.map((f) => (
               <tr key={f.key}>

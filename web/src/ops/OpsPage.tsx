@@ -6,7 +6,7 @@ import { api, describeError } from "../api/client";
 import type { JobInfo, Me, SyncStatus } from "../api/types";
 import { AppHeader } from "../nav/AppHeader";
 import { formatDateTime } from "../table/format";
-import { Button, ErrorText, Progress } from "../ui/controls";
+import { Button, ErrorText, Progress, TableHead } from "../ui/controls";
 import { JOB_KINDS, formatDuration, formatRate, isActive, orderJobs } from "./format";
 
 export const OPS_REFRESH_MS = 2000;
@@ -180,18 +180,7 @@ export function OpsPage({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
           {jobs.data && jobs.data.items.length > 0 && (
             <table className="ops-table">
               <caption className="visually-hidden">Jobs</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Progress</th>
-                  <th scope="col">Started</th>
-                  <th scope="col">Finished</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead labels={["Kind", "Status", "Progress", "Started", "Finished"]} actions />
               <tbody>
                 {orderJobs(jobs.data.items).map((j) => (
                   <JobRow key={j.id} job={j} />

@@ -233,3 +233,23 @@ export function QueryProblem({ what, query }: { what: string; query: { error: un
   if (query.failureReason && query.isFetching) return <ErrorText>{what} are unavailable for now: {describeError(query.failureReason)}</ErrorText>;
   return null;
 }
+
+/** A data table's header row: one column header per label, then an unlabelled (visually) actions column. */
+export function TableHead({ labels, actions = false }: { labels: string[]; actions?: boolean }) {
+  return (
+    <thead>
+      <tr>
+        {labels.map((l) => (
+          <th key={l} scope="col">
+            {l}
+          </th>
+        ))}
+        {actions && (
+          <th scope="col">
+            <span className="visually-hidden">Actions</span>
+          </th>
+        )}
+      </tr>
+    </thead>
+  );
+}
