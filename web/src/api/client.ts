@@ -244,6 +244,12 @@ export const api = {
 
 /** Words for an error, where it happened. A 503 names what is unavailable; a read is still being
  * retried by its query, a write has been retried by `request` and given up. */
+/** A write's failure as a form shows it: a 422's messages by field and its detail, else the error in words. */
+export function formProblem(e: unknown): { fields: Record<string, string>; general: string } {
+  if (e instanceof ApiError && e.status === 422) return { fields: e.fieldErrors(), general: e.problem.detail ?? "Some values are not valid." };
+  return { fields: {}, general: describeError(e) };
+}
+
 export function describeError(e: unknown): string {
   if (e instanceof ApiError) {
     const write = e.method !== "GET";

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { Form } from "react-aria-components";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { ApiError, api, describeError } from "../api/client";
+import { api, describeError, formProblem } from "../api/client";
 import { keys } from "../api/queries";
 import type { CustomField } from "../api/types";
 import { Button, ErrorText, ModalDialog, SelectInput, TableHead, TextInput } from "../ui/controls";
@@ -57,10 +57,9 @@ export function CustomFieldsDialog(props: { isOpen: boolean; onClose: () => void
     ]);
   }
   function fail(e: unknown) {
-    if (e instanceof ApiError && e.status === 422) {
-      setErrors(e.fieldErrors());
-      setGeneral(e.problem.detail ?? "Some values are not valid.");
-    } else setGeneral(describeError(e));
+    const p = formProblem(e);
+    setErrors(p.fields);
+    setGeneral(p.general);
   }
   async function add() {
     if (busy) return;
@@ -187,10 +186,9 @@ function EditFieldDialog(props: { field: CustomField; onClose: () => void; onSav
       const saved = await api.updateCustomField(f.key, { label: label.trim(), ...(f.type === "select" ? { options: splitOptions(options) } : {}) });
       await props.onSaved(saved);
     } catch (e) {
-      if (e instanceof ApiError && e.status === 422) {
-        setErrors(e.fieldErrors());
-        setGeneral(e.problem.detail ?? "Some values are not valid.");
-      } else setGeneral(describeError(e));
+      const p = formProblem(e);
+      setErrors(p.fields);
+      setGeneral(p.general);
     }
   }
   return (

@@ -1,6 +1,7 @@
+import { countryName } from "../ui/countryName";
 import { describe, expect, it } from "vitest";
 import {
-  AGE_BUCKETS, ageBucketParams, andWith, countryName, dayRange, dayRows, facetLabeler, facetRows, openByAssigneeParams,
+  AGE_BUCKETS, ageBucketParams, andWith, dayRange, dayRows, facetLabeler, facetRows, openByAssigneeParams,
   overviewParams, sumRows,
 } from "./model";
 

@@ -3,8 +3,6 @@
 import type { AggregateParams, Condition, FacetBucket, FilterNode, Group, HistogramBucket } from "../api/types";
 import { countryName } from "../ui/countryName";
 
-export { countryName }; // the Filters drawer and the tests read it from here
-
 export interface Criteria {
   view: string;
   q: string;

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import { api, describeError } from "../api/client";
 import type { Selection } from "../api/types";
 import { jobTray } from "../jobs/tray";
-import { TERMINAL, useJobPoll } from "../jobs/useJob";
+import { stillRunning, useJobPoll } from "../jobs/useJob";
 import { Button, ErrorText, ModalDialog, Progress } from "../ui/controls";
 
 /** Export starts the background export of the selection (or the current view, search and filter) at
@@ -36,7 +36,7 @@ export function ExportDialog(props: { isOpen: boolean; onClose: () => void; sele
   }, [isOpen]);
 
   function close() {
-    if (jobId && !(j && TERMINAL.has(j.status))) jobTray.handOff({ id: jobId, kind: "export", title: `Export of ${description}` });
+    if (stillRunning(jobId, j)) jobTray.handOff({ id: jobId, kind: "export", title: `Export of ${description}` });
     setJobId(null);
     setError(null);
     setCancelError(null);
@@ -52,7 +52,7 @@ export function ExportDialog(props: { isOpen: boolean; onClose: () => void; sele
       setCancelError(describeError(e));
     }
   }
-  const running = !!jobId && !(j && TERMINAL.has(j.status));
+  const running = stillRunning(jobId, j);
   return (
     <ModalDialog title="Export" isOpen={props.isOpen} onOpenChange={(o) => !o && close()}>
       <p>Exporting {description} to a CSV file with the columns shown in the table.</p>

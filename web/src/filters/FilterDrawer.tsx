@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { Checkbox, ComboBox, Form, Input, Label, ListBox, ListBoxItem, Popover, Radio, RadioGroup, Button as AriaButton } from "react-aria-components";
 import { useQueryClient } from "@tanstack/react-query";
 import { api, describeError } from "../api/client";
-import { countryName } from "../dashboard/model";
+import { countryName } from "../ui/countryName";
 import { keys } from "../api/queries";
 import type { Channel, FieldInfo, Group, SortItem, User, View } from "../api/types";
 import { Button, ErrorText, ModalDialog, type Option, SelectInput, TextInput } from "../ui/controls";

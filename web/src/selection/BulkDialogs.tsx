@@ -5,7 +5,7 @@ import { api, describeError } from "../api/client";
 import { noteDeleted, refreshSearch } from "../api/freshness";
 import type { Job, Selection } from "../api/types";
 import { jobTray } from "../jobs/tray";
-import { TERMINAL, useJobPoll } from "../jobs/useJob";
+import { stillRunning, useJobPoll } from "../jobs/useJob";
 import { Button, ErrorText, ModalDialog, Progress, TextInput } from "../ui/controls";
 import { TagSuggestions } from "./TagSuggestions";
 
@@ -35,7 +35,7 @@ export function BulkDeleteDialog(props: { isOpen: boolean; onClose: () => void; 
     // However it is closed (Done, ×, Escape), the table drops what the job deleted so far.
     if (jobId) refreshSearch(qc, true);
     // closed before the job ended: the page's job tray goes on showing it
-    if (jobId && !(job.data && TERMINAL.has(job.data.status))) jobTray.handOff({ id: jobId, kind: "job", title: `Delete of ${label}` });
+    if (stillRunning(jobId, job.data)) jobTray.handOff({ id: jobId, kind: "job", title: `Delete of ${label}` });
     setJobId(null);
     setError(null);
     props.onClose();
@@ -103,7 +103,7 @@ export function AssignTagsDialog(props: { isOpen: boolean; onClose: () => void; 
   const list = tags.split(",").map((t) => t.trim()).filter(Boolean);
   function close() {
     if (jobId) refreshSearch(qc, true);
-    if (jobId && !(job.data && TERMINAL.has(job.data.status)))
+    if (stillRunning(jobId, job.data))
       jobTray.handOff({ id: jobId, kind: "job", title: `Tagging of ${props.count.toLocaleString("en-US")} ${props.count === 1 ? "contact" : "contacts"} with ${list.join(", ")}` });
     setJobId(null);
     setTags("");

@@ -148,7 +148,8 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
 
   // The order the rows are in, shown on the headers: the URL's sort, else the view's, else the API's
   // default (last interaction, newest first).
-  const viewSort = views.data?.items.find((v) => v.id === state.view)?.sort;
+  const currentView = views.data?.items.find((v) => v.id === state.view);
+  const viewSort = currentView?.sort;
   const shownSort: SortItem[] = useMemo(
     () => (state.sort.length ? state.sort : viewSort?.length ? viewSort : DEFAULT_SORT),
     [state.sort, viewSort],
@@ -168,8 +169,8 @@ export function ContactsPage({ me, onSignOut }: { me: Me; onSignOut: () => void 
   const canBulkDelete = me.role === "owner" || !me.restrictions.includes("bulk_delete_contacts");
   const restrictedReason = "An owner of your workspace restricted this for your account.";
   const selectedPair = [...selected.values()];
-  const viewName = views.data?.items.find((v) => v.id === state.view)?.name;
-  const savedView = views.data?.items.find((v) => v.id === state.view && !v.built_in);
+  const viewName = currentView?.name;
+  const savedView = currentView && !currentView.built_in ? currentView : undefined;
   const [editingView, setEditingView] = useState(false);
 
   return (

@@ -92,9 +92,11 @@ export function useTableState(): [TableState, (patch: Partial<TableState>, repla
   const update = useCallback(
     (patch: Partial<TableState>, replace = false) => {
       const next = { ...readTableState(window.location.search), ...patch };
+      const p = new URLSearchParams(tableStateToSearch(next));
       const open = new URLSearchParams(window.location.search).get("contact"); // a record stays open (useOpenContact)
-      const tail = tableStateToSearch(next);
-      navigate(pathname + (open ? `${tail ? `${tail}&` : "?"}contact=${encodeURIComponent(open)}` : tail), replace);
+      if (open) p.set("contact", open);
+      const tail = p.toString();
+      navigate(pathname + (tail ? `?${tail}` : ""), replace);
     },
     [pathname],
   );
