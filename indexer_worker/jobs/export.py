@@ -8,8 +8,15 @@ bytes from the COPY stream into the file: memory stays flat and the speed is Pos
   point-in-time snapshot of the index, shared.selection) are copied into a temporary table with
   their position, and the COPY joins it. Rows are read from PostgreSQL at COPY time, so a contact
   deleted (or merged away) meanwhile never appears.
+- An export of many rows is rendered in parts, up to `export_parts` PostgreSQL sessions at once
+  (one per `export_part_rows` rows), so the SQL of the cells runs on every core: a range of the
+  uuid space each for the whole workspace, a slice of the positions each for a selection. Every
+  part's transaction imports the first one's exported snapshot, taken once the selection is
+  resolved, so together they read the rows as of one instant. Part 0 writes into the file, the
+  others into spools appended in order when all are done.
 A re-run rewrites the file from scratch (cheap next to the risk of a file half from one run and half
-from another). Progress counts the ids resolved, then the rows written (each half of the work).
+from another). Progress counts the ids resolved, then the rows written (each half of the work),
+every PROGRESS_SECONDS; a cancel stops every part there.
 """
 
 from __future__ import annotations
