@@ -16,7 +16,7 @@ run: ## install, start the local stack, migrate, run API + worker + beat
 test: ## install, start the local stack, ruff + mypy + pytest (stops what it started)
 	scripts/test.sh
 
-fault-loop: install stack-up ## the fault suite N times in a row: make fault-loop RUNS=20 [HOG=1] (a CPU hog on one core) [QUORUM_LOSS=1] [RESUME=1] (go on with the streak in var/fault-loop/history.tsv)
+fault-loop: install stack-up ## the fault suite N times in a row: make fault-loop RUNS=20 [HOG=1] (a CPU hog on one core) [QUORUM_LOSS=1] [RESUME=1] (go on with the streak in docs/fault-loop-history.tsv)
 	$(if $(QUORUM_LOSS),CONTACTS_FAULTS_QUORUM_LOSS=1) scripts/fault-loop.sh $(or $(RUNS),20) $(if $(HOG),--hog) $(if $(RESUME),--resume)
 
 lint: install ## ruff, mypy and the import rules (lint-imports)

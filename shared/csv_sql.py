@@ -11,12 +11,14 @@ what shared.csv_format's rules and shared.csv_safety.neutralize make of it, writ
 - Custom values as their JSON text (`->>`: strings as they are, true/false, numbers as stored).
 - Every cell formula-safe: a leading = + - @ tab CR or LF gets a quote, except a plain negative
   number; a quote already before a trigger gets one more, so the import's restore() is exact.
-The rows come either from the workspace's visible contacts in id order, or from the temporary table
-of a selection's ids (STAGED_IDS: pos, id) in its order.
+The rows come either from the workspace's visible contacts in id order (all of them, or one range of
+ids: a part of the export, id_ranges), or from the temporary table of a selection's ids
+(STAGED_IDS: pos, id) in its order.
 """
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Collection, Sequence
 
@@ -89,11 +91,35 @@ CHANNELS_JOIN = Q(
 ).format(cells=_CHANNEL_CELLS)
 
 
-def channels_grouped_join(workspace: sql.Composable) -> sql.Composed:
+def channels_grouped_join(workspace: sql.Composable, in_range: sql.Composable) -> sql.Composed:
     return Q(
-        "LEFT JOIN (SELECT cc.contact_id, {cells} WHERE cc.workspace_id = {ws} GROUP BY cc.contact_id) chan "
-        "ON chan.contact_id = c.id"
-    ).format(cells=_CHANNEL_CELLS, ws=workspace)
+        "LEFT JOIN (SELECT cc.contact_id, {cells} WHERE cc.workspace_id = {ws} {in_range} "
+        "GROUP BY cc.contact_id) chan ON chan.contact_id = c.id"
+    ).format(cells=_CHANNEL_CELLS, ws=workspace, in_range=in_range)
+
+
+IdRange = tuple[uuid.UUID | None, uuid.UUID | None]
+EVERY_ID: IdRange = (None, None)
+
+
+def id_ranges(parts: int) -> list[IdRange]:
+    """`parts` ranges of the uuid space, in order, together covering every id: (None, b1), (b1, b2),
+    ..., (bn, None). Contact ids are random (uuid4), so each range holds about as many contacts."""
+    bounds: list[uuid.UUID | None] = [None]
+    bounds += [uuid.UUID(int=(k << 128) // parts) for k in range(1, parts)]
+    bounds.append(None)
+    return list(itertools.pairwise(bounds))
+
+
+def range_condition(column: str, ids: IdRange) -> sql.Composed:
+    """`AND lo <= column AND column < hi` for the bounds that are set (nothing for EVERY_ID)."""
+    low, high = ids
+    parts: list[sql.Composable] = [Q("")]
+    if low is not None:
+        parts.append(Q("AND {} >= {}::uuid").format(sql.Identifier(*column.split(".")), L(str(low))))
+    if high is not None:
+        parts.append(Q("AND {} < {}::uuid").format(sql.Identifier(*column.split(".")), L(str(high))))
+    return Q(" ").join(parts)
 
 
 ASSIGNEE_JOIN = Q(
@@ -130,9 +156,15 @@ def cell(column: str) -> sql.Composable:
 
 
 def export_copy_sql(
-    columns: Sequence[str], custom_keys: Collection[str], workspace_id: uuid.UUID, *, staged: bool
+    columns: Sequence[str],
+    custom_keys: Collection[str],
+    workspace_id: uuid.UUID,
+    *,
+    staged: bool,
+    ids: IdRange = EVERY_ID,
 ) -> sql.Composed:
-    """The COPY statement writing the data rows (columns already checked by validate_columns)."""
+    """The COPY statement writing the data rows (columns already checked by validate_columns): of
+    the staged ids, else of the workspace's contacts whose id is in `ids` (one part of an export)."""
     for column in columns:
         if column.startswith(CUSTOM_PREFIX) and column.removeprefix(CUSTOM_PREFIX) not in custom_keys:
             raise ValueError(f"unknown custom field {column!r}")
@@ -152,22 +184,26 @@ def export_copy_sql(
     ws = L(str(workspace_id))
     joins: list[sql.Composable] = []
     if "display_name" in columns or "channels" in columns:
-        joins.append(CHANNELS_JOIN if staged else channels_grouped_join(ws))
+        joins.append(
+            CHANNELS_JOIN if staged else channels_grouped_join(ws, range_condition("cc.contact_id", ids))
+        )
     if "assignee_id" in columns:
         joins.append(ASSIGNEE_JOIN)
     if "last_interacted_channel_id" in columns:
         joins.append(LAST_CHANNEL_JOIN)
     source: sql.Composable
+    in_range: sql.Composable
     if staged:
         source = Q("{} e JOIN contacts c ON c.id = e.id").format(sql.Identifier(STAGED_IDS))
-        order = Q("e.pos")
+        order, in_range = Q("e.pos"), Q("")
     else:
-        source, order = Q("contacts c"), Q("c.id")
+        source, order, in_range = Q("contacts c"), Q("c.id"), range_condition("c.id", ids)
     # OFFSET 0 keeps the cells computed once per row (the CASE of safe() reads each several times);
     # the outer query only projects, so the rows keep the inner order.
     return Q(
         "COPY (SELECT {outer} FROM (SELECT {values} FROM {source} {joins} "
-        "WHERE c.workspace_id = {ws} AND c.merged_into_id IS NULL ORDER BY {order} OFFSET 0) cells) "
+        "WHERE c.workspace_id = {ws} AND c.merged_into_id IS NULL {in_range} "
+        "ORDER BY {order} OFFSET 0) cells) "
         "TO STDOUT WITH (FORMAT csv)"
     ).format(
         outer=outer,
@@ -175,5 +211,6 @@ def export_copy_sql(
         source=source,
         joins=Q(" ").join(joins),
         ws=ws,
+        in_range=in_range,
         order=order,
     )

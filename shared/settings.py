@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     # Ids per page while an export resolves its selection through the index (a progress step each).
     export_batch_size: int = Field(default=2000, ge=1, le=10_000)
     max_concurrent_exports: int = Field(default=2, ge=1)
+    # An export renders its rows in up to export_parts PostgreSQL sessions at once (one range of the
+    # rows each, all on one snapshot), one part for every export_part_rows rows.
+    export_parts: int = Field(default=2, ge=1, le=16)
+    export_part_rows: int = Field(default=50_000, ge=1)
     import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     api_host: str = "127.0.0.1"
     api_port: int = 8000

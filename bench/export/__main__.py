@@ -6,14 +6,17 @@ Uses its own database (contacts_bench_export) and index alias (contacts_bench_ex
 seeded with COPY and indexed with helpers.bulk; a seeded workspace of the same size is reused by
 later runs (--reseed forces a fresh one). Then, in the same run:
 
-1. the export job ("all matching", 14 columns) in a child process, as a worker runs it: rows per
-   second and peak RSS (with the RSS right after imports, so the job's own growth shows);
+1. the export job ("all matching", 14 columns) in a child process, as a worker runs it, once for each
+   of --parts (how many PostgreSQL sessions render it at once; default 1 and 2): rows per second
+   and peak RSS (with the RSS right after imports, so the job's own growth shows); the files of the
+   runs must be byte for byte the same;
 2. `COPY (SELECT <the same columns>) TO STDOUT WITH CSV` of the same rows into a file: the floor.
 """
 
 from __future__ import annotations
 
 import argparse
+import filecmp
 import json
 import os
 import random
@@ -208,7 +211,7 @@ def index_from_database(engine: Any, search: Any, workspace_id: uuid.UUID, ids: 
     progress.close()
 
 
-def run_job_in_child(job_id: uuid.UUID, total: int, label: str) -> dict[str, Any]:
+def run_job_in_child(job_id: uuid.UUID, total: int, label: str, parts: int) -> dict[str, Any]:
     """The job in its own process; a progress bar follows the job row meanwhile."""
     settings = get_settings()
     engine = make_engine(settings.database_url, pool_size=1)
@@ -225,7 +228,11 @@ def run_job_in_child(job_id: uuid.UUID, total: int, label: str) -> dict[str, Any
     watcher = threading.Thread(target=follow, daemon=True)
     watcher.start()
     child = subprocess.run(
-        [sys.executable, "-m", "bench.export.child", str(job_id)], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "bench.export.child", str(job_id)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "CONTACTS_EXPORT_PARTS": str(parts)},
     )
     done.set()
     watcher.join()
@@ -266,41 +273,61 @@ def main() -> None:
     )
     parser.add_argument("--count", type=int, default=200_000, help="contacts to export (default 200000)")
     parser.add_argument("--reseed", action="store_true", help="seed a fresh workspace even if one exists")
+    parser.add_argument(
+        "--parts",
+        type=lambda v: [int(p) for p in v.split(",")],
+        default=[1, 2],
+        help="PostgreSQL sessions rendering the export at once, a run each (default 1,2)",
+    )
     args = parser.parse_args()
     use_bench_environment(BENCH_DB, "contacts_bench_export")
     ensure_database(reset=args.reseed)
     workspace_id = seed(args.count)
     settings = get_settings()
-    engine = make_engine(settings.database_url, pool_size=1)
-    with make_session_factory(engine)() as session, session.begin():
-        owner_id = session.scalar(select(User.id).where(User.workspace_id == workspace_id))
-        job = create_job(
-            session, workspace_id, owner_id, "export", {"selection": {"all_matching": {}}, "columns": COLUMNS}
+    runs: list[tuple[str, int, dict[str, Any], Path]] = []
+    for parts in args.parts:
+        engine = make_engine(settings.database_url, pool_size=1)
+        with make_session_factory(engine)() as session, session.begin():
+            owner_id = session.scalar(select(User.id).where(User.workspace_id == workspace_id))
+            body = {"selection": {"all_matching": {}}, "columns": COLUMNS}
+            job_id = create_job(session, workspace_id, owner_id, "export", body).id
+        label = f"job, {parts} part{'s' if parts > 1 else ''}"
+        report = run_job_in_child(job_id, args.count, label, parts)
+        with make_session_factory(engine)() as session:
+            finished = session.scalars(select(Job).where(Job.id == job_id)).one()
+        engine.dispose()
+        runs.append(
+            (label, int((finished.result or {}).get("rows", 0)), report, Path(finished.file_path or ""))
         )
-        job_id = job.id
-    engine.dispose()
-    report = run_job_in_child(job_id, args.count, "export job")
-    with make_session_factory(make_engine(settings.database_url, pool_size=1))() as session:
-        finished = session.scalars(select(Job).where(Job.id == job_id)).one()
-    rows = int((finished.result or {}).get("rows", 0))
-    job_file = Path(finished.file_path or "")
-    floor_file = job_file.with_name("copy-floor.csv")
+    floor_file = runs[0][3].with_name("copy-floor.csv")
     floor_seconds, floor_bytes = copy_floor(workspace_id, floor_file)
 
+    def line(name: str, cells: list[str], floor: str) -> None:
+        print(f"{name:24}" + "".join(f"{c:>16}" for c in cells) + f"{floor:>18}")
+
     print()
-    print(f"{'':24}{'export job':>16}{'COPY TO (floor)':>18}")
-    print(f"{'rows':24}{rows:>16,}{args.count:>18,}")
-    print(f"{'seconds':24}{report['seconds']:>16.1f}{floor_seconds:>18.1f}")
-    print(f"{'rows per second':24}{rows / report['seconds']:>16,.0f}{args.count / floor_seconds:>18,.0f}")
-    print(f"{'file size (MB)':24}{job_file.stat().st_size / 1e6:>16.1f}{floor_bytes / 1e6:>18.1f}")
-    print(f"{'peak RSS (MB)':24}{report['peak_rss_mb']:>16.1f}{'(server side)':>18}")
-    print(f"{'RSS after imports (MB)':24}{report['rss_before_mb']:>16.1f}")
-    ratio = floor_seconds / report["seconds"]
-    print(f"job / floor: {ratio:.2f}x of the floor's rows per second; in the same COPY, PostgreSQL also")
-    print("neutralises formulas in every cell, renders tags, channels and the name fallback, orders by id")
-    print("and the job writes progress (the floor selects the plain columns).")
-    job_file.unlink(missing_ok=True)
+    line("", [label for label, *_ in runs], "COPY TO (floor)")
+    line("rows", [f"{rows:,}" for _, rows, _, _ in runs], f"{args.count:,}")
+    line("seconds", [f"{r['seconds']:.1f}" for _, _, r, _ in runs], f"{floor_seconds:.1f}")
+    line(
+        "rows per second",
+        [f"{rows / r['seconds']:,.0f}" for _, rows, r, _ in runs],
+        f"{args.count / floor_seconds:,.0f}",
+    )
+    line("job / floor", [f"{floor_seconds / r['seconds']:.2f}x" for _, _, r, _ in runs], "1.00x")
+    line("file size (MB)", [f"{f.stat().st_size / 1e6:.1f}" for *_, f in runs], f"{floor_bytes / 1e6:.1f}")
+    line("peak RSS (MB)", [f"{r['peak_rss_mb']:.1f}" for _, _, r, _ in runs], "(server side)")
+    line("RSS after imports (MB)", [f"{r['rss_before_mb']:.1f}" for _, _, r, _ in runs], "")
+    same = all(filecmp.cmp(runs[0][3], f, shallow=False) for *_, f in runs[1:])
+    print(f"the runs' files are byte for byte the same: {'yes' if same else 'NO'}")
+    print("In the same COPY, PostgreSQL also neutralises formulas in every cell, renders tags, channels")
+    print("and the name fallback and orders by id, and the job writes progress (the floor selects the")
+    print("plain columns).")
+    for *_, f in runs:
+        f.unlink(missing_ok=True)
     floor_file.unlink(missing_ok=True)
+    if not same:
+        raise SystemExit("the export's parts changed its file")
 
 
 if __name__ == "__main__":

@@ -8,22 +8,34 @@ bytes from the COPY stream into the file: memory stays flat and the speed is Pos
   point-in-time snapshot of the index, shared.selection) are copied into a temporary table with
   their position, and the COPY joins it. Rows are read from PostgreSQL at COPY time, so a contact
   deleted (or merged away) meanwhile never appears.
+- An export of many rows is rendered in parts, up to `export_parts` PostgreSQL sessions at once
+  (one per `export_part_rows` rows), so the SQL of the cells runs on every core: a range of the
+  uuid space each for the whole workspace, a slice of the positions each for a selection. Every
+  part's transaction imports the first one's exported snapshot, taken once the selection is
+  resolved, so together they read the rows as of one instant. Part 0 writes into the file, the
+  others into spools appended in order when all are done.
 A re-run rewrites the file from scratch (cheap next to the risk of a file half from one run and half
-from another). Progress counts the ids resolved, then the rows written (each half of the work).
+from another). Progress counts the ids resolved, then the rows written (each half of the work),
+every PROGRESS_SECONDS; a cancel stops every part there.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import glob
 import io
+import itertools
 import logging
 import os
 import queue
+import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from contextlib import ExitStack, closing, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,7 +43,7 @@ from typing import Any, BinaryIO, TypeVar
 
 import psycopg
 from psycopg import sql
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from indexer_worker.celery_app import app
@@ -40,16 +52,16 @@ from indexer_worker.runtime import session_factory as worker_session_factory
 from shared.copy_rows import psycopg_connection
 from shared.csv_format import header_labels
 from shared.csv_safety import neutralize
-from shared.csv_sql import STAGED_IDS, export_copy_sql
-from shared.models import ContactField, Job
+from shared.csv_sql import STAGED_IDS, export_copy_sql, id_ranges
+from shared.models import Contact, ContactField, Job
 from shared.selection import Selection, iter_selection, selection_total
 from shared.settings import Settings
 
 log = logging.getLogger("jobs.export")
 # Beat schedules this by name (indexer_worker.celery_app).
 CLEANUP_TASK = "exports.cleanup"
-# How often (rows written) the COPY phase records progress, which is also where a cancel stops it.
-PROGRESS_ROWS = 20_000
+# How often (seconds) the COPY phase records progress, which is also where a cancel stops it.
+PROGRESS_SECONDS = 1.0
 T = TypeVar("T")
 
 
@@ -83,7 +95,7 @@ class _Failed:
 _DONE = object()
 
 
-def prefetched(source: Iterator[T], depth: int = 2) -> Iterator[T]:
+def prefetched(source: Iterator[T], depth: int = 2) -> Generator[T, None, None]:
     """The items of `source`, produced by a background thread up to `depth` ahead, so index and
     database waits overlap the work on earlier items; memory stays bounded by `depth` items."""
     pending: queue.Queue[Any] = queue.Queue(maxsize=depth)
@@ -140,38 +152,140 @@ def _header_line(columns: list[str], custom_labels: dict[str, str]) -> bytes:
     return out.getvalue().encode()
 
 
-def _stage_ids(ctx: JobContext, cursor: psycopg.Cursor[Any], selection: Selection) -> int:
-    """The selection's ids, with their position, into the temporary table the COPY joins."""
-    cursor.execute(f"CREATE TEMPORARY TABLE {STAGED_IDS} (pos bigint, id uuid) ON COMMIT DROP")
-    staged = 0
-    with cursor.copy(f"COPY {STAGED_IDS} (pos, id) FROM STDIN") as copy:
-        for ids, total in prefetched(selection_batches(ctx, selection)):
+def part_count(settings: Settings, rows: int) -> int:
+    """How many PostgreSQL sessions render an export of `rows` rows: one per export_part_rows rows,
+    at most export_parts."""
+    return max(1, min(settings.export_parts, rows // settings.export_part_rows))
+
+
+def _spool(partial: Path, what: str, k: int) -> Path:
+    return partial.with_name(f"{partial.name}.{what}{k}")
+
+
+def _resolve_ids(
+    ctx: JobContext, batches: Iterator[tuple[list[uuid.UUID], int]], partial: Path
+) -> tuple[list[Path], int]:
+    """The selection's ids with their position, written as COPY text lines ("pos<TAB>id") into one
+    spool file a part (part k gets the k-th slice of the positions, in order), the parts counted
+    from the total the index gives up front. The index is read here, before the snapshot the rows
+    are read on is taken, so a contact deleted meanwhile is not exported. Returns the spools and
+    how many ids there were."""
+    first = next(batches, None)
+    total = first[1] if first is not None else 0
+    paths = [_spool(partial, "ids", k) for k in range(part_count(ctx.settings, total))]
+    resolved = 0
+    with ExitStack() as files:
+        spools = [files.enter_context(path.open("wb")) for path in paths]
+        for ids, listed in itertools.chain([first] if first is not None else [], batches):
+            lines: list[list[bytes]] = [[] for _ in spools]
             for contact_id in ids:
-                copy.write_row((staged, contact_id))
-                staged += 1
-            ctx.progress(staged // 2, total)
-    cursor.execute(f"CREATE INDEX ON {STAGED_IDS} (id)")
-    cursor.execute(f"ANALYZE {STAGED_IDS}")
-    return staged
+                # A total off by a few (a contact deleted meanwhile) only makes the last part a
+                # little longer or shorter.
+                lines[min(resolved * len(spools) // max(total, 1), len(spools) - 1)].append(
+                    f"{resolved}\t{contact_id}\n".encode()
+                )
+                resolved += 1
+            for spool, chunk in zip(spools, lines, strict=True):
+                spool.write(b"".join(chunk))
+            ctx.progress(resolved // 2, listed)
+    return paths, resolved
 
 
-def _write_rows(
-    ctx: JobContext, cursor: psycopg.Cursor[Any], statement: sql.Composed, out: BinaryIO, staged: int
-) -> int:
-    """COPY TO STDOUT into the file; progress (and a cancel's chance to stop it) every PROGRESS_ROWS."""
+@dataclass
+class _Part:
+    """One range of the export's rows, rendered by a PostgreSQL session of its own on the shared
+    snapshot: part 0 into the file itself (after the header), the others into spools appended in
+    order once every part is done."""
+
+    connection: psycopg.Connection[Any]  # under a session's transaction, used by the part's thread only
+    statement: sql.Composed
+    out: BinaryIO
+    ids: Path | None  # the staged ids of this part, or None for a range of the workspace's ids
+    rows: int = 0
+    running: bool = True
+
+
+class _Stopped(Exception):
+    """Another part failed or the job was cancelled: this part stops where it is."""
+
+
+def _render(part: _Part, stop: threading.Event) -> int:
+    """COPY the part's rows TO STDOUT into its file (in a thread: PostgreSQL does the work)."""
+    try:
+        return _copy_part(part, stop)
+    finally:
+        part.running = False
+
+
+def _copy_part(part: _Part, stop: threading.Event) -> int:
+    with part.connection.cursor() as cursor:
+        if part.ids is not None:
+            cursor.execute(f"CREATE TEMPORARY TABLE {STAGED_IDS} (pos bigint, id uuid) ON COMMIT DROP")
+            with part.ids.open("rb") as lines, cursor.copy(f"COPY {STAGED_IDS} (pos, id) FROM STDIN") as copy:
+                while block := lines.read(1 << 20):
+                    copy.write(block)
+            cursor.execute(f"CREATE INDEX ON {STAGED_IDS} (id)")
+            cursor.execute(f"ANALYZE {STAGED_IDS}")
+        with cursor.copy(part.statement) as copy:
+            # PostgreSQL sends each row of a COPY TO in a message of its own, so a chunk is a row.
+            for chunk in copy:
+                part.out.write(chunk)
+                part.rows += 1
+                if stop.is_set():
+                    raise _Stopped
+        return max(cursor.rowcount, 0)
+
+
+def _open_parts(
+    ctx: JobContext,
+    files: ExitStack,
+    statements: list[sql.Composed],
+    outs: list[BinaryIO],
+    ids: list[Path | None],
+) -> list[_Part]:
+    """One REPEATABLE READ transaction a part, all on the first one's exported snapshot, so the
+    parts together read the rows as of one instant."""
+    parts: list[_Part] = []
+    snapshot = ""
+    for statement, out, part_ids in zip(statements, outs, ids, strict=True):
+        session = files.enter_context(ctx.session_factory())
+        files.enter_context(session.begin())
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        connection = psycopg_connection(session)
+        with connection.cursor() as cursor:
+            if not parts:
+                cursor.execute("SELECT pg_export_snapshot()")
+                row = cursor.fetchone()
+                snapshot = str(row[0]) if row else ""
+            else:
+                cursor.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+        parts.append(_Part(connection, statement, out, part_ids))
+    return parts
+
+
+def _run_parts(ctx: JobContext, parts: list[_Part], staged: int) -> int:
+    """Every part at once; progress (and a cancel's chance to stop them) every PROGRESS_SECONDS.
+    Returns the rows written."""
     total = ctx.total or 0
-    rows = 0
-    next_report = PROGRESS_ROWS
-    with cursor.copy(statement) as copy:
-        # PostgreSQL sends each row of a COPY TO in a message of its own, so a chunk is a row.
-        for chunk in copy:
-            out.write(chunk)
-            rows += 1
-            if rows >= next_report:
-                next_report = rows + PROGRESS_ROWS
-                written = min(rows, max(total - 1, 0))  # done only once the COPY has ended
+    stop = threading.Event()
+    with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="export-part") as pool:
+        running = [pool.submit(_render, part, stop) for part in parts]
+        try:
+            while True:
+                done, pending = wait(running, timeout=PROGRESS_SECONDS, return_when=FIRST_EXCEPTION)
+                for future in done:
+                    future.result()  # a part's error ends the job
+                if not pending:
+                    return sum(future.result() for future in running)
+                written = min(sum(part.rows for part in parts), max(total - 1, 0))  # done only at the end
                 ctx.progress((staged + written) // 2 if staged else written, total)
-    return max(cursor.rowcount, 0)
+        except BaseException:
+            stop.set()
+            for part in parts:
+                if part.running:  # a cancel reaching an idle session is ignored by PostgreSQL
+                    with suppress(Exception):
+                        part.connection.cancel_safe()
+            raise
 
 
 @register("export")
@@ -180,23 +294,40 @@ def run_export(ctx: JobContext) -> dict[str, Any]:
     selection = Selection.model_validate(ctx.params["selection"])
     custom_labels = _custom_fields(ctx.session_factory, ctx.workspace_id)
     everything = selection.all_matching is not None and selection.all_matching.selects_everything()
-    statement = export_copy_sql(columns, custom_labels.keys(), ctx.workspace_id, staged=not everything)
     path = export_path(ctx.settings, ctx.workspace_id, ctx.job_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".part")
     started = time.perf_counter()
     try:
-        # The BOM lets Excel read accents; PostgreSQL quotes commas, quotes and newlines.
-        with partial.open("wb") as handle, ctx.session_factory() as session, session.begin():
+        with ExitStack() as files:
+            # The BOM lets Excel read accents; PostgreSQL quotes commas, quotes and newlines.
+            handle = files.enter_context(partial.open("wb"))
             handle.write(codecs.BOM_UTF8 + _header_line(columns, custom_labels))
-            with psycopg_connection(session).cursor() as cursor:
-                if everything:
-                    staged = 0
-                    ctx.progress(0, _count_visible(cursor, ctx.workspace_id))
-                else:
-                    staged = _stage_ids(ctx, cursor, selection)
-                    ctx.progress(staged // 2, staged)
-                rows_written = _write_rows(ctx, cursor, statement, handle, staged)
+            ids: list[Path | None]
+            if everything:
+                staged = 0
+                total = _count_visible(ctx.session_factory, ctx.workspace_id)
+                count = part_count(ctx.settings, total)
+                ctx.progress(0, total)
+                ids = [None] * count
+                statements = [
+                    export_copy_sql(columns, custom_labels.keys(), ctx.workspace_id, staged=False, ids=ids_)
+                    for ids_ in id_ranges(count)
+                ]
+            else:
+                with closing(prefetched(selection_batches(ctx, selection))) as batches:
+                    spooled, staged = _resolve_ids(ctx, batches, partial)
+                ctx.progress(staged // 2, staged)
+                ids = list(spooled)
+                count = len(ids)
+                statement = export_copy_sql(columns, custom_labels.keys(), ctx.workspace_id, staged=True)
+                statements = [statement] * count
+            later = [_spool(partial, "rows", k) for k in range(1, count)]
+            outs: list[BinaryIO] = [handle, *(files.enter_context(p.open("w+b")) for p in later)]
+            rows_written = _run_parts(ctx, _open_parts(ctx, files, statements, outs, ids), staged)
+            for out in outs[1:]:
+                out.seek(0)
+                shutil.copyfileobj(out, handle, 1 << 20)
         os.replace(partial, path)
     except OSError as exc:
         partial.unlink(missing_ok=True)
@@ -204,6 +335,9 @@ def run_export(ctx: JobContext) -> dict[str, Any]:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+    finally:
+        for spool in partial.parent.glob(glob.escape(partial.name) + ".*"):
+            spool.unlink(missing_ok=True)
     processed = staged if not everything else rows_written
     expires_at = datetime.now(UTC) + timedelta(hours=ctx.settings.export_ttl_hours)
     with ctx.session_factory() as session, session.begin():
@@ -216,12 +350,16 @@ def run_export(ctx: JobContext) -> dict[str, Any]:
     return {"rows": rows_written, "columns": columns, "expires_at": expires_at.isoformat()}
 
 
-def _count_visible(cursor: psycopg.Cursor[Any], workspace_id: uuid.UUID) -> int:
-    cursor.execute(
-        "SELECT count(*) FROM contacts WHERE workspace_id = %s AND merged_into_id IS NULL", (workspace_id,)
-    )
-    row = cursor.fetchone()
-    return int(row[0]) if row else 0
+def _count_visible(session_factory: sessionmaker[Session], workspace_id: uuid.UUID) -> int:
+    with session_factory() as session:
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(Contact)
+                .where(Contact.workspace_id == workspace_id, Contact.merged_into_id.is_(None))
+            )
+            or 0
+        )
 
 
 def cleanup_exports(

@@ -317,3 +317,25 @@ def test_the_cleanup_is_scheduled_by_beat() -> None:
     schedule = get_app().conf.beat_schedule
     assert CLEANUP_TASK in {entry["task"] for entry in schedule.values()}
     assert CLEANUP_TASK in get_app().tasks
+
+
+def test_the_parts_of_an_export_read_the_rows_as_of_one_instant(
+    client, workspace, session_factory, search_client, settings, monkeypatch
+) -> None:
+    from indexer_worker.jobs import export as export_jobs
+
+    before = [new_contact(client, workspace, first_name=f"Before {i}")["id"] for i in range(6)]
+    real_run_parts = export_jobs._run_parts
+
+    def contacts_added_once_the_parts_are_open(*args: Any) -> int:
+        # Every part's transaction is open on the shared snapshot: what commits now is not exported,
+        # whichever part's range of ids it falls in.
+        for i in range(8):
+            new_contact(client, workspace, first_name=f"After {i}")
+        return real_run_parts(*args)
+
+    monkeypatch.setattr(export_jobs, "_run_parts", contacts_added_once_the_parts_are_open)
+    in_parts = settings.model_copy(update={"export_parts": 4, "export_part_rows": 1})
+    body = {"selection": {"all_matching": {}}, "columns": ["id", "display_name"]}
+    rows = export_rows(client, workspace, body, session_factory, search_client, in_parts)
+    assert [r[0] for r in rows[1:]] == sorted(before, key=uuid.UUID)

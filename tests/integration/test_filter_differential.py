@@ -572,12 +572,12 @@ def test_the_filter_tree_selects_exactly_what_the_contract_says(client: Any, dat
     check_differential(client, dataset)
 
 
-def check_differential(client: Any, dataset: Dataset) -> None:
+def check_differential(client: Any, dataset: Dataset, max_examples: int = 150) -> None:
     """Searches and aggregations of random filter trees against the reference evaluator."""
     selected_any = 0
     histograms_checked = 0
 
-    @hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @hsettings(max_examples=max_examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(filter_tree=filters(dataset), histogram=histogram_specs())
     @example(
         {"and": [{"field": "first_name", "op": "contains", "value": "*"}]},
@@ -630,5 +630,5 @@ def check_differential(client: Any, dataset: Dataset) -> None:
     check()
     # The trees are not degenerate: many of them select a proper, non-empty subset, and most
     # histograms are within the bucket limit (the rest must be refused).
-    assert selected_any > 30
-    assert histograms_checked > 60
+    assert selected_any > max_examples // 5
+    assert histograms_checked > max_examples * 2 // 5

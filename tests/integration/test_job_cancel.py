@@ -3,6 +3,8 @@ job runner: what a job committed before the cancel stays, the rest is not done, 
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -202,6 +204,39 @@ def test_cancelling_an_export_mid_run_leaves_no_file(
     path = export_jobs.export_path(settings, uuid.UUID(workspace.id), uuid.UUID(export_id))
     assert not path.exists() and not Path(str(path) + ".part").exists()
     assert client.post(f"/v1/exports/{export_id}/cancel", headers=workspace.headers).status_code == 409
+
+
+def test_cancelling_an_export_while_its_parts_render_stops_them_and_leaves_no_file(
+    client, workspace, session_factory, search_client, settings, monkeypatch
+) -> None:
+    for i in range(6):
+        new_contact(client, workspace, first_name=f"P{i}")
+    response = client.post("/v1/exports", headers=workspace.headers, json={"selection": {"all_matching": {}}})
+    assert response.status_code == 202, response.text
+    export_id = response.json()["id"]
+    real_copy = export_jobs._copy_part
+    started: list[int] = []
+    first = threading.Lock()
+
+    def cancelled_while_rendering(part: Any, stop: Any) -> int:
+        # The first part to start cancels the job through the API, then every part takes longer
+        # than the runner's progress step, so the cancel is seen while the parts are running.
+        with first:
+            if not started:
+                cancelled = client.post(f"/v1/exports/{export_id}/cancel", headers=workspace.headers)
+                assert cancelled.status_code == 200, cancelled.text
+            started.append(1)
+        time.sleep(export_jobs.PROGRESS_SECONDS * 1.5)
+        return int(real_copy(part, stop))
+
+    monkeypatch.setattr(export_jobs, "_copy_part", cancelled_while_rendering)
+    in_parts = settings.model_copy(update={"export_parts": 3, "export_part_rows": 1})
+    assert run_job(uuid.UUID(export_id), session_factory, search_client, in_parts) == "cancelled"
+    assert len(started) == 3
+    described = client.get(f"/v1/exports/{export_id}", headers=workspace.headers).json()
+    assert (described["status"], described["download_url"]) == ("cancelled", None)
+    path = export_jobs.export_path(settings, uuid.UUID(workspace.id), uuid.UUID(export_id))
+    assert sorted(p.name for p in path.parent.glob(f"{export_id}*")) == []
 
 
 def test_cancelling_a_queued_import_imports_nothing(
