@@ -77,9 +77,13 @@ COPY (
 
 def use_bench_environment(database: str, alias: str) -> None:
     """Our own database and index alias; settings are read on first use, never at import."""
-    os.environ["CONTACTS_DATABASE_URL"] = f"postgresql+psycopg://contacts:contacts@127.0.0.1:55432/{database}"
+    pg_port = os.environ.get("CONTACTS_PG_PORT", "55432")  # the stack's ports (deploy/stack.sh)
+    redis_port = os.environ.get("CONTACTS_REDIS_PORT", "56379")
+    os.environ["CONTACTS_DATABASE_URL"] = (
+        f"postgresql+psycopg://contacts:contacts@127.0.0.1:{pg_port}/{database}"
+    )
     os.environ["CONTACTS_INDEX_ALIAS"] = alias
-    os.environ.setdefault("CONTACTS_REDIS_URL", "redis://127.0.0.1:56379/6")
+    os.environ.setdefault("CONTACTS_REDIS_URL", f"redis://127.0.0.1:{redis_port}/6")
     os.environ.setdefault("CONTACTS_EXPORT_DIR", "var/bench-exports")
     get_settings.cache_clear()
 
