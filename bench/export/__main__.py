@@ -215,7 +215,7 @@ def index_from_database(engine: Any, search: Any, workspace_id: uuid.UUID, ids: 
     progress.close()
 
 
-def run_job_in_child(job_id: uuid.UUID, total: int, label: str, parts: int) -> dict[str, Any]:
+def run_job_in_child(job_id: uuid.UUID, total: int, label: str, parts: int | None = None) -> dict[str, Any]:
     """The job in its own process; a progress bar follows the job row meanwhile."""
     settings = get_settings()
     engine = make_engine(settings.database_url, pool_size=1)
@@ -236,7 +236,7 @@ def run_job_in_child(job_id: uuid.UUID, total: int, label: str, parts: int) -> d
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, "CONTACTS_EXPORT_PARTS": str(parts)},
+        env={**os.environ, **({"CONTACTS_EXPORT_PARTS": str(parts)} if parts is not None else {})},
     )
     done.set()
     watcher.join()

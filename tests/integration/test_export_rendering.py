@@ -172,7 +172,7 @@ def test_every_cell_is_what_the_python_rules_write(
     # files joined in order): the same rows, in the same order, with nothing left beside the file.
     in_parts = settings.model_copy(update={"export_parts": 3, "export_part_rows": 1})
     for selection, order in (({"ids": picked}, picked), ({"all_matching": {}}, sorted(ids, key=uuid.UUID))):
-        body = {"selection": selection, "columns": COLUMNS}
+        body: dict[str, Any] = {"selection": selection, "columns": COLUMNS}
         rows = export_rows(client, ws, body, session_factory, search_client, in_parts)
         assert rows[1:] == [expected[i] for i in order]
     leftovers = [p.name for p in (settings.export_dir / ws.id).iterdir() if not p.name.endswith(".csv")]
