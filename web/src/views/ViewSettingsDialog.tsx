@@ -33,11 +33,21 @@ export function ViewSettingsDialog(props: {
   useEffect(() => setName(view.name), [view.name]);
   const hasCurrent = !!current.q || !!current.filter || current.sort.length > 0;
 
-  async function save() {
+  /** One write at a time; its failure shown in words under the form. */
+  async function run(work: () => Promise<void>) {
     if (busy) return;
     setBusy(true);
     setError(null);
     try {
+      await work();
+    } catch (e) {
+      setError(describeError(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+  const save = () =>
+    run(async () => {
       const patch: Parameters<typeof api.updateView>[1] = { name: name.trim(), visibility: shared ? "workspace" : "private" };
       if (absorb) {
         // the page's filter is ANDed with the view's, so the view keeps both
@@ -49,26 +59,13 @@ export function ViewSettingsDialog(props: {
       await qc.invalidateQueries({ queryKey: keys.views });
       if (absorb) props.onAbsorbed();
       props.onClose();
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setBusy(false);
-    }
-  }
-  async function remove() {
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    try {
+    });
+  const remove = () =>
+    run(async () => {
       await api.deleteView(view.id);
       await qc.invalidateQueries({ queryKey: keys.views });
       props.onDeleted();
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setBusy(false);
-    }
-  }
+    });
 
   return (
     <ModalDialog title={`View “${view.name}”`} isOpen onOpenChange={(o) => !o && props.onClose()}>
