@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # rows each, all on one snapshot), one part for every export_part_rows rows.
     export_parts: int = Field(default=2, ge=1, le=16)
     export_part_rows: int = Field(default=50_000, ge=1)
+    # An import checks its rows (phones, e-mails, countries, custom types) in a second process, a chunk
+    # ahead of the chunk being written (indexer_worker.jobs.ahead); off, one process does both in turn.
+    import_check_ahead: bool = True
     import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     api_host: str = "127.0.0.1"
     api_port: int = 8000

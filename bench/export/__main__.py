@@ -215,8 +215,11 @@ def index_from_database(engine: Any, search: Any, workspace_id: uuid.UUID, ids: 
     progress.close()
 
 
-def run_job_in_child(job_id: uuid.UUID, total: int, label: str, parts: int | None = None) -> dict[str, Any]:
-    """The job in its own process; a progress bar follows the job row meanwhile."""
+def run_job_in_child(
+    job_id: uuid.UUID, total: int, label: str, env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The job in its own process (with `env` added to its environment: settings to compare); a
+    progress bar follows the job row meanwhile."""
     settings = get_settings()
     engine = make_engine(settings.database_url, pool_size=1)
     done = threading.Event()
@@ -236,7 +239,7 @@ def run_job_in_child(job_id: uuid.UUID, total: int, label: str, parts: int | Non
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, **({"CONTACTS_EXPORT_PARTS": str(parts)} if parts is not None else {})},
+        env={**os.environ, **(env or {})},
     )
     done.set()
     watcher.join()
@@ -296,7 +299,7 @@ def main() -> None:
             body = {"selection": {"all_matching": {}}, "columns": COLUMNS}
             job_id = create_job(session, workspace_id, owner_id, "export", body).id
         label = f"job, {parts} part{'s' if parts > 1 else ''}"
-        report = run_job_in_child(job_id, args.count, label, parts)
+        report = run_job_in_child(job_id, args.count, label, {"CONTACTS_EXPORT_PARTS": str(parts)})
         with make_session_factory(engine)() as session:
             finished = session.scalars(select(Job).where(Job.id == job_id)).one()
         engine.dispose()

@@ -1,6 +1,9 @@
 """Import job throughput beside PostgreSQL COPY FROM of the same file (the floor).
 
-    .venv/bin/python -m bench.import [--rows 100000]
+    .venv/bin/python -m bench.import [--rows 100000] [--check-ahead on,off]
+
+With --check-ahead (default on,off), each setting of CONTACTS_IMPORT_CHECK_AHEAD imports the file
+into a workspace of its own, one after the other, so the second runs on a table twice as large.
 
 Uses its own database (contacts_bench_import, recreated and migrated each run). Writes a CSV of
 `--rows` contacts (about 1% with an invalid e-mail, which land without it and with a warning,
@@ -105,21 +108,9 @@ def copy_floor(path: Path) -> float:
     return time.perf_counter() - started
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--rows", type=int, default=100_000, help="rows in the file (default 100000)")
-    args = parser.parse_args()
-    use_bench_environment(BENCH_DB, "contacts_bench_import")
-    ensure_database(reset=True)
-    settings = get_settings()
-    source = (settings.export_dir / "bench-import.csv").resolve()
-    write_file(source, args.rows)
-    engine = make_engine(settings.database_url, pool_size=1)
-    session_factory = make_session_factory(engine)
+def new_workspace(session_factory: Any, name: str) -> tuple[uuid.UUID, uuid.UUID]:
     with session_factory() as session, session.begin():
-        workspace = Workspace(name="bench-import")
+        workspace = Workspace(name=name)
         session.add(workspace)
         session.flush()
         owner = User(workspace_id=workspace.id, email="owner@example.com", name="Owner", role="owner")
@@ -128,39 +119,80 @@ def main() -> None:
             ContactField(workspace_id=workspace.id, key="plan", label="Plan", type="select", options=["pro"])
         )
         session.flush()
-        workspace_id, owner_id = workspace.id, owner.id
+        return workspace.id, owner.id
 
-    results = []
-    for on_duplicate in ("skip", "update"):
-        upload = source.with_name(f"bench-import-{on_duplicate}.csv")
-        shutil.copyfile(source, upload)
-        with session_factory() as session, session.begin():
-            job_id = new_import_job(session, workspace_id, owner_id, upload, on_duplicate)
-        report = run_job_in_child(job_id, args.rows, f"import ({on_duplicate})")
-        with session_factory() as session:
-            result = session.scalars(select(Job.result).where(Job.id == job_id)).one() or {}
-        results.append((on_duplicate, report, result))
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=100_000, help="rows in the file (default 100000)")
+    parser.add_argument(
+        "--check-ahead",
+        default="on,off",
+        help="CONTACTS_IMPORT_CHECK_AHEAD settings to compare, in this order (default on,off)",
+    )
+    args = parser.parse_args()
+    settings_to_compare = [value.strip() for value in args.check_ahead.split(",") if value.strip()]
+    if not settings_to_compare or not set(settings_to_compare) <= {"on", "off"}:
+        raise SystemExit("--check-ahead takes on, off or both (on,off)")
+    use_bench_environment(BENCH_DB, "contacts_bench_import")
+    ensure_database(reset=True)
+    settings = get_settings()
+    source = (settings.export_dir / "bench-import.csv").resolve()
+    write_file(source, args.rows)
+    engine = make_engine(settings.database_url, pool_size=1)
+    session_factory = make_session_factory(engine)
+
+    # (label, child report, job result) per column; each setting imports into a workspace of its own.
+    columns: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+    for ahead in settings_to_compare:
+        workspace_id, owner_id = new_workspace(session_factory, f"bench-import-{ahead}")
+        for on_duplicate in ("skip", "update"):
+            label = f"{on_duplicate}, ahead {ahead}"
+            upload = source.with_name(f"bench-import-{on_duplicate}-{ahead}.csv")
+            shutil.copyfile(source, upload)
+            with session_factory() as session, session.begin():
+                job_id = new_import_job(session, workspace_id, owner_id, upload, on_duplicate)
+            env = {"CONTACTS_IMPORT_CHECK_AHEAD": "true" if ahead == "on" else "false"}
+            report = run_job_in_child(job_id, args.rows, f"import ({label})", env)
+            with session_factory() as session:
+                result = session.scalars(select(Job.result).where(Job.id == job_id)).one() or {}
+            columns.append((label, report, result))
     floor_seconds = copy_floor(source)
     engine.dispose()
 
+    width = 20
     print()
-    print(f"{'':26}{'import (skip)':>16}{'import (update)':>18}{'COPY FROM (floor)':>20}")
-    skip, update = results[0], results[1]
-    print(f"{'rows':26}{args.rows:>16,}{args.rows:>18,}{args.rows:>20,}")
-    print(f"{'seconds':26}{skip[1]['seconds']:>16.1f}{update[1]['seconds']:>18.1f}{floor_seconds:>20.2f}")
-    rates = [args.rows / skip[1]["seconds"], args.rows / update[1]["seconds"], args.rows / floor_seconds]
-    print(f"{'rows per second':26}{rates[0]:>16,.0f}{rates[1]:>18,.0f}{rates[2]:>20,.0f}")
-    peaks = [skip[1]["peak_rss_mb"], update[1]["peak_rss_mb"]]
-    print(f"{'peak RSS (MB)':26}{peaks[0]:>16.1f}{peaks[1]:>18.1f}{'(server side)':>20}")
-    print(
-        f"{'RSS after imports (MB)':26}{skip[1]['rss_before_mb']:>16.1f}{update[1]['rss_before_mb']:>18.1f}"
+    print(f"{'':26}" + "".join(f"{label:>{width}}" for label, _, _ in columns) + f"{'COPY FROM':>{width}}")
+
+    def line(name: str, cells: list[str], floor: str = "") -> None:
+        print(f"{name:26}" + "".join(f"{cell:>{width}}" for cell in cells) + f"{floor:>{width}}")
+
+    line("rows", [f"{args.rows:,}" for _ in columns], f"{args.rows:,}")
+    line("seconds", [f"{report['seconds']:.1f}" for _, report, _ in columns], f"{floor_seconds:.2f}")
+    line(
+        "rows per second",
+        [f"{args.rows / report['seconds']:,.0f}" for _, report, _ in columns],
+        f"{args.rows / floor_seconds:,.0f}",
     )
+    line("x the COPY floor", [f"{floor_seconds / report['seconds']:.4f}" for _, report, _ in columns], "1")
+    line("peak RSS (MB)", [f"{report['peak_rss_mb']:.1f}" for _, report, _ in columns], "(server side)")
+    line("checking process (MB)", [f"{report.get('helper_peak_rss_mb', 0):.1f}" for _, report, _ in columns])
+    line("RSS after imports (MB)", [f"{report['rss_before_mb']:.1f}" for _, report, _ in columns])
     for name in ("created", "updated", "unchanged", "skipped", "failed"):
-        print(f"{name:26}{skip[2].get(name, 0):>16,}{update[2].get(name, 0):>18,}")
+        line(name, [f"{result.get(name, 0):,}" for _, _, result in columns])
+    if "on" in settings_to_compare and "off" in settings_to_compare:
+        by_label = {label: report["seconds"] for label, report, _ in columns}
+        for on_duplicate in ("skip", "update"):
+            ratio = by_label[f"{on_duplicate}, ahead off"] / by_label[f"{on_duplicate}, ahead on"]
+            print(f"checking ahead, {on_duplicate}: {ratio:.2f}x the rows per second of one process")
     print(
         "The job validates every row (phone, e-mail, country, custom types), finds duplicates by e-mail then"
     )
     print("phone, writes events and outbox rows, and commits every 500 rows; COPY only stores text.")
+    print("'ahead on': the rows are checked in a second process while the chunk before is written.")
+    print("The checking process's peak counts the pages it shares with the job from the fork.")
     source.unlink(missing_ok=True)
 
 

@@ -128,11 +128,14 @@ def test_import_creates_contacts_from_import_with_events_outbox_and_search(
     assert [c["id"] for c in found["items"]] == [str(zoe.id)]
 
 
+@pytest.mark.parametrize("check_ahead", [True, False], ids=["checked-ahead", "one-process"])
 def test_a_large_import_lands_every_contact_event_and_outbox_row_through_copy(
-    client, workspace, session_factory, jobs
+    client, workspace, session_factory, search_client, settings, check_ahead
 ) -> None:
     """Hundreds of rows a chunk go through COPY (shared.copy_rows): ids, server times and JSON values
-    as a row-by-row INSERT would write them; a second import of the same people updates them all."""
+    as a row-by-row INSERT would write them; a second import of the same people updates them all.
+    The same whether the rows are checked in a second process ahead of the writing or not."""
+    jobs = (session_factory, search_client, settings.model_copy(update={"import_check_ahead": check_ahead}))
     n = 300
     assert n >= COPY_THRESHOLD
     header = "First Name,Last Name,E-mail,Mobile,Country,Tags\n"
@@ -400,6 +403,24 @@ def test_a_resumed_import_does_not_land_a_chunk_twice(
     # The bad e-mails were left out once each, also across the crash.
     assert [e["row"] for e in result["warnings"]] == [2, 6, 10]
     assert result["warning_count"] == 3
+
+
+def test_a_file_that_stops_being_csv_fails_naming_the_row_and_imports_nothing(
+    client, workspace, session_factory, jobs
+) -> None:
+    """A cell over the reader's 1 MiB limit on row 9: the job fails before any row lands, saying the
+    last row that could be read (a half-imported file would be harder to fix than none)."""
+    good = [f"Person {i},p{i}@example.com\n" for i in range(2, 9)]  # spreadsheet rows 2-8
+    broken = "Broken," + "x" * (1024 * 1024 + 1) + "\n"
+    content = "Name,Mail\n" + "".join(good) + broken + "After,after@example.com\n"
+    response = upload(client, workspace.headers, content, {"Name": "first_name", "Mail": "email"})
+    assert response.status_code == 202, response.text
+    import_id = response.json()["id"]
+    assert run(import_id, *jobs) == "failed"
+    job = job_row(session_factory, import_id)
+    assert job.error is not None and "not valid CSV after row 8" in job.error, job.error
+    assert "nothing was imported" in job.error
+    assert contacts_of(session_factory, workspace.id) == []
 
 
 def test_reimporting_an_export_with_update_changes_nothing(client, workspace, session_factory, jobs) -> None:
