@@ -72,15 +72,30 @@ def backoff_seconds(attempts: int, cap: float) -> float:
     return float(min(cap, 2 ** min(max(0, attempts - 1), 30)))
 
 
-def _claim(session: Session, batch_size: int) -> list[OutboxEntry]:
+# Transaction-level advisory locks, one per bulk slot (the first 32 bits spell "bulk").
+BULK_SLOT_KEY = 0x62756C6B_00000000
+
+
+def _bulk_slot(session: Session, slots: int) -> bool:
+    """One of the `slots` bulk slots, held until the batch's transaction ends; False when all are
+    taken by batches in flight in other relay slots (of this process or any other)."""
+    for slot in range(slots):
+        if session.scalar(select(func.pg_try_advisory_xact_lock(BULK_SLOT_KEY + slot))):
+            return True
+    return False
+
+
+def _claim(session: Session, batch_size: int, bulk_slots: int) -> list[OutboxEntry]:
     """The next batch: interactive changes alone while any are ready (shared.outbox.INTERACTIVE),
     else the rest (the rows jobs wrote), oldest first. A batch never mixes the two, so a request's
-    change is not held up by the hundreds of job rows that would have filled the rest of its batch;
-    it waits at most for the batches already in flight."""
+    change is not held up by the hundreds of job rows that would have filled the rest of its batch.
+    At most `bulk_slots` batches of job rows are in flight at once across all relay workers, so while
+    a job's backlog drains a relay slot stays free for requests' changes, instead of every slot
+    being busy with a batch of job rows that the change must wait for."""
     ready = select(OutboxEntry).where(OutboxEntry.parked_at.is_(None), OutboxEntry.available_at <= func.now())
     interactive = ready.where(OutboxEntry.priority == INTERACTIVE).order_by(OutboxEntry.id)
     rows = list(session.scalars(interactive.limit(batch_size).with_for_update(skip_locked=True)))
-    if rows:
+    if rows or not _bulk_slot(session, bulk_slots):
         return rows
     anything = ready.order_by(OutboxEntry.priority, OutboxEntry.id)
     return list(session.scalars(anything.limit(batch_size).with_for_update(skip_locked=True)))
@@ -188,7 +203,7 @@ def write_targets(client: OpenSearch, alias: str) -> list[str]:
 def relay_batch(session: Session, client: OpenSearch, settings: Settings) -> BatchResult:
     """Process one batch inside the caller's transaction. Raises IndexUnavailable on outages, which
     makes the caller roll back: the rows stay exactly as they were."""
-    rows = _claim(session, settings.outbox_batch_size)
+    rows = _claim(session, settings.outbox_batch_size, settings.relay_bulk_slots)
     # A full batch, or interactive rows that went alone: bulk rows may be waiting behind them.
     more = len(rows) >= settings.outbox_batch_size or bool(rows and rows[0].priority == INTERACTIVE)
     result = BatchResult(claimed=len(rows), more=more)

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     secret_key: str = DEV_SECRET_KEY
     # Outbox relay: rows claimed per batch, sweep period, back-off cap and parking threshold.
     outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
+    # Batches of job-written (bulk) changes in flight at once, across every relay worker: fewer than
+    # the relay's slots keeps one free for requests' changes while a job's backlog drains.
+    relay_bulk_slots: int = Field(default=1, ge=1, le=64)
     outbox_sweep_seconds: float = Field(default=2.0, gt=0)
     outbox_max_backoff_seconds: float = Field(default=300.0, gt=0)
     outbox_max_attempts: int = Field(default=12, ge=1)

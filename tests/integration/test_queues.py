@@ -77,6 +77,45 @@ def test_the_relay_takes_interactive_changes_before_a_bulk_backlog(
     sync_index()
 
 
+def test_a_batch_of_job_rows_in_flight_leaves_the_other_relay_slots_to_requests(
+    client, workspace, make_workspace, session_factory, search_client, settings, sync_index
+) -> None:
+    """While one relay slot relays a batch of a job's rows (its transaction still open), a second
+    slot takes no job rows (relay_bulk_slots=1), yet relays a request's change at once; with two
+    bulk slots the second takes the job rows too."""
+    ids = [new_contact(client, workspace, first_name=f"Bulk{i}")["id"] for i in range(8)]
+    sync_index()
+    job = client.post(
+        "/v1/contacts/bulk-tags",
+        headers=workspace.headers,
+        json={"selection": {"ids": ids}, "tags": ["backlog"]},
+    ).json()
+    assert run_job(uuid.UUID(job["id"]), session_factory, search_client, settings) == "succeeded"
+    small = settings.model_copy(update={"outbox_batch_size": 4, "relay_bulk_slots": 1})
+    first = session_factory()
+    try:
+        with first.begin():
+            in_flight = relay.relay_batch(first, search_client, small)  # holds the bulk slot
+            assert in_flight.claimed == 4
+            with session_factory() as second, second.begin():
+                assert relay.relay_batch(second, search_client, small).claimed == 0
+            single = new_contact(client, make_workspace(), first_name="Single")
+            with session_factory() as second, second.begin():
+                interactive = relay.relay_batch(second, search_client, small)
+            assert interactive.claimed == 1 and interactive.indexed == 1
+            with session_factory() as session:
+                waiting = set(map(str, session.scalars(select(OutboxEntry.contact_id))))
+            assert single["id"] not in waiting and len(waiting) == 8  # the 4 in flight are not settled yet
+            two_slots = small.model_copy(update={"relay_bulk_slots": 2})
+            with session_factory() as second, second.begin():
+                assert relay.relay_batch(second, search_client, two_slots).claimed == 4
+    finally:
+        first.close()
+    with session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxEntry)) == 0
+    sync_index()
+
+
 def test_a_workspace_runs_one_job_at_a_time_and_never_blocks_another_workspace(
     client, workspace, make_workspace, session_factory, search_client, settings, monkeypatch
 ) -> None:
