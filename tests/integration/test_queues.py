@@ -44,17 +44,25 @@ def test_the_api_sends_jobs_and_relay_nudges_to_separate_queues(settings, redis:
     assert app.amqp.router.route({}, RELAY_OUTBOX)["queue"].name == RELAY_QUEUE
 
 
-def test_the_relay_takes_interactive_changes_before_a_bulk_backlog(
-    client, workspace, make_workspace, session_factory, search_client, settings, sync_index
-) -> None:
-    ids = [new_contact(client, workspace, first_name=f"Bulk{i}")["id"] for i in range(6)]
+def bulk_backlog(
+    client: Any, workspace: Any, n: int, jobs: tuple[Any, Any, Any], sync_index: Any
+) -> list[str]:
+    """n contacts, indexed, then tagged by a bulk job: n bulk-priority outbox rows left waiting."""
+    ids = [new_contact(client, workspace, first_name=f"Bulk{i}")["id"] for i in range(n)]
     sync_index()
     job = client.post(
         "/v1/contacts/bulk-tags",
         headers=workspace.headers,
         json={"selection": {"ids": ids}, "tags": ["backlog"]},
     ).json()
-    assert run_job(uuid.UUID(job["id"]), session_factory, search_client, settings) == "succeeded"
+    assert run_job(uuid.UUID(job["id"]), *jobs) == "succeeded"
+    return ids
+
+
+def test_the_relay_takes_interactive_changes_before_a_bulk_backlog(
+    client, workspace, make_workspace, session_factory, search_client, settings, sync_index
+) -> None:
+    ids = bulk_backlog(client, workspace, 6, (session_factory, search_client, settings), sync_index)
     quiet = make_workspace()
     single = new_contact(client, quiet, first_name="Single")
     with session_factory() as session:
@@ -83,14 +91,7 @@ def test_a_batch_of_job_rows_in_flight_leaves_the_other_relay_slots_to_requests(
     """While one relay slot relays a batch of a job's rows (its transaction still open), a second
     slot takes no job rows (relay_bulk_slots=1), yet relays a request's change at once; with two
     bulk slots the second takes the job rows too."""
-    ids = [new_contact(client, workspace, first_name=f"Bulk{i}")["id"] for i in range(8)]
-    sync_index()
-    job = client.post(
-        "/v1/contacts/bulk-tags",
-        headers=workspace.headers,
-        json={"selection": {"ids": ids}, "tags": ["backlog"]},
-    ).json()
-    assert run_job(uuid.UUID(job["id"]), session_factory, search_client, settings) == "succeeded"
+    ids = bulk_backlog(client, workspace, 8, (session_factory, search_client, settings), sync_index)
     small = settings.model_copy(update={"outbox_batch_size": 4, "relay_bulk_slots": 1})
     first = session_factory()
     try:
@@ -105,7 +106,7 @@ def test_a_batch_of_job_rows_in_flight_leaves_the_other_relay_slots_to_requests(
             assert interactive.claimed == 1 and interactive.indexed == 1
             with session_factory() as session:
                 waiting = set(map(str, session.scalars(select(OutboxEntry.contact_id))))
-            assert single["id"] not in waiting and len(waiting) == 8  # the 4 in flight are not settled yet
+            assert waiting == set(ids)  # the single change is settled; the 4 in flight are not yet
             two_slots = small.model_copy(update={"relay_bulk_slots": 2})
             with session_factory() as second, second.begin():
                 assert relay.relay_batch(second, search_client, two_slots).claimed == 4
