@@ -100,7 +100,7 @@ def test_a_batch_of_job_rows_in_flight_leaves_the_other_relay_slots_to_requests(
             assert in_flight.claimed == 4
             with session_factory() as second, second.begin():
                 assert relay.relay_batch(second, search_client, small).claimed == 0
-            single = new_contact(client, make_workspace(), first_name="Single")
+            new_contact(client, make_workspace(), first_name="Single")
             with session_factory() as second, second.begin():
                 interactive = relay.relay_batch(second, search_client, small)
             assert interactive.claimed == 1 and interactive.indexed == 1
