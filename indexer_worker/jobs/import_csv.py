@@ -29,7 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from indexer_worker.jobs import JobContext, JobFailed, register
-from indexer_worker.jobs.ahead import produced_ahead
+from indexer_worker.jobs.ahead import ProducerDied, produced_ahead
 from shared.copy_rows import insert_rows
 from shared.csv_import import (
     IMPORTABLE_FIELDS,
@@ -424,6 +424,8 @@ def run_import(ctx: JobContext) -> dict[str, Any]:
         raise JobFailed(f"the file is not valid CSV after row {done + 1}: {exc}") from None
     except UnreadableFile as exc:
         raise JobFailed(f"{exc} after row {done + 1}") from None
+    except ProducerDied as exc:  # killed (out of memory, say): what landed stays, the job says so
+        raise JobFailed(f"{exc}; the rows up to row {done + 1} were imported, the rest were not") from None
     finally:
         chunks.close()  # a cancel or a refused chunk: the process checking ahead stops too
         errors_report.close()

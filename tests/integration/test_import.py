@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -372,16 +375,27 @@ def test_imports_are_private_to_the_workspace_and_the_module(
         assert client.get(path, headers=other.headers).status_code == 404, path
 
 
+def ten_people_in_chunks_of_3(
+    client: Any, workspace: Any, monkeypatch: Any, mail: Callable[[int], str]
+) -> str:
+    """An import of "Person 0".."Person 9" (spreadsheet rows 2-11) with the e-mail `mail(i)`,
+    landed three rows a chunk: the id of the queued job."""
+    monkeypatch.setattr(import_job, "CHUNK_ROWS", 3)
+    rows = "".join(f"Person {i},{mail(i)}\n" for i in range(10))
+    response = upload(
+        client, workspace.headers, "Name,Mail\n" + rows, {"Name": "first_name", "Mail": "email"}
+    )
+    assert response.status_code == 202, response.text
+    return str(response.json()["id"])
+
+
 def test_a_resumed_import_does_not_land_a_chunk_twice(
     client, workspace, session_factory, jobs, monkeypatch
 ) -> None:
     """A worker dying mid-import: the next run starts after the last committed chunk."""
-    monkeypatch.setattr(import_job, "CHUNK_ROWS", 3)
-    rows = "".join(f"Person {i},{'bad' if i % 4 == 0 else ''}\n" for i in range(10))
-    response = upload(
-        client, workspace.headers, "Name,Mail\n" + rows, {"Name": "first_name", "Mail": "email"}
+    import_id = ten_people_in_chunks_of_3(
+        client, workspace, monkeypatch, lambda i: "bad" if i % 4 == 0 else ""
     )
-    import_id = response.json()["id"]
     real_parse = csv_import.parse_row
 
     def dies_on_row_8(number: int, cells: list[str], plan: Any) -> Any:
@@ -421,6 +435,30 @@ def test_a_file_that_stops_being_csv_fails_naming_the_row_and_imports_nothing(
     assert job.error is not None and "not valid CSV after row 8" in job.error, job.error
     assert "nothing was imported" in job.error
     assert contacts_of(session_factory, workspace.id) == []
+
+
+def test_a_killed_checking_process_fails_the_import_in_words_keeping_what_landed(
+    client, workspace, session_factory, jobs, monkeypatch
+) -> None:
+    """The process checking rows ahead is killed on row 8 (out of memory, say): the chunks before it
+    stay, and the job fails saying what happened and how far it got, not "internal error"."""
+    import_id = ten_people_in_chunks_of_3(client, workspace, monkeypatch, lambda i: f"p{i}@example.com")
+    real_parse = csv_import.parse_row
+    parent = os.getpid()
+
+    def killed_on_row_8(number: int, cells: list[str], plan: Any) -> Any:
+        if number == 8 and os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_parse(number, cells, plan)
+
+    monkeypatch.setattr(import_job, "parse_row", killed_on_row_8)
+    assert run(import_id, *jobs) == "failed"
+    job = job_row(session_factory, import_id)
+    assert job.error is not None, job.error
+    assert "ended without a word (exit code -9)" in job.error and "up to row 7 were imported" in job.error
+    assert job.processed == 6
+    names = sorted(c.first_name or "" for c in contacts_of(session_factory, workspace.id))
+    assert names == sorted(f"Person {i}" for i in range(6))
 
 
 def test_reimporting_an_export_with_update_changes_nothing(client, workspace, session_factory, jobs) -> None:
