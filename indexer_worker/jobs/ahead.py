@@ -6,15 +6,15 @@ job's plan, never on what chunk N wrote. `produced_ahead` runs a generator in a 
 hands its items to the caller in order, so one core checks while the other writes (and PostgreSQL
 works) instead of one core doing both in turn.
 
-- **Order and memory.** Items come in the order the generator yields them. The pipe between the two
-  holds at most about one item: the child blocks in `send` until the caller has read, so an import of
-  a million rows never holds more than a chunk or two ahead.
+- **Order and memory.** Items come in the order the generator yields them, pickled through a pipe
+  that holds at most about one item: the child blocks in its write until the caller has read, so an
+  import of a million rows never holds more than a chunk or two ahead.
 - **Errors.** An exception in the child is sent and raised again in the caller, at the point of the
-  stream where it happened (a file that stops being valid CSV at row 40,001 still fails after row
-  40,000's chunk has landed).
+  stream where it happened: the items before it have reached the caller (an import's chunks before
+  a failing row have landed).
 - **Stopping.** When the caller stops reading (a cancel, a failed chunk, the generator closed), the
-  child is terminated. When the caller dies (a worker killed mid-import), the child's next `send` meets
-  a closed pipe and it exits.
+  child is killed. When the caller dies (a worker killed mid-import), the child's next write meets a
+  closed pipe and it exits.
 - **Fork, not spawn.** A spawned child would import the rules again (about 0.9 s before its first
   item); a forked one starts at once. It is `os.fork` itself, not multiprocessing: a Celery worker's
   pool process counts as a daemon, and multiprocessing refuses to start children from one. The child
